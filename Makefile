@@ -1,0 +1,60 @@
+# prong: build, test, fuzz, bench, install.
+#
+#   make            ./prong (hardened, static PIE) and build/parse-request
+#   sudo make run   install missing packages, build, serve www/ on 127.0.0.1:8080
+#   sudo make test  install missing packages, build, run every test
+#
+# Other targets live in mk/*.mk, one file per concern (tests, fuzzing, benches,
+# assurance, install); `make help` lists them.
+
+CC ?= cc
+ifeq ($(origin CC),default)
+CC = gcc
+endif
+
+BUILD := build
+
+# House style (docs/../shared design): C17, warnings are errors, hardening on.
+WARNINGS := -Wall -Wextra -Werror -Wshadow -Wconversion -Wformat=2 -Wformat-security \
+            -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wundef
+HARDENING := -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fstack-clash-protection \
+             -fcf-protection -fPIE -fno-strict-overflow -fno-delete-null-pointer-checks
+CFLAGS_BASE := -std=c17 -D_GNU_SOURCE -Iinclude $(WARNINGS)
+CFLAGS ?= -O2 -g
+ALL_CFLAGS := $(CFLAGS_BASE) $(HARDENING) $(CFLAGS)
+# Static PIE: fork of a statically linked process is ~1.6x cheaper here
+# (../shared/measurements.md); full RELRO and a non-executable stack.
+LDFLAGS_HARDENING := -static-pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
+LDLIBS := -lseccomp -lcap-ng
+
+# The parser: pure, shared by the server, the tools, the tests and the fuzzers.
+PARSER_SRC := src/http_parser.c
+
+# The server's modules (one .c and one .h each; src/main.c holds the start-up order).
+SERVER_SRC := $(filter-out $(PARSER_SRC),$(wildcard src/*.c))
+
+PARSER_OBJ := $(BUILD)/obj/http_parser.o
+SERVER_OBJ := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SERVER_SRC))
+
+.PHONY: all clean help
+all: prong $(BUILD)/parse-request
+
+$(BUILD)/obj/%.o: src/%.c $(wildcard include/*.h) | $(BUILD)/obj
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/obj:
+	mkdir -p $@
+
+prong: $(SERVER_OBJ) $(PARSER_OBJ)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS_HARDENING) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/parse-request: src/tools/parse_request.c $(PARSER_OBJ) include/http_parser.h
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS_HARDENING) src/tools/parse_request.c $(PARSER_OBJ) -o $@
+
+clean:
+	rm -rf $(BUILD) prong
+
+help:
+	@grep -hE '^#   make' Makefile mk/*.mk | sed 's/^#   //'
+
+include $(sort $(wildcard mk/*.mk))
