@@ -2,7 +2,7 @@
 #
 #   make            ./prong (hardened, static PIE) and build/parse-request
 #   sudo make run   install missing packages, build, serve www/ on 127.0.0.1:8080
-#   sudo make test  install missing packages, build, run every test
+#   sudo make test  install missing packages, build, run every test (.ci/run calls it)
 #
 # Other targets live in mk/*.mk, one file per concern (tests, fuzzing, benches,
 # assurance, install); `make help` lists them.
@@ -58,3 +58,11 @@ help:
 	@grep -hE '^#   make' Makefile mk/*.mk | sed 's/^#   //'
 
 include $(sort $(wildcard mk/*.mk))
+
+# `make test`: packages first (a fresh machine has none of them), then every
+# suite that a fragment in mk/ appended to TEST_TARGETS, in order.
+.PHONY: test test-all
+test: deps
+	@$(MAKE) --no-print-directory test-all
+test-all: all $(TEST_TARGETS)
+	@echo "make test: every suite passed ($(TEST_TARGETS))"

@@ -267,6 +267,11 @@ static int valid_authority(const char *data, size_t length)
             unsigned char byte = (unsigned char)data[i];
             if (!has_class(byte, CLASS_REG_NAME))
                 return 0;
+            /* RFC 3986 §3.2.2 lets a reg-name hold ',', but docs/conformance.md
+             * refuses a Host list: two Host lines that an intermediary combined
+             * read "a,b" (RFC 9110 §5.3), which would hide a duplicate Host. */
+            if (byte == ',')
+                return 0;
             if (byte == '%' && (i + 2 >= length || !has_class((unsigned char)data[i + 1], CLASS_HEX) ||
                                 !has_class((unsigned char)data[i + 2], CLASS_HEX)))
                 return 0;
@@ -406,6 +411,12 @@ static enum http_reason parse_target(const char *target, size_t length, struct h
         for (size_t i = path_end + 1; i < length; i++)
             if (!has_class((unsigned char)target[i], CLASS_QUERY))
                 return HTTP_REASON_BAD_TARGET;
+        /* The query is not decoded, but its escapes must still be pct-encoded
+         * = "%" HEXDIG HEXDIG (RFC 3986 §2.1, §3.4), as the path's are. */
+        for (size_t i = path_end + 1; i < length; i++)
+            if (target[i] == '%' && (i + 2 >= length || !has_class((unsigned char)target[i + 1], CLASS_HEX) ||
+                                     !has_class((unsigned char)target[i + 2], CLASS_HEX)))
+                return HTTP_REASON_BAD_PERCENT_ENCODING;
         request->query.data = target + path_end + 1;
         request->query.length = length - path_end - 1;
     }
@@ -605,8 +616,8 @@ static int valid_transfer_coding(struct http_span element, struct http_span *cod
         if (p < end && *p == '"') {
             p++;
             while (p < end && *p != '"') {
-                if (*p == '\\')
-                    p++;
+                if (*p == '\\' && p + 1 < end)
+                    p++; /* quoted-pair: skip the escaped byte, never past the value */
                 p++;
             }
             if (p >= end)

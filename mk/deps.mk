@@ -1,0 +1,21 @@
+# deps.mk: install the Debian packages the build, the tests and the benches need.
+#
+#   make deps       install whatever is missing (apt-get; needs root), then continue
+#
+# The server itself needs only libseccomp and libcap-ng; everything else here is
+# for tests, fuzzing, analysis and benches. Must not: install anything outside
+# Debian's archive, or change the system beyond installing packages.
+
+DEB_PACKAGES := gcc make libc6-dev libseccomp-dev libcap-ng-dev \
+                clang llvm libclang-rt-14-dev afl++ \
+                python3 curl wrk strace procps iproute2 util-linux \
+                libhttp-parser-dev
+
+.PHONY: deps
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then echo "make deps: missing packages: $$missing (run as root: sudo make deps)" >&2; exit 1; fi; \
+	echo "make deps: installing $$missing"; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null
