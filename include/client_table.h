@@ -1,0 +1,50 @@
+/* client_table.h: connections counted per client, for --max-per-ip and eviction.
+ *
+ * Contract: a client is an IPv4 address, or an IPv6 /64 (one subscriber usually
+ * holds a whole /64), and an IPv4-mapped IPv6 address counts as the IPv4 address
+ * it maps. The table is fixed-size open addressing (linear probing, backward-shift
+ * deletion) with a seeded hash, allocated once; it never allocates afterwards.
+ * Its memory is wiped in children (MADV_WIPEONFORK): a connection process never
+ * learns other clients' addresses.
+ * Must not: grow, allocate per connection, or keep a key whose count is zero. */
+#ifndef PRONG_CLIENT_TABLE_H
+#define PRONG_CLIENT_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+struct client_key {
+    uint8_t bytes[16]; /* IPv4: ::ffff:a.b.c.d; IPv6: the /64 prefix, then zeros */
+};
+
+struct client_entry {
+    struct client_key key;
+    uint32_t count; /* 0: empty slot */
+};
+
+struct client_table {
+    struct client_entry *entries;
+    size_t capacity; /* a power of two */
+    size_t used;
+    uint64_t seed;
+};
+
+void client_key_from_address(const struct sockaddr *address, struct client_key *key);
+
+/* "203.0.113.7" or "2001:db8:1:2::/64". */
+void client_key_format(const struct client_key *key, char *text, size_t text_size);
+
+/* Room for at least max_clients distinct clients. 0, or -1 when out of memory. */
+int client_table_init(struct client_table *table, size_t max_clients, uint64_t seed);
+
+uint32_t client_table_count(const struct client_table *table, const struct client_key *key);
+
+/* Count one more connection of key; -1 if the table is full (never happens when
+ * sized for max_children live connections). */
+int client_table_add(struct client_table *table, const struct client_key *key);
+
+/* Count one connection less; the entry goes when its count reaches zero. */
+void client_table_remove(struct client_table *table, const struct client_key *key);
+
+#endif

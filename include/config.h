@@ -1,0 +1,85 @@
+/* config.h: the command line (a frozen interface) turned into a validated struct config.
+ *
+ * Contract: config_parse() fills a config from argv or returns a one-line error
+ * message for standard error (exit code 2). Every limit has a named default
+ * here and a flag; `prong --help` lists every flag with its default.
+ * Must not: touch the file system, the network or privileges (that is main.c's
+ * start-up order); config_parse only reads argv. */
+#ifndef PRONG_CONFIG_H
+#define PRONG_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "http_parser.h"
+
+#define PRONG_VERSION "0.1.0"
+
+#define CONFIG_MAX_LISTENERS 16
+#define CONFIG_MAX_INDEX_NAMES 8
+
+/* Defaults (README "Flags" and SECURITY.md "Limits" list the same values). */
+#define DEFAULT_LISTEN "127.0.0.1:8080"
+#define DEFAULT_USER "nobody"
+#define DEFAULT_MAX_REQUESTS 1000u          /* requests per kept-alive connection */
+#define DEFAULT_HEAD_TIMEOUT_MS 10000u      /* first request head */
+#define DEFAULT_NEXT_HEAD_TIMEOUT_MS 5000u  /* later heads, from their first byte */
+#define DEFAULT_IDLE_TIMEOUT_MS 5000u       /* kept-alive connection with no request */
+#define DEFAULT_GRACE_MS 10000u             /* SIGTERM: time children get to finish */
+#define DEFAULT_MIN_SEND_RATE 4096u         /* bytes per second, averaged over a window */
+#define DEFAULT_SEND_WINDOW_MS 10000u       /* the window of the send-rate rule */
+#define DEFAULT_MAX_PER_IP 64u              /* connections per client; 0 = no cap */
+#define DEFAULT_CHILD_CPU_SECONDS 60u       /* RLIMIT_CPU of a connection process */
+#define DEFAULT_CHILD_MEMORY_MB 256u        /* RLIMIT_AS of a connection process */
+#define MIN_MAX_CHILDREN 256u
+
+enum symlink_policy { SYMLINKS_NONE = 0, SYMLINKS_FOLLOW, SYMLINKS_OWNER };
+
+struct listen_spec {
+    const char *text; /* as given: "127.0.0.1:8080", "[::1]:8080" */
+};
+
+struct config {
+    const char *root;
+    struct listen_spec listens[CONFIG_MAX_LISTENERS];
+    size_t listen_count;
+    const char *user;       /* NULL: DEFAULT_USER when started as root, else the current user */
+    const char *access_log; /* path, "-" (standard error) or "off" */
+    const char *error_log;  /* path or "-" */
+    struct http_limits limits;
+    uint32_t max_requests;
+    uint32_t head_timeout_ms;
+    uint32_t next_head_timeout_ms;
+    uint32_t idle_timeout_ms;
+    uint32_t grace_ms;
+    uint32_t min_send_rate;
+    uint32_t send_window_ms;
+    uint32_t max_children; /* 0: sized for the machine at start-up */
+    uint32_t max_per_ip;
+    uint32_t child_cpu_seconds;
+    uint32_t child_memory_mb;
+    bool server_header;
+    bool check_only;
+    bool log_children;
+    const char *index_names[CONFIG_MAX_INDEX_NAMES];
+    size_t index_count;
+    bool autoindex;
+    enum symlink_policy symlinks;
+    const char *mime_types; /* NULL: the built-in table only */
+    const char *cache_control;
+};
+
+enum config_outcome {
+    CONFIG_OK = 0,
+    CONFIG_EXIT_SUCCESS, /* --help or --version printed */
+    CONFIG_ERROR,        /* message filled in */
+};
+
+/* Parse argv into config. On CONFIG_ERROR, error holds one line (no newline). */
+enum config_outcome config_parse(int argc, char **argv, struct config *config, char *error, size_t error_size);
+
+/* The default for --max-children on this machine (at least MIN_MAX_CHILDREN). */
+uint32_t config_default_max_children(void);
+
+#endif

@@ -1,0 +1,43 @@
+/* connection.h: one client's lifetime inside a jailed connection process.
+ *
+ * Contract: connection_serve() reads request heads under absolute deadlines
+ * (CLOCK_MONOTONIC, set once per phase and never re-armed by a trickle), parses
+ * them with the strict parser, sends each response under a minimum-rate rule,
+ * writes one access-log line per request, keeps the connection alive as
+ * RFC 9112 §9.3 and --max-requests allow, and returns when the connection is
+ * over. A refused request gets its status and the connection closes: nothing
+ * after it is read as a request.
+ * Must not: run before the jail is complete, read a byte before the parser can
+ * bound it, or wait on the client without a deadline. */
+#ifndef PRONG_CONNECTION_H
+#define PRONG_CONNECTION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "http_parser.h"
+#include "scoreboard.h"
+
+struct connection_settings {
+    struct http_limits limits;
+    uint32_t max_requests;
+    uint32_t head_timeout_ms;
+    uint32_t next_head_timeout_ms;
+    uint32_t idle_timeout_ms;
+    uint32_t min_send_rate;  /* bytes per second */
+    uint32_t send_window_ms; /* averaged over this window */
+    bool access_log;
+};
+
+struct connection_context {
+    int client_fd;
+    const char *client;   /* the client's address, formatted */
+    uint64_t accepted_ns; /* CLOCK_MONOTONIC when the supervisor accepted it */
+    struct scoreboard_slot *slot;
+};
+
+void connection_configure(const struct connection_settings *settings);
+
+void connection_serve(const struct connection_context *context);
+
+#endif

@@ -1,0 +1,39 @@
+/* privileges.h: who each process runs as, and the capabilities it keeps.
+ *
+ * Contract: privilege only shrinks. privileges_resolve_user() looks the run
+ * user up before any drop (NSS is out of reach afterwards). The supervisor calls
+ * privileges_drop_to_user() (setgroups(0), setresgid, setresuid; CAP_SYS_CHROOT
+ * kept, the bounding set cleared when root) and, once in the jail,
+ * privileges_drop_all(); the monitor calls privileges_drop_all() and keeps its
+ * uid. Each function verifies its result through capget/getres*id and fails
+ * closed: a caller that sees -1 must end the process.
+ * Must not: raise any privilege, or report success without checking. */
+#ifndef PRONG_PRIVILEGES_H
+#define PRONG_PRIVILEGES_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct run_user {
+    uid_t uid;
+    gid_t gid;
+    char name[64];
+};
+
+/* The run user: name given, else "nobody" when root, else the current user.
+ * Refuses uid 0 or gid 0. 0 on success, -1 with a one-line reason. */
+int privileges_resolve_user(const char *name, struct run_user *user, char *error, size_t error_size);
+
+/* Become the run user keeping only CAP_SYS_CHROOT (effective and permitted).
+ * Started as an ordinary user, the ids stay and only CAP_SYS_CHROOT is kept if
+ * it is held at all. 0 on success, -1 with the reason. */
+int privileges_drop_to_user(const struct run_user *user, char *error, size_t error_size);
+
+/* Drop every capability: effective, permitted, inheritable, ambient, and the
+ * bounding set when CAP_SETPCAP allows it. 0 on success, -1 with the reason. */
+int privileges_drop_all(char *error, size_t error_size);
+
+/* 1 if this process holds CAP_SYS_CHROOT in its effective set. */
+int privileges_can_chroot(void);
+
+#endif

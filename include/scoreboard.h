@@ -1,0 +1,57 @@
+/* scoreboard.h: what each connection process is doing, readable by the supervisor.
+ *
+ * Contract: one page-sized slot per possible child in a shared anonymous mapping
+ * made by the supervisor before any fork. A connection process writes only its
+ * own slot (phase, since when, requests, bytes, dropped log messages) with plain
+ * atomic stores and unmaps every other slot first (scoreboard_isolate), so it
+ * can neither read nor forge another's. The supervisor reads slots to choose
+ * whom to evict and to account a child's end; it treats every value as a hint
+ * from an untrusted process (bounds-checked, never used as an index or size),
+ * and writes only stop_requested.
+ * Must not: hold pointers, descriptors or anything a child could turn into an
+ * attack on the supervisor. */
+#ifndef PRONG_SCOREBOARD_H
+#define PRONG_SCOREBOARD_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum child_phase {
+    PHASE_FREE = 0,
+    PHASE_STARTING,     /* forked, not yet reading */
+    PHASE_HEAD,         /* reading a request head (its first byte has arrived, or the first request) */
+    PHASE_SERVING,      /* answering a request */
+    PHASE_IDLE,         /* kept alive, no byte of the next request yet */
+    PHASE_CLOSING,      /* answered; closing the connection */
+    PHASE_COUNT
+};
+
+struct scoreboard_slot {
+    _Atomic uint32_t phase;          /* enum child_phase */
+    _Atomic uint32_t stop_requested; /* the supervisor asks: finish this response, then close */
+    _Atomic uint64_t phase_since_ns; /* CLOCK_MONOTONIC */
+    _Atomic uint64_t requests;
+    _Atomic uint64_t bytes_sent;
+    _Atomic uint64_t log_drops;
+    _Atomic uint32_t last_reason; /* enum http_reason of the last refusal, or a connection reason */
+};
+
+struct scoreboard {
+    unsigned char *base;
+    size_t slot_count;
+    size_t slot_stride; /* a page: slots can be unmapped one by one */
+};
+
+int scoreboard_create(struct scoreboard *scoreboard, size_t slot_count);
+struct scoreboard_slot *scoreboard_slot(const struct scoreboard *scoreboard, size_t index);
+
+/* In a new connection process: unmap every slot but its own. 0 or -1. */
+int scoreboard_isolate(const struct scoreboard *scoreboard, size_t index);
+
+/* A child's own update of its phase (also stamps the time). */
+void scoreboard_set_phase(struct scoreboard_slot *slot, enum child_phase phase);
+
+uint64_t monotonic_ns(void);
+
+#endif

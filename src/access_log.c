@@ -1,0 +1,89 @@
+/* access_log.c: format access-log lines (docs/logging.md).
+ *
+ * The first nine fields are Apache's combined log format, so existing tools read
+ * them; prong's own fields follow. Request bytes are escaped byte by byte and
+ * each escaped field is capped (MAX_FIELD_BYTES), so a line always fits in one
+ * log-channel message. Must not: emit a raw control byte, quote or newline taken
+ * from a request. */
+#include "access_log.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "http_date.h"
+
+#define MAX_FIELD_BYTES 1024 /* escaped bytes per request-derived field */
+
+struct line {
+    char *out;
+    size_t size, length;
+};
+
+static void put(struct line *line, const char *text, size_t length)
+{
+    if (line->length + length >= line->size)
+        length = line->size - line->length - 1;
+    memcpy(line->out + line->length, text, length);
+    line->length += length;
+    line->out[line->length] = '\0';
+}
+
+static void put_text(struct line *line, const char *text)
+{
+    put(line, text, strlen(text));
+}
+
+/* A request-derived field in quotes: "-" when absent, escaped, capped. */
+static void put_quoted(struct line *line, struct http_span span)
+{
+    static const char HEX[] = "0123456789abcdef";
+    if (!span.data) {
+        put_text(line, "\"-\"");
+        return;
+    }
+    char escaped[MAX_FIELD_BYTES + 8];
+    size_t used = 0;
+    escaped[used++] = '"';
+    for (size_t i = 0; i < span.length; i++) {
+        unsigned char byte = (unsigned char)span.data[i];
+        if (used + 4 > MAX_FIELD_BYTES) {
+            memcpy(escaped + used, "...", 3);
+            used += 3;
+            break;
+        }
+        if (byte < 0x20 || byte > 0x7e || byte == '"' || byte == '\\') {
+            escaped[used++] = '\\';
+            escaped[used++] = 'x';
+            escaped[used++] = HEX[byte >> 4];
+            escaped[used++] = HEX[byte & 15];
+        } else {
+            escaped[used++] = (char)byte;
+        }
+    }
+    escaped[used++] = '"';
+    put(line, escaped, used);
+}
+
+size_t access_log_format(const struct access_record *record, char *out, size_t out_size)
+{
+    struct line line = {out, out_size, 0};
+    char number[96], when[32];
+    if (out_size == 0)
+        return 0;
+    out[0] = '\0';
+    http_date_format_log(record->time_seconds, when);
+    put_text(&line, record->client ? record->client : "-");
+    put_text(&line, " - - [");
+    put_text(&line, when);
+    put_text(&line, "] ");
+    put_quoted(&line, record->request_line);
+    snprintf(number, sizeof number, " %d %llu ", record->status, (unsigned long long)record->body_bytes);
+    put_text(&line, number);
+    put_quoted(&line, record->referer);
+    put_text(&line, " ");
+    put_quoted(&line, record->user_agent);
+    snprintf(number, sizeof number, " %llu %s", (unsigned long long)record->duration_us,
+             record->reason ? record->reason : "-");
+    put_text(&line, number);
+    return line.length;
+}

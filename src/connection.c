@@ -1,0 +1,391 @@
+/* connection.c: serve one client connection inside the jail.
+ *
+ * Deadlines are absolute CLOCK_MONOTONIC instants fixed when a phase starts (the
+ * first head: from accept; a later head: from its first byte; an idle kept-alive
+ * connection: from the end of the last response) and never moved by the bytes
+ * that arrive, so a client trickling one byte at a time is cut off on time
+ * (the anti-pattern this avoids: alarm() re-armed on every read). Sending obeys
+ * one rule: on average at least --min-send-rate bytes per second over each
+ * --send-window; a stalled reader is dropped, a slow one continues.
+ * Must not: read without a deadline, parse anything but with http_parse_request,
+ * or keep a connection open after refusing a request. */
+#include "connection.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "access_log.h"
+#include "log.h"
+#include "static_files.h"
+
+/* Room for the longest head the parser accepts (request line and field block
+ * at their limits) plus pipelined bytes that arrived with it. */
+#define INPUT_CAPACITY (HTTP_MAX_REQUEST_LINE + HTTP_MAX_HEADER_BYTES + 8192u)
+#define SMALL_FILE_MAX 16384u       /* read into memory and sent with the head in one call */
+#define LINGER_MAX_NS 2000000000ull /* after a refusal: drain the client for at most 2 s */
+#define LINGER_MAX_BYTES 65536u
+
+static struct connection_settings settings;
+
+void connection_configure(const struct connection_settings *new_settings)
+{
+    settings = *new_settings;
+}
+
+struct connection {
+    const struct connection_context *context;
+    char input[INPUT_CAPACITY];
+    size_t filled;
+    uint64_t deadline_ns;
+    uint64_t head_started_ns;
+    uint32_t requests;
+    bool answered_any;
+    struct http_request request;
+    struct response_plan plan;
+    char small_body[SMALL_FILE_MAX];
+};
+
+static struct connection state; /* one per process: this process serves one connection */
+
+static void set_phase(enum child_phase phase)
+{
+    scoreboard_set_phase(state.context->slot, phase);
+}
+
+/* ---------------------------------------------------------------- receiving */
+
+enum receive_outcome { RECEIVED, RECEIVE_TIMEOUT, RECEIVE_CLOSED, RECEIVE_FAILED };
+
+static int milliseconds_until(uint64_t deadline_ns)
+{
+    uint64_t now = monotonic_ns();
+    if (now >= deadline_ns)
+        return 0;
+    uint64_t remaining = (deadline_ns - now + 999999u) / 1000000u;
+    return remaining > 3600000u ? 3600000 : (int)remaining;
+}
+
+/* Read more bytes before the deadline. In the idle phase the first byte starts
+ * the next head's own deadline. */
+static enum receive_outcome receive_more(void)
+{
+    int fd = state.context->client_fd;
+    for (;;) {
+        ssize_t got = read(fd, state.input + state.filled, sizeof state.input - state.filled);
+        if (got > 0) {
+            state.filled += (size_t)got;
+            return RECEIVED;
+        }
+        if (got == 0)
+            return RECEIVE_CLOSED;
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN)
+            return RECEIVE_FAILED;
+        int timeout = milliseconds_until(state.deadline_ns);
+        if (timeout == 0)
+            return RECEIVE_TIMEOUT;
+        struct pollfd wait_for = {.fd = fd, .events = POLLIN};
+        int ready = poll(&wait_for, 1, timeout);
+        if (ready < 0 && errno != EINTR)
+            return RECEIVE_FAILED;
+    }
+}
+
+/* ---------------------------------------------------------------- sending */
+
+struct send_state {
+    int fd;
+    uint64_t sent;
+    uint64_t window_start_ns;
+    uint64_t window_start_sent;
+};
+
+/* Wait for room in the socket. At the end of each window the average rate over
+ * it must reach --min-send-rate, else the response is abandoned. */
+static int wait_writable(struct send_state *send)
+{
+    uint64_t window_ns = (uint64_t)settings.send_window_ms * 1000000u;
+    for (;;) {
+        uint64_t now = monotonic_ns();
+        uint64_t window_end = send->window_start_ns + window_ns;
+        if (now >= window_end) {
+            uint64_t needed = (uint64_t)settings.min_send_rate * settings.send_window_ms / 1000u;
+            if (send->sent - send->window_start_sent < needed)
+                return -1;
+            send->window_start_ns = now;
+            send->window_start_sent = send->sent;
+            continue;
+        }
+        struct pollfd wait_for = {.fd = send->fd, .events = POLLOUT};
+        int ready = poll(&wait_for, 1, milliseconds_until(window_end));
+        if (ready > 0)
+            return 0;
+        if (ready < 0 && errno != EINTR)
+            return -1;
+    }
+}
+
+static int send_memory(struct send_state *send, struct iovec *vector, int count, bool more)
+{
+    while (count > 0) {
+        struct msghdr message = {.msg_iov = vector, .msg_iovlen = (size_t)count};
+        ssize_t written = sendmsg(send->fd, &message, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
+        if (written < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno != EAGAIN || wait_writable(send) != 0)
+                return -1;
+            continue;
+        }
+        send->sent += (uint64_t)written;
+        size_t left = (size_t)written;
+        while (count > 0 && left >= vector->iov_len) {
+            left -= vector->iov_len;
+            vector++;
+            count--;
+        }
+        if (count > 0) {
+            vector->iov_base = (char *)vector->iov_base + left;
+            vector->iov_len -= left;
+        }
+    }
+    return 0;
+}
+
+static int send_file_range(struct send_state *send, int file_fd, uint64_t offset, uint64_t length)
+{
+    off_t position = (off_t)offset;
+    while (length > 0) {
+        size_t chunk = length > (1u << 30) ? (1u << 30) : (size_t)length;
+        ssize_t written = sendfile(send->fd, file_fd, &position, chunk);
+        if (written < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno != EAGAIN || wait_writable(send) != 0)
+                return -1;
+            continue;
+        }
+        if (written == 0)
+            return -1; /* the file shrank under us: the promised length cannot be met */
+        send->sent += (uint64_t)written;
+        length -= (uint64_t)written;
+    }
+    return 0;
+}
+
+/* A small file travels with its head in one call: read it now. */
+static void inline_small_file(struct response_plan *plan)
+{
+    if (plan->segment_count != 1 || plan->segments[0].kind != SEGMENT_FILE ||
+        plan->segments[0].length > sizeof state.small_body)
+        return;
+    size_t length = (size_t)plan->segments[0].length;
+    ssize_t got = pread(plan->file_fd, state.small_body, length, (off_t)plan->segments[0].offset);
+    if (got != (ssize_t)length)
+        return; /* leave it to sendfile, which reports a short file */
+    plan->segments[0] = (struct body_segment){SEGMENT_MEMORY, state.small_body, 0, length};
+}
+
+/* Send the head and the body segments in order; returns body bytes sent or -1. */
+static int64_t send_plan(struct response_plan *plan, bool more_follows)
+{
+    struct send_state send = {.fd = state.context->client_fd, .window_start_ns = monotonic_ns()};
+    struct iovec vector[PLAN_MAX_SEGMENTS + 1];
+    int count = 0;
+    inline_small_file(plan);
+    vector[count++] = (struct iovec){plan->head.data, plan->head.length};
+    for (size_t i = 0; i < plan->segment_count; i++) {
+        const struct body_segment *segment = &plan->segments[i];
+        if (segment->kind == SEGMENT_MEMORY) {
+            vector[count++] = (struct iovec){(void *)segment->data, (size_t)segment->length};
+            continue;
+        }
+        if (count > 0 && send_memory(&send, vector, count, true) != 0)
+            return -1;
+        count = 0;
+        if (send_file_range(&send, plan->file_fd, segment->offset, segment->length) != 0)
+            return -1;
+    }
+    if (count > 0 && send_memory(&send, vector, count, more_follows) != 0)
+        return -1;
+    uint64_t head_length = plan->head.length;
+    return (int64_t)(send.sent - head_length);
+}
+
+/* ---------------------------------------------------------------- logging */
+
+static struct http_span field_value(enum http_field_id id)
+{
+    const struct http_field *field = http_request_field(&state.request, id);
+    return field ? field->value : (struct http_span){NULL, 0};
+}
+
+static void log_request(int status, uint64_t body_bytes, const char *reason, bool head_parsed)
+{
+    atomic_fetch_add_explicit(&state.context->slot->requests, 1, memory_order_relaxed);
+    if (!settings.access_log)
+        return;
+    struct access_record record = {
+        .client = state.context->client,
+        .time_seconds = (int64_t)time(NULL),
+        .request_line = state.request.request_line,
+        .status = status,
+        .body_bytes = body_bytes,
+        .referer = head_parsed ? field_value(HTTP_FIELD_REFERER) : (struct http_span){NULL, 0},
+        .user_agent = head_parsed ? field_value(HTTP_FIELD_USER_AGENT) : (struct http_span){NULL, 0},
+        .duration_us = (monotonic_ns() - state.head_started_ns) / 1000u,
+        .reason = reason,
+    };
+    char line[LOG_MESSAGE_MAX];
+    size_t length = access_log_format(&record, line, sizeof line - 2);
+    log_send(LOG_STREAM_ACCESS, line, length);
+}
+
+/* ---------------------------------------------------------------- closing */
+
+/* Close so the client reads our last response: send FIN first, then, if it may
+ * still be sending (a refused request), discard what arrives for a bounded time
+ * instead of answering it with a reset that could destroy the response. */
+static void close_gracefully(bool drain)
+{
+    int fd = state.context->client_fd;
+    set_phase(PHASE_CLOSING);
+    if (shutdown(fd, SHUT_WR) != 0 || !drain) {
+        close(fd);
+        return;
+    }
+    state.deadline_ns = monotonic_ns() + LINGER_MAX_NS;
+    size_t drained = 0;
+    while (drained < LINGER_MAX_BYTES) {
+        state.filled = 0;
+        if (receive_more() != RECEIVED)
+            break;
+        drained += state.filled;
+    }
+    close(fd);
+}
+
+/* ---------------------------------------------------------------- the loop */
+
+static void refuse(int status, const char *reason)
+{
+    bool head_only = state.request.request_line.data && state.request.method == HTTP_METHOD_HEAD;
+    static_files_plan_error(status, reason, head_only, &state.plan);
+    int64_t sent = send_plan(&state.plan, false);
+    uint64_t body_bytes = sent > 0 ? (uint64_t)sent : 0;
+    atomic_fetch_add_explicit(&state.context->slot->bytes_sent, body_bytes, memory_order_relaxed);
+    log_request(status, body_bytes, reason, false);
+    state.answered_any = true;
+}
+
+/* Whether the bytes read since the last parse may complete a head: only a line
+ * feed can, so a trickle of other bytes costs no re-parse. */
+static bool may_complete(size_t from)
+{
+    return memchr(state.input + from, '\n', state.filled - from) != NULL || state.filled == sizeof state.input;
+}
+
+/* Read until the parser decides. Returns the result, or -1 when the connection
+ * ended without a decision (timeout or close, already handled). */
+static int read_head(void)
+{
+    for (;;) {
+        if (state.filled > 0) {
+            enum http_parse_result result =
+                http_parse_request(state.input, state.filled, &settings.limits, &state.request);
+            if (result != HTTP_PARSE_INCOMPLETE)
+                return (int)result;
+        }
+        size_t before = state.filled;
+        enum receive_outcome outcome;
+        do {
+            bool was_idle = state.filled == 0 && state.answered_any;
+            outcome = receive_more();
+            if (outcome == RECEIVED && was_idle) {
+                state.head_started_ns = monotonic_ns();
+                state.deadline_ns = state.head_started_ns + (uint64_t)settings.next_head_timeout_ms * 1000000u;
+                set_phase(PHASE_HEAD);
+            }
+        } while (outcome == RECEIVED && !may_complete(before));
+        if (outcome == RECEIVED)
+            continue;
+        if (outcome == RECEIVE_TIMEOUT && !state.answered_any) {
+            refuse(408, "head-timeout");
+        } else if (outcome == RECEIVE_TIMEOUT && state.filled > 0) {
+            /* A later head that stalled: close without a 408, which could cross a
+             * request the client is just sending (RFC 9112 §9.5). */
+            log_request(408, 0, "head-timeout-closed", false);
+        } else if (outcome == RECEIVE_CLOSED && state.filled > 0) {
+            refuse(400, "incomplete-head");
+        }
+        return -1;
+    }
+}
+
+void connection_serve(const struct connection_context *context)
+{
+    state.context = context;
+    state.filled = 0;
+    state.requests = 0;
+    state.answered_any = false;
+    state.head_started_ns = context->accepted_ns;
+    state.deadline_ns = context->accepted_ns + (uint64_t)settings.head_timeout_ms * 1000000u;
+    state.request.request_line = (struct http_span){NULL, 0};
+    set_phase(PHASE_HEAD);
+
+    for (;;) {
+        int result = read_head();
+        if (result < 0) {
+            close_gracefully(false);
+            return;
+        }
+        if (result == HTTP_PARSE_ERROR) {
+            refuse(state.request.status, http_reason_name(state.request.reason));
+            close_gracefully(true);
+            return;
+        }
+        set_phase(PHASE_SERVING);
+        size_t consumed = state.request.consumed;
+        bool pipelined = state.filled > consumed;
+        static_files_plan(&state.request, &state.plan);
+        int64_t sent = send_plan(&state.plan, pipelined);
+        bool sent_ok = sent >= 0;
+        state.answered_any = true;
+        state.requests++;
+        log_request(state.plan.status, sent > 0 ? (uint64_t)sent : 0, sent_ok ? state.plan.reason : "send-failed",
+                    true);
+        atomic_fetch_add_explicit(&context->slot->bytes_sent, sent > 0 ? (uint64_t)sent : 0, memory_order_relaxed);
+        response_plan_release(&state.plan);
+        bool stop = atomic_load_explicit(&context->slot->stop_requested, memory_order_relaxed) != 0;
+        if (!sent_ok || !state.request.keep_alive || state.plan.close_connection ||
+            state.requests >= settings.max_requests || stop) {
+            close_gracefully(pipelined);
+            return;
+        }
+        /* Pipelining: the next request starts exactly at the consumed count. */
+        memmove(state.input, state.input + consumed, state.filled - consumed);
+        state.filled -= consumed;
+        state.request.request_line = (struct http_span){NULL, 0};
+        uint64_t now = monotonic_ns();
+        if (state.filled > 0) {
+            state.head_started_ns = now;
+            state.deadline_ns = now + (uint64_t)settings.next_head_timeout_ms * 1000000u;
+            set_phase(PHASE_HEAD);
+        } else {
+            state.head_started_ns = now;
+            state.deadline_ns = now + (uint64_t)settings.idle_timeout_ms * 1000000u;
+            set_phase(PHASE_IDLE);
+        }
+    }
+}

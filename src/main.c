@@ -1,0 +1,445 @@
+/* main.c: prong's start-up order, written once, in order, in this one place.
+ *
+ * Three roles (docs/architecture.md): the monitor (the process as started:
+ * logs, signals, exit status; no socket, no capability), the supervisor (jailed:
+ * accepts, caps, forks, reaps) and one connection process per connection
+ * (inherits the supervisor's jail, narrows it, serves, exits). Each step below
+ * is checked; any failure ends the process with one clear line (fail closed):
+ * exit 2 before serving, 1 after.
+ * Must not: hold anything here but the order of the steps; each step's work
+ * lives in its module. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "client_table.h"
+#include "config.h"
+#include "connection.h"
+#include "docroot.h"
+#include "listener.h"
+#include "log.h"
+#include "mime.h"
+#include "monitor.h"
+#include "privileges.h"
+#include "proc_status.h"
+#include "response.h"
+#include "sandbox.h"
+#include "seccomp_policy.h"
+#include "static_files.h"
+#include "supervisor.h"
+
+#define EXIT_SETUP 2
+#define EXIT_CHILD_SETUP 70 /* a connection process could not complete its jail */
+#define CHILD_MAX_FILES 16  /* client, log channel, /dev/null twice, a file, a directory, spare */
+
+struct startup {
+    struct config config;
+    struct run_user user;
+    int root_fd;
+    char root_path[PATH_MAX];
+    struct listener listeners[CONFIG_MAX_LISTENERS];
+    size_t listener_count;
+    struct sock_fprog jail_filter, monitor_filter;
+    struct log_target access_log, error_log;
+    int log_directory_fds[2];
+    size_t log_directory_count;
+    int channel[2]; /* the log channel: [0] the monitor reads, [1] everyone else writes */
+    int control[2]; /* monitor -> supervisor: [0] supervisor reads, [1] monitor writes */
+    int null_fd;
+    int landlock_abi;
+    bool started_as_root;
+};
+
+static struct startup startup;
+static char error[512];
+
+static void fail_setup(const char *message)
+{
+    fprintf(stderr, "prong: %s\n", message);
+    exit(EXIT_SETUP);
+}
+
+/* ---------------------------------------------------------------- connection process */
+
+/* Children forked from one process share its stack canary, which byte-by-byte
+ * brute force (BROP) exploits; each connection process draws its own. Frames
+ * already on the stack keep the old value, so this runs in a function that
+ * never returns, called from one that never returns (SECURITY.md, "Canaries"). */
+__attribute__((no_stack_protector, noinline)) static void renew_stack_canary(void)
+{
+    uint64_t canary = 0;
+    if (getrandom(&canary, sizeof canary, 0) != (ssize_t)sizeof canary)
+        _exit(EXIT_CHILD_SETUP);
+    canary &= ~(uint64_t)0xff; /* glibc keeps the low byte zero: a string overread cannot leak it */
+    __asm__ volatile("movq %0, %%fs:0x28" : : "r"(canary) : "memory");
+}
+
+static void fail_child(const char *step)
+{
+    log_error("connection process: %s; ending it", step);
+    _exit(EXIT_CHILD_SETUP);
+}
+
+/* The connection process: inherited jail (chroot, no capabilities, no_new_privs,
+ * not dumpable, Landlock, the jail filter), then its own narrowing, then serve. */
+__attribute__((no_stack_protector, noreturn)) static void start_connection_process(const struct child_start *start)
+{
+    renew_stack_canary();
+    log_set_role("child");
+    /* 1. Hold only the client socket (as descriptor 3) and the log channel (2). */
+    if ((start->client_fd != 3 && dup2(start->client_fd, 3) != 3) || close_range(4, ~0u, 0) != 0)
+        fail_child("cannot arrange its descriptors");
+    /* 2. Forget every other connection's scoreboard slot. */
+    if (scoreboard_isolate(start->scoreboard, start->slot_index) != 0)
+        fail_child("cannot unmap the other scoreboard slots");
+    /* 3. No processes, few files, bounded CPU and memory (file writes: inherited 0). */
+    const struct config *config = &startup.config;
+    if (sandbox_set_limit(RLIMIT_NPROC, 0, error, sizeof error) != 0 ||
+        sandbox_set_limit(RLIMIT_NOFILE, CHILD_MAX_FILES, error, sizeof error) != 0 ||
+        sandbox_set_limit(RLIMIT_CPU, config->child_cpu_seconds, error, sizeof error) != 0 ||
+        sandbox_set_limit(RLIMIT_AS, (rlim_t)config->child_memory_mb << 20, error, sizeof error) != 0)
+        fail_child(error);
+    /* 4. Its own Landlock domain: no signal to, no abstract socket of, any other process. */
+    if (sandbox_landlock_scope_self(error, sizeof error) < 0)
+        fail_child(error);
+    /* 5. Serve, then exit. */
+    char client[64];
+    listener_format_host((const struct sockaddr *)&start->peer, client, sizeof client);
+    struct connection_context context = {
+        .client_fd = 3,
+        .client = client,
+        .accepted_ns = start->accepted_ns,
+        .slot = scoreboard_slot(start->scoreboard, start->slot_index),
+    };
+    connection_serve(&context);
+    atomic_store(&context.slot->log_drops, log_dropped_count());
+    _exit(0);
+}
+
+/* ---------------------------------------------------------------- supervisor */
+
+static void close_monitor_descriptors(void)
+{
+    close(startup.channel[0]);
+    close(startup.control[1]);
+    if (startup.access_log.fd >= 0)
+        close(startup.access_log.fd);
+    if (startup.error_log.fd >= 0)
+        close(startup.error_log.fd);
+    for (size_t i = 0; i < startup.log_directory_count; i++)
+        close(startup.log_directory_fds[i]);
+}
+
+static int supervisor_fail(const char *step)
+{
+    log_error("%s", step);
+    return EXIT_SETUP;
+}
+
+/* The supervisor's start-up: become the run user, enter the jail, narrow it,
+ * then serve. Returns the process's exit code. */
+static int run_supervisor(void)
+{
+    const struct config *config = &startup.config;
+    log_set_role("supervisor");
+    /* 1. Descriptors: the log channel on 2, /dev/null on 0 and 1, nothing of the monitor's. */
+    if (dup2(startup.channel[1], STDERR_FILENO) != STDERR_FILENO || dup2(startup.null_fd, STDIN_FILENO) != 0 ||
+        dup2(startup.null_fd, STDOUT_FILENO) != 1)
+        return supervisor_fail("cannot arrange the supervisor's descriptors");
+    log_use_channel(STDERR_FILENO);
+    close(startup.channel[1]);
+    close(startup.null_fd);
+    close_monitor_descriptors();
+    /* 2. Its own process group: a terminal's ^C reaches the monitor, which decides. */
+    if (setpgid(0, 0) != 0)
+        return supervisor_fail("cannot leave the terminal's process group");
+    /* 3. Room for every child's socket, set while that may still raise it. */
+    rlim_t files = (rlim_t)config->max_children * 2 + 64;
+    if (sandbox_set_limit(RLIMIT_NOFILE, files, error, sizeof error) != 0)
+        return supervisor_fail(error);
+    /* 4. The run user, keeping only CAP_SYS_CHROOT. */
+    if (privileges_drop_to_user(&startup.user, error, sizeof error) != 0)
+        return supervisor_fail(error);
+    /* 5. The jail: chroot into the document root, then drop the last capability. */
+    if (sandbox_enter_root(startup.root_fd, error, sizeof error) != 0 ||
+        privileges_drop_all(error, sizeof error) != 0)
+        return supervisor_fail(error);
+    /* 6. no_new_privs, not dumpable; no file writes, no core files. */
+    if (sandbox_lock_process(error, sizeof error) != 0 || sandbox_set_limit(RLIMIT_FSIZE, 0, error, sizeof error) != 0 ||
+        sandbox_set_limit(RLIMIT_CORE, 0, error, sizeof error) != 0)
+        return supervisor_fail(error);
+    /* 7. Landlock: read beneath the root only, no TCP bind/connect, scoped signals. */
+    if (sandbox_landlock_read_only(startup.root_fd, error, sizeof error) < 0)
+        return supervisor_fail(error);
+    /* 8. The event loop's descriptors and tables, while they may still be made. */
+    struct supervisor_settings settings = {
+        .listeners = startup.listeners,
+        .listener_count = startup.listener_count,
+        .control_fd = startup.control[0],
+        .log_fd = STDERR_FILENO,
+        .max_children = config->max_children,
+        .max_per_ip = config->max_per_ip,
+        .grace_ms = config->grace_ms,
+        .log_children = config->log_children,
+        .head_deadline_ms = config->head_timeout_ms > config->idle_timeout_ms ? config->head_timeout_ms
+                                                                               : config->idle_timeout_ms,
+        .start_child = start_connection_process,
+    };
+    if (supervisor_prepare(&settings, error, sizeof error) != 0)
+        return supervisor_fail(error);
+    /* 9. The seccomp filter, exported before the drop; default action: kill. */
+    if (sandbox_install_filter(&startup.jail_filter, error, sizeof error) != 0)
+        return supervisor_fail(error);
+    /* 10. Tell the monitor, which checks all of this from outside before 'G'. */
+    log_send(LOG_STREAM_READY, "ready", 5);
+    return supervisor_run();
+}
+
+/* ---------------------------------------------------------------- monitor */
+
+/* The supervisor's state read from /proc by the monitor: the drop and the jail
+ * must be visible from outside, or nothing is served. */
+static int verify_supervisor(pid_t pid)
+{
+    struct proc_status status;
+    if (proc_status_read((long)pid, &status) != 0) {
+        snprintf(error, sizeof error, "cannot read the supervisor's /proc status");
+        return -1;
+    }
+    bool ids = true;
+    for (int i = 0; i < 4; i++)
+        ids = ids && status.uid[i] == (long)startup.user.uid && status.gid[i] == (long)startup.user.gid;
+    bool bounding_cleared = !startup.started_as_root || status.cap_bounding == 0;
+    if (!ids || status.group_count != 0 || status.cap_effective != 0 || status.cap_permitted != 0 ||
+        status.cap_inheritable != 0 || status.cap_ambient != 0 || !bounding_cleared || status.no_new_privs != 1 ||
+        status.seccomp != 2) {
+        snprintf(error, sizeof error,
+                 "the supervisor's jail is not as configured (uid %ld gid %ld groups %d CapEff %llx CapBnd %llx "
+                 "NoNewPrivs %d Seccomp %d)",
+                 status.uid[0], status.gid[0], status.group_count, (unsigned long long)status.cap_effective,
+                 (unsigned long long)status.cap_bounding, status.no_new_privs, status.seccomp);
+        return -1;
+    }
+    char link[64], root[PATH_MAX];
+    snprintf(link, sizeof link, "/proc/%ld/root", (long)pid);
+    ssize_t length = readlink(link, root, sizeof root - 1);
+    if (length < 0 || (root[length] = '\0', strcmp(root, startup.root_path) != 0)) {
+        snprintf(error, sizeof error, "the supervisor's root is not the document root");
+        return -1;
+    }
+    return 0;
+}
+
+/* The monitor's own narrowing, once the supervisor is checked: no capability,
+ * no_new_privs, Landlock (write beneath the log directories), its filter. */
+static void lock_down_monitor(void)
+{
+    if (privileges_drop_all(error, sizeof error) != 0 || sandbox_lock_process(error, sizeof error) != 0 ||
+        sandbox_landlock_logs_only(startup.log_directory_fds, startup.log_directory_count, error, sizeof error) < 0 ||
+        sandbox_install_filter(&startup.monitor_filter, error, sizeof error) != 0) {
+        fprintf(stderr, "prong: monitor: %s\n", error);
+        exit(EXIT_SETUP);
+    }
+    for (size_t i = 0; i < startup.log_directory_count; i++)
+        close(startup.log_directory_fds[i]);
+}
+
+static int run_monitor(pid_t supervisor)
+{
+    close(startup.channel[1]);
+    close(startup.control[0]);
+    close(startup.root_fd);
+    close(startup.null_fd);
+    for (size_t i = 0; i < startup.listener_count; i++)
+        close(startup.listeners[i].fd); /* the monitor never holds a socket */
+    struct monitor_settings settings = {
+        .supervisor = supervisor,
+        .channel_fd = startup.channel[0],
+        .control_fd = startup.control[1],
+        .access_log = startup.access_log,
+        .error_log = startup.error_log,
+    };
+    monitor_configure(&settings);
+    int early_exit = monitor_await_ready();
+    if (early_exit >= 0)
+        return early_exit;
+    if (verify_supervisor(supervisor) != 0) {
+        fprintf(stderr, "prong: %s\n", error);
+        return EXIT_SETUP; /* closing the control pipe on exit stops the supervisor */
+    }
+    for (size_t i = 0; i < startup.listener_count; i++)
+        fprintf(stderr, "prong: listening on %s\n", startup.listeners[i].name);
+    fflush(stderr);
+    lock_down_monitor();
+    if (monitor_release_supervisor() != 0)
+        return 1;
+    return monitor_run();
+}
+
+/* ---------------------------------------------------------------- set-up */
+
+static void open_log(const char *flag, const char *value, bool may_be_off, struct log_target *target)
+{
+    target->fd = -1;
+    target->path = NULL;
+    target->off = may_be_off && strcmp(value, "off") == 0;
+    if (target->off || strcmp(value, "-") == 0)
+        return;
+    if (value[0] != '/') {
+        snprintf(error, sizeof error, "%s %s: give an absolute path", flag, value);
+        fail_setup(error);
+    }
+    target->path = value;
+    target->fd = monitor_open_log(value);
+    if (target->fd < 0) {
+        snprintf(error, sizeof error, "%s %s: %s", flag, value, strerror(errno));
+        fail_setup(error);
+    }
+    /* Its directory, for the monitor's Landlock rule (rotation creates the file anew). */
+    char directory[PATH_MAX];
+    snprintf(directory, sizeof directory, "%s", value);
+    char *slash = strrchr(directory, '/');
+    if (slash == directory)
+        slash[1] = '\0';
+    else
+        *slash = '\0';
+    int fd = open(directory, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(error, sizeof error, "%s %s: its directory: %s", flag, value, strerror(errno));
+        fail_setup(error);
+    }
+    startup.log_directory_fds[startup.log_directory_count++] = fd;
+}
+
+/* A log file inside the document root could be served, or overwritten through it. */
+static void refuse_log_inside_root(const char *flag, const struct log_target *target)
+{
+    if (!target->path)
+        return;
+    char resolved[PATH_MAX];
+    if (!realpath(target->path, resolved))
+        return;
+    size_t root_length = strlen(startup.root_path);
+    if (strncmp(resolved, startup.root_path, root_length) == 0 &&
+        (resolved[root_length] == '/' || resolved[root_length] == '\0' || root_length == 1)) {
+        snprintf(error, sizeof error, "%s %s: a log file inside the document root is refused", flag, target->path);
+        fail_setup(error);
+    }
+}
+
+static void print_check_summary(size_t entries)
+{
+    printf("prong %s: configuration is valid\n", PRONG_VERSION);
+    printf("root:      %s (%zu entries checked: none writable by the run user, no devices, no setuid)\n",
+           startup.root_path, entries);
+    printf("user:      %s (uid %ld, gid %ld)\n", startup.user.name, (long)startup.user.uid, (long)startup.user.gid);
+    for (size_t i = 0; i < startup.listener_count; i++)
+        printf("listen:    %s\n", startup.listeners[i].name);
+    printf("children:  at most %u, %u per client\n", startup.config.max_children, startup.config.max_per_ip);
+    printf("layers:    chroot, no capabilities, no_new_privs, not dumpable, rlimits, seccomp (%u instructions), "
+           "Landlock %s\n",
+           startup.jail_filter.len, startup.landlock_abi ? "on" : "unavailable (kernel)");
+    if (startup.landlock_abi)
+        printf("landlock:  ABI %d\n", startup.landlock_abi);
+}
+
+int main(int argc, char **argv)
+{
+    /* 1. Flags. */
+    switch (config_parse(argc, argv, &startup.config, error, sizeof error)) {
+    case CONFIG_EXIT_SUCCESS:
+        return 0;
+    case CONFIG_ERROR:
+        fail_setup(error);
+        break;
+    case CONFIG_OK:
+        break;
+    }
+    const struct config *config = &startup.config;
+    startup.started_as_root = geteuid() == 0;
+    /* 2. The document root, opened as a directory before any drop. */
+    startup.root_fd = docroot_open(config->root, error, sizeof error);
+    if (startup.root_fd < 0 || !realpath(config->root, startup.root_path))
+        fail_setup(startup.root_fd < 0 ? error : "--root: cannot resolve its path");
+    /* 3. Log files, opened with the starting privileges; never inside the root. */
+    open_log("--access-log", config->access_log, true, &startup.access_log);
+    open_log("--error-log", config->error_log, false, &startup.error_log);
+    refuse_log_inside_root("--access-log", &startup.access_log);
+    refuse_log_inside_root("--error-log", &startup.error_log);
+    /* 4. Listening sockets. */
+    for (size_t i = 0; i < config->listen_count; i++) {
+        struct listener *listener = &startup.listeners[startup.listener_count];
+        if (listener_parse(config->listens[i].text, listener, error, sizeof error) != 0 ||
+            listener_open(listener, error, sizeof error) != 0)
+            fail_setup(error);
+        startup.listener_count++;
+    }
+    /* 5. What the jail cannot reach later: the run user, the MIME table. */
+    if (privileges_resolve_user(config->user, &startup.user, error, sizeof error) != 0)
+        fail_setup(error);
+    if (config->mime_types && mime_load_file(config->mime_types, error, sizeof error) != 0)
+        fail_setup(error);
+    /* 6. Refuse a root the run user could change, or one with devices or setuid files. */
+    size_t entries = 0;
+    if (docroot_verify(startup.root_fd, startup.root_path, startup.user.uid, startup.user.gid,
+                       !startup.started_as_root, &entries, error, sizeof error) != 0)
+        fail_setup(error);
+    /* 7. Privilege must be droppable as configured: root, or CAP_SYS_CHROOT held. */
+    if (!startup.started_as_root && !privileges_can_chroot())
+        fail_setup("started as an ordinary user without CAP_SYS_CHROOT: the jail cannot be built");
+    /* 8. The seccomp filters, built and exported once for every process to load. */
+    if (seccomp_policy_build(POLICY_JAIL, &startup.jail_filter, error, sizeof error) != 0 ||
+        seccomp_policy_build(POLICY_MONITOR, &startup.monitor_filter, error, sizeof error) != 0)
+        fail_setup(error);
+    startup.landlock_abi = sandbox_landlock_abi();
+    if (config->check_only) {
+        print_check_summary(entries);
+        return 0;
+    }
+    /* 9. Per-process settings every role inherits through fork. */
+    struct response_settings response = {.server_header = config->server_header};
+    response_configure(&response);
+    struct static_settings files = {
+        .index_names = config->index_names,
+        .index_count = config->index_count,
+        .autoindex = config->autoindex,
+        .symlinks = config->symlinks,
+        .cache_control = config->cache_control,
+    };
+    static_files_configure(&files);
+    struct connection_settings connection = {
+        .limits = config->limits,
+        .max_requests = config->max_requests,
+        .head_timeout_ms = config->head_timeout_ms,
+        .next_head_timeout_ms = config->next_head_timeout_ms,
+        .idle_timeout_ms = config->idle_timeout_ms,
+        .min_send_rate = config->min_send_rate,
+        .send_window_ms = config->send_window_ms,
+        .access_log = !startup.access_log.off,
+    };
+    connection_configure(&connection);
+    /* 10. The log channel (non-blocking for writers) and the control pipe. */
+    startup.null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (startup.null_fd < 0 || pipe2(startup.channel, O_CLOEXEC) != 0 || pipe2(startup.control, O_CLOEXEC) != 0 ||
+        fcntl(startup.channel[1], F_SETFL, O_NONBLOCK) != 0 || fcntl(startup.control[0], F_SETFL, O_NONBLOCK) != 0)
+        fail_setup("cannot create the log channel");
+    fcntl(startup.channel[0], F_SETPIPE_SZ, 1 << 20); /* a larger buffer drops fewer lines; best effort */
+    /* 11. The monitor reaps orphans too: no zombie outlives its parent. */
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
+        fail_setup("cannot become a child subreaper");
+    /* 12. Split: the supervisor jails itself; this process becomes the monitor. */
+    fflush(NULL);
+    pid_t supervisor = fork();
+    if (supervisor < 0)
+        fail_setup("cannot fork the supervisor");
+    if (supervisor == 0)
+        _exit(run_supervisor());
+    return run_monitor(supervisor);
+}

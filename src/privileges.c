@@ -1,0 +1,170 @@
+/* privileges.c: user and capability changes, each one checked after it is made.
+ *
+ * libcap-ng does the work (capng_change_id clears supplementary groups and the
+ * bounding set while keeping the capabilities we name); the results are read
+ * back with capget(2), getresuid(2), getresgid(2) and getgroups(2) rather than
+ * trusted, because a silently failed drop is the one mistake a hardened server
+ * cannot make. capget is used instead of /proc because these checks also run
+ * inside the chroot. Must not: raise a privilege or continue after a failed check. */
+#include "privileges.h"
+
+#include <cap-ng.h>
+#include <errno.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+int privileges_resolve_user(const char *name, struct run_user *user, char *error, size_t error_size)
+{
+    struct passwd *entry;
+    memset(user, 0, sizeof *user);
+    errno = 0;
+    if (name)
+        entry = getpwnam(name);
+    else if (geteuid() == 0)
+        entry = getpwnam("nobody");
+    else
+        entry = getpwuid(geteuid());
+    if (!entry) {
+        snprintf(error, error_size, "unknown user '%s'%s%s", name ? name : "nobody", errno ? ": " : "",
+                 errno ? strerror(errno) : "");
+        return -1;
+    }
+    if (entry->pw_uid == 0 || entry->pw_gid == 0) {
+        snprintf(error, error_size, "refusing to run as user '%s': its uid or gid is 0 (use --user)", entry->pw_name);
+        return -1;
+    }
+    if (geteuid() != 0 && entry->pw_uid != geteuid()) {
+        snprintf(error, error_size, "--user %s needs root: started as uid %ld", entry->pw_name, (long)geteuid());
+        return -1;
+    }
+    user->uid = entry->pw_uid;
+    user->gid = entry->pw_gid;
+    snprintf(user->name, sizeof user->name, "%s", entry->pw_name);
+    return 0;
+}
+
+/* The three capability sets as the kernel reports them (capget, version 3). */
+struct capability_sets {
+    uint64_t effective, permitted, inheritable;
+};
+
+static int read_capability_sets(struct capability_sets *sets)
+{
+    struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+    if (syscall(SYS_capget, &header, data) != 0)
+        return -1;
+    sets->effective = data[0].effective | ((uint64_t)data[1].effective << 32);
+    sets->permitted = data[0].permitted | ((uint64_t)data[1].permitted << 32);
+    sets->inheritable = data[0].inheritable | ((uint64_t)data[1].inheritable << 32);
+    return 0;
+}
+
+static int ambient_is_empty(void)
+{
+    for (int capability = 0; capability <= CAP_LAST_CAP; capability++) {
+        int set = prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, capability, 0, 0);
+        if (set != 0)
+            return 0; /* set, or the query failed: not provably empty */
+    }
+    return 1;
+}
+
+int privileges_can_chroot(void)
+{
+    struct capability_sets sets;
+    return read_capability_sets(&sets) == 0 && (sets.effective & (1ull << CAP_SYS_CHROOT));
+}
+
+static int verify_ids(const struct run_user *user, char *error, size_t error_size)
+{
+    uid_t real_uid, effective_uid, saved_uid;
+    gid_t real_gid, effective_gid, saved_gid;
+    if (getresuid(&real_uid, &effective_uid, &saved_uid) != 0 || getresgid(&real_gid, &effective_gid, &saved_gid) != 0) {
+        snprintf(error, error_size, "cannot read back the process ids: %s", strerror(errno));
+        return -1;
+    }
+    if (real_uid != user->uid || effective_uid != user->uid || saved_uid != user->uid || real_gid != user->gid ||
+        effective_gid != user->gid || saved_gid != user->gid) {
+        snprintf(error, error_size, "the drop to %s did not take: uids %ld/%ld/%ld gids %ld/%ld/%ld", user->name,
+                 (long)real_uid, (long)effective_uid, (long)saved_uid, (long)real_gid, (long)effective_gid,
+                 (long)saved_gid);
+        return -1;
+    }
+    gid_t groups[1];
+    int group_count = getgroups(0, groups);
+    if (group_count < 0 || (group_count > 0 && !(group_count == 1 && getgroups(1, groups) == 1 && groups[0] == user->gid))) {
+        snprintf(error, error_size, "supplementary groups remain after the drop (%d)", group_count);
+        return -1;
+    }
+    return 0;
+}
+
+int privileges_drop_to_user(const struct run_user *user, char *error, size_t error_size)
+{
+    int started_as_root = geteuid() == 0;
+    int holds_chroot = privileges_can_chroot();
+    capng_clear(CAPNG_SELECT_BOTH);
+    if (holds_chroot &&
+        capng_update(CAPNG_ADD, (capng_type_t)(CAPNG_EFFECTIVE | CAPNG_PERMITTED), CAP_SYS_CHROOT) != 0) {
+        snprintf(error, error_size, "cannot prepare the capability set");
+        return -1;
+    }
+    if (started_as_root) {
+        int result = capng_change_id((int)user->uid, (int)user->gid,
+                                     (capng_flags_t)(CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING | CAPNG_CLEAR_AMBIENT));
+        if (result != 0) {
+            snprintf(error, error_size, "cannot become user %s (libcap-ng error %d): %s", user->name, result,
+                     strerror(errno));
+            return -1;
+        }
+    } else if (capng_apply((capng_select_t)(CAPNG_SELECT_CAPS | CAPNG_SELECT_AMBIENT)) != 0) {
+        snprintf(error, error_size, "cannot drop capabilities: %s", strerror(errno));
+        return -1;
+    }
+    if (verify_ids(user, error, error_size) != 0)
+        return -1;
+    struct capability_sets sets;
+    uint64_t allowed = holds_chroot ? (1ull << CAP_SYS_CHROOT) : 0;
+    if (read_capability_sets(&sets) != 0 || (sets.effective & ~allowed) || (sets.permitted & ~allowed) ||
+        sets.inheritable || !ambient_is_empty()) {
+        snprintf(error, error_size, "capabilities other than CAP_SYS_CHROOT remain after the drop");
+        return -1;
+    }
+    if (started_as_root && prctl(PR_CAPBSET_READ, CAP_SYS_ADMIN, 0, 0, 0) != 0) {
+        snprintf(error, error_size, "the capability bounding set was not cleared");
+        return -1;
+    }
+    return 0;
+}
+
+int privileges_drop_all(char *error, size_t error_size)
+{
+    struct capability_sets before;
+    if (read_capability_sets(&before) != 0) {
+        snprintf(error, error_size, "cannot read the capability sets: %s", strerror(errno));
+        return -1;
+    }
+    /* Clearing the bounding set needs CAP_SETPCAP (capabilities(7)); without it
+     * (systemd's non-root mode) the unit's CapabilityBoundingSet= bounds it. */
+    int may_clear_bounding = (before.effective & (1ull << CAP_SETPCAP)) != 0;
+    capng_clear(CAPNG_SELECT_ALL);
+    capng_select_t sets = (capng_select_t)(CAPNG_SELECT_CAPS | CAPNG_SELECT_AMBIENT |
+                                           (may_clear_bounding ? CAPNG_SELECT_BOUNDS : 0));
+    if (capng_apply(sets) != 0) {
+        snprintf(error, error_size, "cannot drop every capability: %s", strerror(errno));
+        return -1;
+    }
+    struct capability_sets held;
+    if (read_capability_sets(&held) != 0 || held.effective || held.permitted || held.inheritable || !ambient_is_empty()) {
+        snprintf(error, error_size, "capabilities remain after dropping them all");
+        return -1;
+    }
+    return 0;
+}

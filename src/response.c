@@ -1,0 +1,131 @@
+/* response.c: status lines, common headers, dates and fixed error pages.
+ *
+ * Every response says "X-Content-Type-Options: nosniff" (browsers must not guess
+ * a type we did not send), and error pages forbid every load and script with
+ * "Content-Security-Policy: default-src 'none'". Error bodies are constant text:
+ * nothing from the request is ever reflected (no injection through a 404 page).
+ * Must not: write to a descriptor or include request bytes. */
+#include "response.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "http_date.h"
+
+static struct response_settings settings = {.server_header = true};
+
+void response_configure(const struct response_settings *new_settings)
+{
+    settings = *new_settings;
+}
+
+const char *response_reason_phrase(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 204: return "No Content";
+    case 206: return "Partial Content";
+    case 301: return "Moved Permanently";
+    case 304: return "Not Modified";
+    case 400: return "Bad Request";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 412: return "Precondition Failed";
+    case 413: return "Content Too Large";
+    case 414: return "URI Too Long";
+    case 416: return "Range Not Satisfiable";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 503: return "Service Unavailable";
+    case 505: return "HTTP Version Not Supported";
+    default: return "Unknown";
+    }
+}
+
+const char *response_date_now(void)
+{
+    static char cached[HTTP_DATE_SIZE];
+    static time_t cached_second = -1;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    if (now.tv_sec != cached_second) {
+        http_date_format((int64_t)now.tv_sec, cached);
+        cached_second = now.tv_sec;
+    }
+    return cached;
+}
+
+static void append(struct response_head *head, const char *text, size_t length)
+{
+    if (head->overflow || length > sizeof head->data - head->length) {
+        head->overflow = true;
+        return;
+    }
+    memcpy(head->data + head->length, text, length);
+    head->length += length;
+}
+
+void response_begin(struct response_head *head, int status)
+{
+    char line[64];
+    head->length = 0;
+    head->overflow = false;
+    int length = snprintf(line, sizeof line, "HTTP/1.1 %d %s\r\n", status, response_reason_phrase(status));
+    append(head, line, (size_t)length);
+    response_add(head, "Date", response_date_now());
+    if (settings.server_header)
+        response_add(head, "Server", "prong");
+    response_add(head, "X-Content-Type-Options", "nosniff");
+}
+
+void response_add(struct response_head *head, const char *name, const char *value)
+{
+    append(head, name, strlen(name));
+    append(head, ": ", 2);
+    append(head, value, strlen(value));
+    append(head, "\r\n", 2);
+}
+
+void response_add_number(struct response_head *head, const char *name, uint64_t value)
+{
+    char digits[24];
+    snprintf(digits, sizeof digits, "%llu", (unsigned long long)value);
+    response_add(head, name, digits);
+}
+
+void response_end(struct response_head *head)
+{
+    append(head, "\r\n", 2);
+}
+
+const char *response_error_body(int status, size_t *length)
+{
+    static char body[256];
+    int written = snprintf(body, sizeof body, "<!doctype html>\n<title>%d %s</title>\n<h1>%d %s</h1>\n", status,
+                           response_reason_phrase(status), status, response_reason_phrase(status));
+    *length = written > 0 ? (size_t)written : 0;
+    return body;
+}
+
+void response_error(struct response_head *head, int status, bool close, bool head_only)
+{
+    size_t body_length = 0;
+    const char *body = response_error_body(status, &body_length);
+    response_begin(head, status);
+    response_add(head, "Content-Type", "text/html; charset=utf-8");
+    response_add_number(head, "Content-Length", body_length);
+    response_add(head, "Content-Security-Policy", "default-src 'none'");
+    if (status == 405 || status == 501)
+        response_add(head, "Allow", "GET, HEAD, OPTIONS");
+    if (status == 503)
+        response_add(head, "Retry-After", "5");
+    if (close)
+        response_add(head, "Connection", "close");
+    response_end(head);
+    if (!head_only)
+        append(head, body, body_length);
+}
