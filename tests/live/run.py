@@ -1,0 +1,25 @@
+#!/usr/bin/env python3
+"""run.py: run the live test suites (tests/live/test_*.py) against ./prong.
+
+Usage: run.py [PATTERN]   PATTERN selects test files (default test_*.py).
+Exits non-zero if any test fails or errors. Standard library only.
+"""
+import os
+import sys
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+
+def main():
+    pattern = sys.argv[1] if len(sys.argv) > 1 else "test_*.py"
+    suite = unittest.defaultTestLoader.discover(HERE, pattern=pattern, top_level_dir=HERE)
+    result = unittest.TextTestRunner(verbosity=2, stream=sys.stdout).run(suite)
+    print(f"live: {result.testsRun} tests, {len(result.failures)} failures, {len(result.errors)} errors, "
+          f"{len(result.skipped)} skipped")
+    return 0 if result.wasSuccessful() else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
