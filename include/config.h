@@ -32,9 +32,22 @@
 #define DEFAULT_MAX_PER_IP 64u              /* connections per client; 0 = no cap */
 #define DEFAULT_CHILD_CPU_SECONDS 60u       /* RLIMIT_CPU of a connection process */
 #define DEFAULT_CHILD_MEMORY_MB 256u        /* RLIMIT_AS of a connection process */
+#define DEFAULT_CRASH_LIMIT 10u           /* crashed children per client per minute */
+#define DEFAULT_CRASH_BLOCK_MS 300000u     /* then 503 for this long */
 #define MIN_MAX_CHILDREN 256u
 
 enum symlink_policy { SYMLINKS_NONE = 0, SYMLINKS_FOLLOW, SYMLINKS_OWNER };
+
+/* Layers the lab build (make lab, never installed) can remove one at a time,
+ * for coursework and for docs/layers.md's matrix. In every other build the
+ * flag does not exist and LAYER_KEPT is the constant true, so the code that
+ * would skip a layer is not even compiled into ./prong. */
+enum lab_layer { LAYER_CHROOT, LAYER_SECCOMP, LAYER_LANDLOCK, LAYER_CAPABILITIES, LAYER_COUNT };
+#ifdef PRONG_LAB
+#define LAYER_KEPT(config, layer) (((config)->lab_without & (1u << (layer))) == 0)
+#else
+#define LAYER_KEPT(config, layer) true
+#endif
 
 struct listen_spec {
     const char *text; /* as given: "127.0.0.1:8080", "[::1]:8080" */
@@ -59,6 +72,8 @@ struct config {
     uint32_t max_per_ip;
     uint32_t child_cpu_seconds;
     uint32_t child_memory_mb;
+    uint32_t crash_limit;
+    uint32_t crash_block_ms;
     bool server_header;
     bool check_only;
     bool log_children;
@@ -68,6 +83,7 @@ struct config {
     enum symlink_policy symlinks;
     const char *mime_types; /* NULL: the built-in table only */
     const char *cache_control;
+    uint32_t lab_without; /* lab build only: bit per enum lab_layer removed */
 };
 
 enum config_outcome {

@@ -40,6 +40,8 @@ struct supervisor_settings {
     uint32_t max_per_ip; /* 0: no cap */
     uint32_t grace_ms;
     uint32_t head_deadline_ms; /* the longest any phase may last: the backstop for stuck children */
+    uint32_t crash_limit;      /* crashes per client per minute before a block; 0: never */
+    uint32_t crash_block_ms;
     bool log_children;
     void (*start_child)(const struct child_start *start) __attribute__((noreturn));
 };

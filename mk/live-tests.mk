@@ -5,7 +5,7 @@
 LIVE ?= test_*.py
 
 .PHONY: test-live
-test-live: prong
+test-live: prong $(BUILD)/prong-test $(BUILD)/prong-lab
 	python3 tests/live/run.py '$(LIVE)'
 
 TEST_TARGETS += test-live

@@ -42,6 +42,8 @@ enum flag_id {
     FLAG_MAX_PER_IP,
     FLAG_CHILD_CPU,
     FLAG_CHILD_MEMORY,
+    FLAG_CRASH_LIMIT,
+    FLAG_CRASH_BLOCK,
     FLAG_SERVER_HEADER,
     FLAG_INDEX,
     FLAG_AUTOINDEX,
@@ -49,6 +51,7 @@ enum flag_id {
     FLAG_MIME_TYPES,
     FLAG_CACHE_CONTROL,
     FLAG_LOG_CHILDREN,
+    FLAG_LAB_WITHOUT,
     FLAG_CHECK,
     FLAG_VERSION,
     FLAG_HELP,
@@ -97,6 +100,10 @@ static const struct flag_spec FLAGS[] = {
     {"child-cpu", FLAG_CHILD_CPU, VALUE_COUNT, "SECONDS", 1, 86400, "CPU seconds a connection process may use (default 60)"},
     {"child-memory", FLAG_CHILD_MEMORY, VALUE_COUNT, "MIB", 16, 65536,
      "address space of a connection process in MiB (default 256)"},
+    {"crash-limit", FLAG_CRASH_LIMIT, VALUE_COUNT, "N", 0, 100000,
+     "crashed connection processes per client per minute before it is refused; 0 = never (default 10)"},
+    {"crash-block", FLAG_CRASH_BLOCK, VALUE_DURATION, "SECONDS", 1000, 86400000,
+     "how long such a client is refused with 503 (default 300)"},
     {"server-header", FLAG_SERVER_HEADER, VALUE_ON_OFF, "on|off", 0, 0, "send 'Server: prong' (default on)"},
     {"index", FLAG_INDEX, VALUE_TEXT, "NAME", 0, 0, "index file name for directories; repeatable (default index.html)"},
     {"autoindex", FLAG_AUTOINDEX, VALUE_NONE, NULL, 0, 0, "list directories that have no index file (default off)"},
@@ -106,7 +113,11 @@ static const struct flag_spec FLAGS[] = {
      "extra MIME types, mime.types format, read before the jail (default: built-in table)"},
     {"cache-control", FLAG_CACHE_CONTROL, VALUE_TEXT, "VALUE", 0, 0, "Cache-Control value for files (default none)"},
     {"log-children", FLAG_LOG_CHILDREN, VALUE_NONE, NULL, 0, 0,
-     "log every connection process's end (status, CPU, memory, requests, bytes); abnormal ends are always logged"},
+     "log every connection process's end (status, CPU, memory, requests, bytes); abnormal ends are always logged (default off)"},
+#ifdef PRONG_LAB
+    {"lab-without", FLAG_LAB_WITHOUT, VALUE_TEXT, "chroot|seccomp|landlock|capabilities", 0, 0,
+     "LAB BUILD ONLY: remove one layer (repeatable), to see what the others stop"},
+#endif
     {"check", FLAG_CHECK, VALUE_NONE, NULL, 0, 0, "validate the flags and the set-up, print what would run, exit"},
     {"version", FLAG_VERSION, VALUE_NONE, NULL, 0, 0, "print the version and exit"},
     {"help", FLAG_HELP, VALUE_NONE, NULL, 0, 0, "print this help and exit"},
@@ -185,6 +196,8 @@ static void set_defaults(struct config *config)
     config->max_per_ip = DEFAULT_MAX_PER_IP;
     config->child_cpu_seconds = DEFAULT_CHILD_CPU_SECONDS;
     config->child_memory_mb = DEFAULT_CHILD_MEMORY_MB;
+    config->crash_limit = DEFAULT_CRASH_LIMIT;
+    config->crash_block_ms = DEFAULT_CRASH_BLOCK_MS;
     config->server_header = true;
     config->symlinks = SYMLINKS_NONE;
 }
@@ -262,6 +275,16 @@ static enum config_outcome apply_text(struct config *config, const struct flag_s
     case FLAG_MIME_TYPES:
         config->mime_types = text;
         return CONFIG_OK;
+    case FLAG_LAB_WITHOUT: {
+        static const char *const LAYER_NAMES[LAYER_COUNT] = {"chroot", "seccomp", "landlock", "capabilities"};
+        for (unsigned layer = 0; layer < LAYER_COUNT; layer++)
+            if (strcmp(text, LAYER_NAMES[layer]) == 0) {
+                config->lab_without |= 1u << layer;
+                return CONFIG_OK;
+            }
+        snprintf(error, error_size, "--lab-without: expected chroot, seccomp, landlock or capabilities, got '%s'", text);
+        return CONFIG_ERROR;
+    }
     case FLAG_CACHE_CONTROL:
         if (!is_safe_header_value(text)) {
             snprintf(error, error_size, "--cache-control: expected printable ASCII, got '%s'", text);
@@ -292,6 +315,8 @@ static void apply_number(struct config *config, enum flag_id id, uint64_t value)
     case FLAG_MAX_PER_IP: config->max_per_ip = number; break;
     case FLAG_CHILD_CPU: config->child_cpu_seconds = number; break;
     case FLAG_CHILD_MEMORY: config->child_memory_mb = number; break;
+    case FLAG_CRASH_LIMIT: config->crash_limit = number; break;
+    case FLAG_CRASH_BLOCK: config->crash_block_ms = number; break;
     default: break;
     }
 }

@@ -27,6 +27,9 @@
 #include "access_log.h"
 #include "log.h"
 #include "static_files.h"
+#ifdef PRONG_TEST_HOOKS
+#include "escape_hook.h" /* test builds only: tests/escape/ */
+#endif
 
 /* Room for the longest head the parser accepts (request line and field block
  * at their limits) plus pipelined bytes that arrived with it. */
@@ -356,6 +359,12 @@ void connection_serve(const struct connection_context *context)
             return;
         }
         set_phase(PHASE_SERVING);
+#ifdef PRONG_TEST_HOOKS
+        if (escape_hook_handle(&state.request, context->client_fd)) {
+            close_gracefully(false);
+            return;
+        }
+#endif
         size_t consumed = state.request.consumed;
         bool pipelined = state.filled > consumed;
         static_files_plan(&state.request, &state.plan);

@@ -107,7 +107,7 @@ __attribute__((no_stack_protector, noreturn)) static void start_connection_proce
         sandbox_set_limit(RLIMIT_AS, (rlim_t)config->child_memory_mb << 20, error, sizeof error) != 0)
         fail_child(error);
     /* 4. Its own Landlock domain: no signal to, no abstract socket of, any other process. */
-    if (sandbox_landlock_scope_self(error, sizeof error) < 0)
+    if (LAYER_KEPT(config, LAYER_LANDLOCK) && sandbox_landlock_scope_self(error, sizeof error) < 0)
         fail_child(error);
     /* 5. Serve, then exit. */
     char client[64];
@@ -165,18 +165,21 @@ static int run_supervisor(void)
     if (sandbox_set_limit(RLIMIT_NOFILE, files, error, sizeof error) != 0)
         return supervisor_fail(error);
     /* 4. The run user, keeping only CAP_SYS_CHROOT. */
-    if (privileges_drop_to_user(&startup.user, error, sizeof error) != 0)
+    bool drop_privileges = LAYER_KEPT(config, LAYER_CAPABILITIES);
+    if (drop_privileges && privileges_drop_to_user(&startup.user, error, sizeof error) != 0)
         return supervisor_fail(error);
     /* 5. The jail: chroot into the document root, then drop the last capability. */
-    if (sandbox_enter_root(startup.root_fd, error, sizeof error) != 0 ||
-        privileges_drop_all(error, sizeof error) != 0)
+    if (LAYER_KEPT(config, LAYER_CHROOT) ? sandbox_enter_root(startup.root_fd, error, sizeof error) != 0
+                                          : fchdir(startup.root_fd) != 0)
+        return supervisor_fail(LAYER_KEPT(config, LAYER_CHROOT) ? error : "cannot enter the document root");
+    if (drop_privileges && privileges_drop_all(error, sizeof error) != 0)
         return supervisor_fail(error);
     /* 6. no_new_privs, not dumpable; no file writes, no core files. */
     if (sandbox_lock_process(error, sizeof error) != 0 || sandbox_set_limit(RLIMIT_FSIZE, 0, error, sizeof error) != 0 ||
         sandbox_set_limit(RLIMIT_CORE, 0, error, sizeof error) != 0)
         return supervisor_fail(error);
     /* 7. Landlock: read beneath the root only, no TCP bind/connect, scoped signals. */
-    if (sandbox_landlock_read_only(startup.root_fd, error, sizeof error) < 0)
+    if (LAYER_KEPT(config, LAYER_LANDLOCK) && sandbox_landlock_read_only(startup.root_fd, error, sizeof error) < 0)
         return supervisor_fail(error);
     /* 8. The event loop's descriptors and tables, while they may still be made. */
     struct supervisor_settings settings = {
@@ -188,6 +191,8 @@ static int run_supervisor(void)
         .max_per_ip = config->max_per_ip,
         .grace_ms = config->grace_ms,
         .log_children = config->log_children,
+        .crash_limit = config->crash_limit,
+        .crash_block_ms = config->crash_block_ms,
         .head_deadline_ms = config->head_timeout_ms > config->idle_timeout_ms ? config->head_timeout_ms
                                                                                : config->idle_timeout_ms,
         .start_child = start_connection_process,
@@ -195,7 +200,7 @@ static int run_supervisor(void)
     if (supervisor_prepare(&settings, error, sizeof error) != 0)
         return supervisor_fail(error);
     /* 9. The seccomp filter, exported before the drop; default action: kill. */
-    if (sandbox_install_filter(&startup.jail_filter, error, sizeof error) != 0)
+    if (LAYER_KEPT(config, LAYER_SECCOMP) && sandbox_install_filter(&startup.jail_filter, error, sizeof error) != 0)
         return supervisor_fail(error);
     /* 10. Tell the monitor, which checks all of this from outside before 'G'. */
     log_send(LOG_STREAM_READY, "ready", 5);
@@ -208,18 +213,21 @@ static int run_supervisor(void)
  * must be visible from outside, or nothing is served. */
 static int verify_supervisor(pid_t pid)
 {
+    const struct config *config = &startup.config;
+    (void)config; /* used by LAYER_KEPT in the lab build only */
     struct proc_status status;
     if (proc_status_read((long)pid, &status) != 0) {
         snprintf(error, sizeof error, "cannot read the supervisor's /proc status");
         return -1;
     }
-    bool ids = true;
+    bool ids = true, dropped = LAYER_KEPT(config, LAYER_CAPABILITIES);
     for (int i = 0; i < 4; i++)
         ids = ids && status.uid[i] == (long)startup.user.uid && status.gid[i] == (long)startup.user.gid;
     bool bounding_cleared = !startup.started_as_root || status.cap_bounding == 0;
-    if (!ids || status.group_count != 0 || status.cap_effective != 0 || status.cap_permitted != 0 ||
-        status.cap_inheritable != 0 || status.cap_ambient != 0 || !bounding_cleared || status.no_new_privs != 1 ||
-        status.seccomp != 2) {
+    bool capabilities_dropped = status.group_count == 0 && status.cap_effective == 0 && status.cap_permitted == 0 &&
+                                status.cap_inheritable == 0 && status.cap_ambient == 0 && bounding_cleared;
+    bool filtered = status.seccomp == 2 || !LAYER_KEPT(config, LAYER_SECCOMP);
+    if ((dropped && (!ids || !capabilities_dropped)) || status.no_new_privs != 1 || !filtered) {
         snprintf(error, sizeof error,
                  "the supervisor's jail is not as configured (uid %ld gid %ld groups %d CapEff %llx CapBnd %llx "
                  "NoNewPrivs %d Seccomp %d)",
@@ -230,7 +238,8 @@ static int verify_supervisor(pid_t pid)
     char link[64], root[PATH_MAX];
     snprintf(link, sizeof link, "/proc/%ld/root", (long)pid);
     ssize_t length = readlink(link, root, sizeof root - 1);
-    if (length < 0 || (root[length] = '\0', strcmp(root, startup.root_path) != 0)) {
+    const char *expected_root = LAYER_KEPT(config, LAYER_CHROOT) ? startup.root_path : "/";
+    if (length < 0 || (root[length] = '\0', strcmp(root, expected_root) != 0)) {
         snprintf(error, sizeof error, "the supervisor's root is not the document root");
         return -1;
     }

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <linux/capability.h>
+#include <nss.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,6 +24,7 @@ int privileges_resolve_user(const char *name, struct run_user *user, char *error
 {
     struct passwd *entry;
     memset(user, 0, sizeof *user);
+    __nss_configure_lookup("passwd", "files"); /* static binary: a dlopened NSS module (systemd, ldap) crashes it */
     errno = 0;
     if (name)
         entry = getpwnam(name);

@@ -26,6 +26,7 @@
 
 #include "access_log.h"
 #include "client_table.h"
+#include "crash_guard.h"
 #include "log.h"
 #include "response.h"
 
@@ -61,12 +62,13 @@ static struct supervisor_state {
     struct supervisor_settings settings;
     int epoll_fd, signal_fd, timer_fd;
     struct scoreboard scoreboard;
-    struct client_table clients;
+    struct client_table clients;  /* wiped in children: no connection process learns another client's address */
+    struct crash_guard *crashes;  /* wiped in children */
     struct child *children;       /* max_children entries, wiped in children */
     uint32_t *free_slots;         /* stack of free indexes */
     uint32_t free_count;
     uint32_t live;
-    struct pending_connection pending[PENDING_MAX];
+    struct pending_connection *pending; /* PENDING_MAX entries, wiped in children */
     size_t pending_head, pending_count;
     bool started, stopping, listeners_paused;
     uint64_t stop_deadline_ns, resume_ns;
@@ -106,7 +108,12 @@ int supervisor_prepare(const struct supervisor_settings *settings, char *error, 
     sigaddset(&handled, SIGQUIT);
     struct sigaction ignore = {.sa_handler = SIG_IGN};
     uint64_t seed = 0;
+    /* SIGPIPE: a closed client is an error return, not a death. SIGABRT: the one
+     * signal the jail filter lets a process send (for its own abort()) must not
+     * hurt anyone else; every jailed process inherits this, and abort() restores
+     * the default action before it raises SIGABRT a second time. */
     if (sigprocmask(SIG_BLOCK, &handled, NULL) != 0 || sigaction(SIGPIPE, &ignore, NULL) != 0 ||
+        sigaction(SIGABRT, &ignore, NULL) != 0 ||
         (self.signal_fd = signalfd(-1, &handled, SFD_CLOEXEC | SFD_NONBLOCK)) < 0 ||
         (self.epoll_fd = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
         (self.timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK)) < 0) {
@@ -123,11 +130,14 @@ int supervisor_prepare(const struct supervisor_settings *settings, char *error, 
     if (getentropy(&seed, sizeof seed) != 0 || scoreboard_create(&self.scoreboard, slots) != 0 ||
         client_table_init(&self.clients, (size_t)slots + PENDING_MAX, seed) != 0 ||
         !(self.children = wiped_on_fork(sizeof(struct child) * slots)) ||
-        !(self.free_slots = wiped_on_fork(sizeof(uint32_t) * slots))) {
+        !(self.free_slots = wiped_on_fork(sizeof(uint32_t) * slots)) ||
+        !(self.pending = wiped_on_fork(sizeof(struct pending_connection) * PENDING_MAX)) ||
+        !(self.crashes = wiped_on_fork(sizeof(struct crash_guard)))) {
         snprintf(error, error_size, "cannot allocate the supervisor's tables for %u children: %s", slots,
                  strerror(errno));
         return -1;
     }
+    crash_guard_init(self.crashes, settings->crash_limit, (uint64_t)settings->crash_block_ms * 1000000u);
     for (uint32_t i = 0; i < slots; i++)
         self.free_slots[i] = slots - 1 - i;
     self.free_count = slots;
@@ -265,6 +275,10 @@ static void admit(int fd, const struct sockaddr_storage *peer, uint64_t accepted
 {
     struct client_key key;
     client_key_from_address((const struct sockaddr *)peer, &key);
+    if (crash_guard_blocked(self.crashes, &key, accepted_ns)) {
+        refuse_busy(fd, &key, "crash-storm");
+        return;
+    }
     bool over_client_cap = self.settings.max_per_ip && client_table_count(&self.clients, &key) >= self.settings.max_per_ip;
     if (over_client_cap || self.free_count == 0) {
         /* Children that finished may not be reaped yet (their SIGCHLD can sit in
@@ -334,6 +348,13 @@ static void account_end(const struct child *child, uint32_t index, int status, c
     bool abnormal = WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) != 0);
     if (abnormal)
         self.totals.abnormal++;
+    if (WIFSIGNALED(status) && crash_guard_is_crash(WTERMSIG(status)) &&
+        crash_guard_record(self.crashes, &child->key, monotonic_ns())) {
+        char blocked[64];
+        client_key_format(&child->key, blocked, sizeof blocked);
+        log_error("client %s refused for %u s: %u connection processes crashed within a minute (crash storm)",
+                  blocked, self.settings.crash_block_ms / 1000, self.settings.crash_limit);
+    }
     if (!abnormal && !self.settings.log_children)
         return;
     char client[64], ending[64];
