@@ -39,14 +39,19 @@
 enum symlink_policy { SYMLINKS_NONE = 0, SYMLINKS_FOLLOW, SYMLINKS_OWNER };
 
 /* Layers the lab build (make lab, never installed) can remove one at a time,
- * for coursework and for docs/layers.md's matrix. In every other build the
- * flag does not exist and LAYER_KEPT is the constant true, so the code that
+ * for coursework and for docs/layers.md's matrix: --lab-without LAYER removes it
+ * and tells the checks (the monitor's verification, --attest) not to expect it;
+ * --lab-sabotage LAYER removes it without telling them, which is how the tests
+ * show those checks catch a missing layer. In every other build the flags do
+ * not exist and LAYER_KEPT / LAYER_APPLIED are constant true, so the code that
  * would skip a layer is not even compiled into ./prong. */
-enum lab_layer { LAYER_CHROOT, LAYER_SECCOMP, LAYER_LANDLOCK, LAYER_CAPABILITIES, LAYER_COUNT };
+enum lab_layer { LAYER_CHROOT, LAYER_SECCOMP, LAYER_LANDLOCK, LAYER_CAPABILITIES, LAYER_CHILD_LIMITS, LAYER_COUNT };
 #ifdef PRONG_LAB
 #define LAYER_KEPT(config, layer) (((config)->lab_without & (1u << (layer))) == 0)
+#define LAYER_APPLIED(config, layer) ((((config)->lab_without | (config)->lab_sabotage) & (1u << (layer))) == 0)
 #else
-#define LAYER_KEPT(config, layer) true
+#define LAYER_KEPT(config, layer) ((void)(config), (void)(layer), true)
+#define LAYER_APPLIED(config, layer) ((void)(config), (void)(layer), true)
 #endif
 
 struct listen_spec {
@@ -77,13 +82,16 @@ struct config {
     bool server_header;
     bool check_only;
     bool log_children;
+    bool attest;
+    bool require_landlock;
     const char *index_names[CONFIG_MAX_INDEX_NAMES];
     size_t index_count;
     bool autoindex;
     enum symlink_policy symlinks;
     const char *mime_types; /* NULL: the built-in table only */
     const char *cache_control;
-    uint32_t lab_without; /* lab build only: bit per enum lab_layer removed */
+    uint32_t lab_without;  /* lab build only: bit per enum lab_layer removed */
+    uint32_t lab_sabotage; /* lab build only: removed without telling the checks */
 };
 
 enum config_outcome {

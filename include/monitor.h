@@ -37,6 +37,9 @@ int monitor_await_ready(void);
 /* Tell the supervisor to start accepting. 0, or -1 if it is gone. */
 int monitor_release_supervisor(void);
 
+/* Ask the supervisor to stop (as SIGTERM would). */
+void monitor_request_stop(void);
+
 /* The main loop; returns prong's exit code. */
 int monitor_run(void);
 

@@ -52,6 +52,9 @@ enum flag_id {
     FLAG_CACHE_CONTROL,
     FLAG_LOG_CHILDREN,
     FLAG_LAB_WITHOUT,
+    FLAG_LAB_SABOTAGE,
+    FLAG_ATTEST,
+    FLAG_REQUIRE_LANDLOCK,
     FLAG_CHECK,
     FLAG_VERSION,
     FLAG_HELP,
@@ -117,7 +120,14 @@ static const struct flag_spec FLAGS[] = {
 #ifdef PRONG_LAB
     {"lab-without", FLAG_LAB_WITHOUT, VALUE_TEXT, "chroot|seccomp|landlock|capabilities", 0, 0,
      "LAB BUILD ONLY: remove one layer (repeatable), to see what the others stop"},
+    {"lab-sabotage", FLAG_LAB_SABOTAGE, VALUE_TEXT, "chroot|seccomp|landlock|capabilities|child-limits", 0, 0,
+     "LAB BUILD ONLY: remove a layer but let the checks expect it (they must catch it)"},
 #endif
+    {"attest", FLAG_ATTEST, VALUE_NONE, NULL, 0, 0,
+     "start for real (use --listen 127.0.0.1:0), make one connection process, print each role's /proc state as "
+     "JSON, exit 0 only if every configured layer is in place"},
+    {"require-landlock", FLAG_REQUIRE_LANDLOCK, VALUE_NONE, NULL, 0, 0,
+     "refuse to start where the kernel has no Landlock (default: continue without it, and say so)"},
     {"check", FLAG_CHECK, VALUE_NONE, NULL, 0, 0, "validate the flags and the set-up, print what would run, exit"},
     {"version", FLAG_VERSION, VALUE_NONE, NULL, 0, 0, "print the version and exit"},
     {"help", FLAG_HELP, VALUE_NONE, NULL, 0, 0, "print this help and exit"},
@@ -275,14 +285,20 @@ static enum config_outcome apply_text(struct config *config, const struct flag_s
     case FLAG_MIME_TYPES:
         config->mime_types = text;
         return CONFIG_OK;
-    case FLAG_LAB_WITHOUT: {
-        static const char *const LAYER_NAMES[LAYER_COUNT] = {"chroot", "seccomp", "landlock", "capabilities"};
+    case FLAG_LAB_WITHOUT:
+    case FLAG_LAB_SABOTAGE: {
+        static const char *const LAYER_NAMES[LAYER_COUNT] = {"chroot", "seccomp", "landlock", "capabilities",
+                                                             "child-limits"};
         for (unsigned layer = 0; layer < LAYER_COUNT; layer++)
             if (strcmp(text, LAYER_NAMES[layer]) == 0) {
-                config->lab_without |= 1u << layer;
+                if (flag->id == FLAG_LAB_WITHOUT)
+                    config->lab_without |= 1u << layer;
+                else
+                    config->lab_sabotage |= 1u << layer;
                 return CONFIG_OK;
             }
-        snprintf(error, error_size, "--lab-without: expected chroot, seccomp, landlock or capabilities, got '%s'", text);
+        snprintf(error, error_size, "--%s: expected chroot, seccomp, landlock, capabilities or child-limits, got '%s'",
+                 flag->name, text);
         return CONFIG_ERROR;
     }
     case FLAG_CACHE_CONTROL:
@@ -341,6 +357,10 @@ static enum config_outcome apply_flag(struct config *config, const struct flag_s
             config->autoindex = true;
         if (flag->id == FLAG_LOG_CHILDREN)
             config->log_children = true;
+        if (flag->id == FLAG_ATTEST)
+            config->attest = true;
+        if (flag->id == FLAG_REQUIRE_LANDLOCK)
+            config->require_landlock = true;
         return CONFIG_OK;
     case VALUE_TEXT:
         if (!text[0]) {

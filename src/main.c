@@ -19,6 +19,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "attest.h"
 #include "client_table.h"
 #include "config.h"
 #include "connection.h"
@@ -101,13 +102,14 @@ __attribute__((no_stack_protector, noreturn)) static void start_connection_proce
         fail_child("cannot unmap the other scoreboard slots");
     /* 3. No processes, few files, bounded CPU and memory (file writes: inherited 0). */
     const struct config *config = &startup.config;
-    if (sandbox_set_limit(RLIMIT_NPROC, 0, error, sizeof error) != 0 ||
-        sandbox_set_limit(RLIMIT_NOFILE, CHILD_MAX_FILES, error, sizeof error) != 0 ||
-        sandbox_set_limit(RLIMIT_CPU, config->child_cpu_seconds, error, sizeof error) != 0 ||
-        sandbox_set_limit(RLIMIT_AS, (rlim_t)config->child_memory_mb << 20, error, sizeof error) != 0)
+    if (LAYER_APPLIED(config, LAYER_CHILD_LIMITS) &&
+        (sandbox_set_limit(RLIMIT_NPROC, 0, error, sizeof error) != 0 ||
+         sandbox_set_limit(RLIMIT_NOFILE, CHILD_MAX_FILES, error, sizeof error) != 0 ||
+         sandbox_set_limit(RLIMIT_CPU, config->child_cpu_seconds, error, sizeof error) != 0 ||
+         sandbox_set_limit(RLIMIT_AS, (rlim_t)config->child_memory_mb << 20, error, sizeof error) != 0))
         fail_child(error);
     /* 4. Its own Landlock domain: no signal to, no abstract socket of, any other process. */
-    if (LAYER_KEPT(config, LAYER_LANDLOCK) && sandbox_landlock_scope_self(error, sizeof error) < 0)
+    if (LAYER_APPLIED(config, LAYER_LANDLOCK) && sandbox_landlock_scope_self(error, sizeof error) < 0)
         fail_child(error);
     /* 5. Serve, then exit. */
     char client[64];
@@ -165,13 +167,13 @@ static int run_supervisor(void)
     if (sandbox_set_limit(RLIMIT_NOFILE, files, error, sizeof error) != 0)
         return supervisor_fail(error);
     /* 4. The run user, keeping only CAP_SYS_CHROOT. */
-    bool drop_privileges = LAYER_KEPT(config, LAYER_CAPABILITIES);
+    bool drop_privileges = LAYER_APPLIED(config, LAYER_CAPABILITIES);
     if (drop_privileges && privileges_drop_to_user(&startup.user, error, sizeof error) != 0)
         return supervisor_fail(error);
     /* 5. The jail: chroot into the document root, then drop the last capability. */
-    if (LAYER_KEPT(config, LAYER_CHROOT) ? sandbox_enter_root(startup.root_fd, error, sizeof error) != 0
-                                          : fchdir(startup.root_fd) != 0)
-        return supervisor_fail(LAYER_KEPT(config, LAYER_CHROOT) ? error : "cannot enter the document root");
+    if (LAYER_APPLIED(config, LAYER_CHROOT) ? sandbox_enter_root(startup.root_fd, error, sizeof error) != 0
+                                             : fchdir(startup.root_fd) != 0)
+        return supervisor_fail(LAYER_APPLIED(config, LAYER_CHROOT) ? error : "cannot enter the document root");
     if (drop_privileges && privileges_drop_all(error, sizeof error) != 0)
         return supervisor_fail(error);
     /* 6. no_new_privs, not dumpable; no file writes, no core files. */
@@ -179,7 +181,7 @@ static int run_supervisor(void)
         sandbox_set_limit(RLIMIT_CORE, 0, error, sizeof error) != 0)
         return supervisor_fail(error);
     /* 7. Landlock: read beneath the root only, no TCP bind/connect, scoped signals. */
-    if (LAYER_KEPT(config, LAYER_LANDLOCK) && sandbox_landlock_read_only(startup.root_fd, error, sizeof error) < 0)
+    if (LAYER_APPLIED(config, LAYER_LANDLOCK) && sandbox_landlock_read_only(startup.root_fd, error, sizeof error) < 0)
         return supervisor_fail(error);
     /* 8. The event loop's descriptors and tables, while they may still be made. */
     struct supervisor_settings settings = {
@@ -200,7 +202,7 @@ static int run_supervisor(void)
     if (supervisor_prepare(&settings, error, sizeof error) != 0)
         return supervisor_fail(error);
     /* 9. The seccomp filter, exported before the drop; default action: kill. */
-    if (LAYER_KEPT(config, LAYER_SECCOMP) && sandbox_install_filter(&startup.jail_filter, error, sizeof error) != 0)
+    if (LAYER_APPLIED(config, LAYER_SECCOMP) && sandbox_install_filter(&startup.jail_filter, error, sizeof error) != 0)
         return supervisor_fail(error);
     /* 10. Tell the monitor, which checks all of this from outside before 'G'. */
     log_send(LOG_STREAM_READY, "ready", 5);
@@ -214,7 +216,6 @@ static int run_supervisor(void)
 static int verify_supervisor(pid_t pid)
 {
     const struct config *config = &startup.config;
-    (void)config; /* used by LAYER_KEPT in the lab build only */
     struct proc_status status;
     if (proc_status_read((long)pid, &status) != 0) {
         snprintf(error, sizeof error, "cannot read the supervisor's /proc status");
@@ -260,6 +261,41 @@ static void lock_down_monitor(void)
         close(startup.log_directory_fds[i]);
 }
 
+/* --attest: the real start-up, one connection process, every role read from /proc. */
+static int run_attestation(pid_t supervisor)
+{
+    const struct config *config = &startup.config;
+    struct attest_expectations expect = {
+        .run_uid = startup.user.uid,
+        .run_gid = startup.user.gid,
+        .monitor_uid = geteuid(),
+        .root_path = startup.root_path,
+        .started_as_root = startup.started_as_root,
+        .chroot = LAYER_KEPT(config, LAYER_CHROOT),
+        .seccomp = LAYER_KEPT(config, LAYER_SECCOMP),
+        .capabilities = LAYER_KEPT(config, LAYER_CAPABILITIES),
+        .landlock = LAYER_KEPT(config, LAYER_LANDLOCK),
+        .landlock_abi = startup.landlock_abi,
+        .child_max_files = CHILD_MAX_FILES,
+    };
+    char host[64];
+    listener_format_host((const struct sockaddr *)&startup.listeners[0].address, host, sizeof host);
+    const char *port = strrchr(startup.listeners[0].name, ':');
+    if (monitor_release_supervisor() != 0 ||
+        attest_collect(supervisor, host, port ? (unsigned)atoi(port + 1) : 0, &expect, error, sizeof error) != 0) {
+        fprintf(stderr, "prong: %s\n", error[0] ? error : "attest: the supervisor is gone");
+        monitor_request_stop();
+        monitor_run();
+        return 1;
+    }
+    lock_down_monitor();
+    int result = attest_report();
+    attest_release();
+    monitor_request_stop();
+    int stopped = monitor_run();
+    return result != 0 ? 1 : stopped;
+}
+
 static int run_monitor(pid_t supervisor)
 {
     close(startup.channel[1]);
@@ -286,6 +322,8 @@ static int run_monitor(pid_t supervisor)
     for (size_t i = 0; i < startup.listener_count; i++)
         fprintf(stderr, "prong: listening on %s\n", startup.listeners[i].name);
     fflush(stderr);
+    if (startup.config.attest)
+        return run_attestation(supervisor);
     lock_down_monitor();
     if (monitor_release_supervisor() != 0)
         return 1;
@@ -408,6 +446,8 @@ int main(int argc, char **argv)
         seccomp_policy_build(POLICY_MONITOR, &startup.monitor_filter, error, sizeof error) != 0)
         fail_setup(error);
     startup.landlock_abi = sandbox_landlock_abi();
+    if (config->require_landlock && startup.landlock_abi == 0)
+        fail_setup("--require-landlock: this kernel has no Landlock");
     if (config->check_only) {
         print_check_summary(entries);
         return 0;

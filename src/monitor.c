@@ -152,7 +152,7 @@ static void reopen_log(struct log_target *target)
     target->fd = fd;
 }
 
-static void request_stop(void)
+void monitor_request_stop(void)
 {
     if (stop_sent)
         return;
@@ -185,7 +185,7 @@ static void handle_signals(void)
             reopen_log(&settings.access_log);
             reopen_log(&settings.error_log);
         } else
-            request_stop();
+            monitor_request_stop();
     }
 }
 
