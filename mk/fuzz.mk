@@ -1,0 +1,86 @@
+# fuzz.mk: fuzzing the request-head parser with AFL++ and libFuzzer.
+#
+#   make fuzz             AFL++ campaign on an ASan+UBSan build of fuzz/fuzz_parser.c (FUZZ_SECONDS=600, FUZZ_JOBS=1)
+#   make fuzz-smoke       the same for 60 s (FUZZ_SMOKE_SECONDS); part of make test
+#   make fuzz-libfuzzer   libFuzzer campaign with fuzz/http.dict and fuzz/seeds (FUZZ_SECONDS=600)
+#   make fuzz-replay      run the harness once on fuzz/seeds, tests/parser/regressions (or FUZZ_REPLAY='files')
+#
+# One harness (fuzz/fuzz_parser.c) serves both fuzzers; it links the real
+# parser ($(PARSER_SRC)) and abort()s on any broken invariant, not only on
+# crashes. Campaigns run under $(BUILD)/fuzz/, start fresh from fuzz/seeds,
+# are bounded in time (afl-fuzz -V / -max_total_time, and timeout(1) as a
+# backstop), print executions, execs/s, coverage, crashes and hangs, and fail
+# when a crash or hang was saved. FUZZ_JOBS>1 runs one main AFL++ instance
+# and FUZZ_JOBS-1 secondaries (the first with cmplog). Works as root and as an
+# ordinary user with a writable $(BUILD)/; needs afl++, clang and
+# libclang-rt-14-dev (make deps). Must not: change system settings (CPU
+# governor, core_pattern) or write outside $(BUILD)/fuzz/.
+
+FUZZ_DIR := $(BUILD)/fuzz
+FUZZ_SECONDS ?= 600
+FUZZ_SMOKE_SECONDS ?= 60
+FUZZ_JOBS ?= 1
+# afl-clang-lto works here too (collision-free edges, an automatic dictionary).
+FUZZ_AFL_CC ?= afl-clang-fast
+FUZZ_CLANG ?= clang
+FUZZ_DICT := fuzz/http.dict
+FUZZ_SEEDS := fuzz/seeds
+FUZZ_REGRESSIONS := tests/parser/regressions
+FUZZ_REPLAY ?= $(FUZZ_SEEDS) $(wildcard $(FUZZ_REGRESSIONS))
+
+FUZZ_SANITIZERS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS := $(CFLAGS_BASE) -O2 -g
+FUZZ_INPUTS := fuzz/fuzz_parser.c $(PARSER_SRC) include/http_parser.h mk/fuzz.mk
+
+FUZZ_AFL_BIN := $(FUZZ_DIR)/fuzz_parser_afl
+FUZZ_AFL_CMPLOG_BIN := $(FUZZ_DIR)/fuzz_parser_afl_cmplog
+FUZZ_LIBFUZZER_BIN := $(FUZZ_DIR)/fuzz_parser_libfuzzer
+
+.PHONY: fuzz fuzz-smoke fuzz-libfuzzer fuzz-replay fuzz-build
+TEST_TARGETS += fuzz-smoke
+
+$(FUZZ_DIR):
+	mkdir -p $@
+
+define fuzz_require_tool
+@command -v $(1) >/dev/null 2>&1 || { echo "fuzz: $(1) not found (packages: afl++ clang libclang-rt-14-dev; run: sudo make deps)" >&2; exit 2; }
+endef
+
+# AFL++ persistent mode with ASan and UBSan: the campaign's target.
+$(FUZZ_AFL_BIN): $(FUZZ_INPUTS) | $(FUZZ_DIR)
+	$(call fuzz_require_tool,$(FUZZ_AFL_CC))
+	AFL_QUIET=1 $(FUZZ_AFL_CC) $(FUZZ_CFLAGS) $(FUZZ_SANITIZERS) fuzz/fuzz_parser.c $(PARSER_SRC) -o $@
+
+# The same harness with cmplog instrumentation (input-to-state comparisons);
+# no sanitizers: it only guides mutations, crashes are found by the target.
+$(FUZZ_AFL_CMPLOG_BIN): $(FUZZ_INPUTS) | $(FUZZ_DIR)
+	$(call fuzz_require_tool,$(FUZZ_AFL_CC))
+	AFL_QUIET=1 AFL_LLVM_CMPLOG=1 $(FUZZ_AFL_CC) $(FUZZ_CFLAGS) fuzz/fuzz_parser.c $(PARSER_SRC) -o $@
+
+# libFuzzer's own main(); also replays files given as arguments.
+$(FUZZ_LIBFUZZER_BIN): $(FUZZ_INPUTS) | $(FUZZ_DIR)
+	$(call fuzz_require_tool,$(FUZZ_CLANG))
+	$(FUZZ_CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(FUZZ_SANITIZERS) fuzz/fuzz_parser.c $(PARSER_SRC) -o $@
+
+fuzz-build: $(FUZZ_AFL_BIN) $(FUZZ_AFL_CMPLOG_BIN) $(FUZZ_LIBFUZZER_BIN)
+
+fuzz: $(FUZZ_AFL_BIN) $(FUZZ_AFL_CMPLOG_BIN)
+	sh fuzz/afl-campaign.sh $(FUZZ_AFL_BIN) $(FUZZ_AFL_CMPLOG_BIN) $(FUZZ_DIR)/afl \
+	    $(FUZZ_SECONDS) $(FUZZ_JOBS) $(FUZZ_DICT) $(FUZZ_SEEDS)
+
+fuzz-smoke: $(FUZZ_AFL_BIN) $(FUZZ_AFL_CMPLOG_BIN)
+	sh fuzz/afl-campaign.sh $(FUZZ_AFL_BIN) $(FUZZ_AFL_CMPLOG_BIN) $(FUZZ_DIR)/afl-smoke \
+	    $(FUZZ_SMOKE_SECONDS) $(FUZZ_JOBS) $(FUZZ_DICT) $(FUZZ_SEEDS)
+
+fuzz-libfuzzer: $(FUZZ_LIBFUZZER_BIN)
+	sh fuzz/libfuzzer-campaign.sh $(FUZZ_LIBFUZZER_BIN) $(FUZZ_DIR)/libfuzzer \
+	    $(FUZZ_SECONDS) $(FUZZ_DICT) $(FUZZ_SEEDS)
+
+# Each file once through the harness, with symbolized sanitizer reports.
+fuzz-replay: $(FUZZ_LIBFUZZER_BIN)
+	@files=$$(find $(FUZZ_REPLAY) -type f ! -name 'README*' ! -name '.*' | sort); \
+	if [ -z "$$files" ]; then echo "fuzz-replay: no files in $(FUZZ_REPLAY)"; exit 0; fi; \
+	ASAN_OPTIONS=detect_leaks=1 $(FUZZ_LIBFUZZER_BIN) $$files >$(FUZZ_DIR)/replay.log 2>&1 || { \
+	    grep -vE '^(Running|Executed) ' $(FUZZ_DIR)/replay.log | tail -n 40 >&2; \
+	    echo "fuzz-replay: FAILED (full log: $(FUZZ_DIR)/replay.log)" >&2; exit 1; }; \
+	echo "fuzz-replay: $$(echo "$$files" | wc -l) inputs, every invariant held"
