@@ -2,7 +2,9 @@
  *
  * Contract: access_log_format() writes the combined log format followed by
  * prong's fields: client, time, request line, status, body bytes, referer, user
- * agent, then duration in microseconds and the reason code ("-" when served).
+ * agent, then duration in microseconds, the reason code ("-" when served) and
+ * what a trusted proxy said about the client (X-Forwarded-For or Forwarded,
+ * "-" when absent or when the peer is not a --trusted-proxy).
  * Every byte taken from the request is escaped (\xHH for anything outside
  * printable ASCII, and for '"' and '\'), so a line can neither be split nor
  * forged. Later versions append fields; they never change these.
@@ -25,6 +27,7 @@ struct access_record {
     struct http_span user_agent;
     uint64_t duration_us;
     const char *reason; /* NULL: "-" */
+    struct http_span forwarded; /* NULL data: "-" */
 };
 
 /* Returns the line's length (no newline); truncates escaped fields to fit. */

@@ -27,6 +27,8 @@ struct attest_expectations {
     int landlock_abi;            /* 0: the kernel has none */
     bool landlock;               /* configured */
     unsigned child_max_files;
+    int expected_groups;
+    int notify_fd;               /* systemd's notification socket: the one socket the monitor may hold */         /* 0, or an ordinary user's own groups (they cannot be shed) */
 };
 
 /* Make a child and read supervisor and child. 0, or -1 with the reason. */

@@ -2,7 +2,8 @@
  *
  * Contract: a client is an IPv4 address, or an IPv6 /64 (one subscriber usually
  * holds a whole /64), and an IPv4-mapped IPv6 address counts as the IPv4 address
- * it maps. The table is fixed-size open addressing (linear probing, backward-shift
+ * it maps; every client of a unix socket counts as one, "local" (behind a proxy
+ * on a PROXY listener, the address the proxy reports counts instead). The table is fixed-size open addressing (linear probing, backward-shift
  * deletion) with a seeded hash, allocated once; it never allocates afterwards.
  * Its memory is wiped in children (MADV_WIPEONFORK): a connection process never
  * learns other clients' addresses.
@@ -15,7 +16,7 @@
 #include <sys/socket.h>
 
 struct client_key {
-    uint8_t bytes[16]; /* IPv4: ::ffff:a.b.c.d; IPv6: the /64 prefix, then zeros */
+    uint8_t bytes[16]; /* IPv4: ::ffff:a.b.c.d; IPv6: the /64 prefix, then zeros; unix: all 0xff */
 };
 
 struct client_entry {

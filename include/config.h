@@ -12,12 +12,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cidr.h"
 #include "http_parser.h"
 
 #define PRONG_VERSION "0.1.0"
 
 #define CONFIG_MAX_LISTENERS 16
 #define CONFIG_MAX_INDEX_NAMES 8
+#define CONFIG_MAX_TRUSTED_PROXIES 16
 
 /* Defaults (README "Flags" and SECURITY.md "Limits" list the same values). */
 #define DEFAULT_LISTEN "127.0.0.1:8080"
@@ -62,6 +64,7 @@ struct config {
     const char *root;
     struct listen_spec listens[CONFIG_MAX_LISTENERS];
     size_t listen_count;
+    bool listen_defaulted; /* no --listen given: systemd's sockets, else DEFAULT_LISTEN */
     const char *user;       /* NULL: DEFAULT_USER when started as root, else the current user */
     const char *access_log; /* path, "-" (standard error) or "off" */
     const char *error_log;  /* path or "-" */
@@ -90,6 +93,9 @@ struct config {
     enum symlink_policy symlinks;
     const char *mime_types; /* NULL: the built-in table only */
     const char *cache_control;
+    const char *pid_file;
+    struct cidr trusted_proxies[CONFIG_MAX_TRUSTED_PROXIES];
+    size_t trusted_proxy_count;
     uint32_t lab_without;  /* lab build only: bit per enum lab_layer removed */
     uint32_t lab_sabotage; /* lab build only: removed without telling the checks */
 };

@@ -1,36 +1,76 @@
-/* listener.h: parse listen addresses and bind the listening sockets.
+/* listener.h: parse listen addresses and bind (or adopt) the listening sockets.
  *
- * Contract: listener_parse() checks "A.B.C.D:PORT" or "[IPV6]:PORT" (each family
- * explicit; port 0 asks the kernel for a free port) without touching the network;
- * listener_open() binds and listens, non-blocking and close-on-exec, and records
- * the address actually bound ("127.0.0.1:41234") for the "listening on" line.
+ * Grammar of --listen (prong --help and the man page repeat it):
+ *   A.B.C.D:PORT | [IPV6]:PORT | unix:/PATH | systemd:NAME   then options, comma-separated:
+ *   proxy          the peer speaks the PROXY protocol (v1 or v2) first
+ *   reuseport      SO_REUSEPORT, so several instances share the port
+ *   mode=OCTAL     unix: the socket file's permissions (default 0660)
+ *   owner=USER     unix: the socket file's owner
+ *   group=GROUP    unix: the socket file's group
+ * Each family is explicit: IPv6 sockets are IPV6_V6ONLY. Port 0 asks the kernel
+ * for a free port. systemd:NAME takes the socket systemd passed with that
+ * FileDescriptorName (sd_listen_fds(3)); with no --listen at all, every passed
+ * socket is used.
+ * Contract: listener_parse() checks the text without touching the network;
+ * listener_open() binds and listens (non-blocking, close-on-exec) and records
+ * the bound address for the "listening on" line.
  * Must not: accept connections or read from a socket. */
 #ifndef PRONG_LISTENER_H
 #define PRONG_LISTENER_H
 
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/un.h>
 
-#define LISTENER_NAME_MAX 64 /* "[" INET6_ADDRSTRLEN "]:65535" fits */
+#define LISTENER_NAME_MAX 128
+#define LISTENER_SYSTEMD_MAX 16
+
+enum listener_kind { LISTENER_TCP, LISTENER_UNIX, LISTENER_SYSTEMD };
 
 struct listener {
     int fd;
+    enum listener_kind kind;
     struct sockaddr_storage address;
     socklen_t address_length;
-    char name[LISTENER_NAME_MAX]; /* the bound address, port included */
+    bool proxy;     /* PROXY protocol first */
+    bool reuseport; /* SO_REUSEPORT */
+    mode_t mode;    /* unix */
+    uid_t owner;    /* unix; (uid_t)-1 keeps it */
+    gid_t group;    /* unix; (gid_t)-1 keeps it */
+    char systemd_name[64];
+    char name[LISTENER_NAME_MAX]; /* the bound address: "127.0.0.1:41234", "unix:/run/prong.sock" */
+};
+
+/* Sockets passed by systemd (LISTEN_PID, LISTEN_FDS, LISTEN_FDNAMES). */
+struct systemd_sockets {
+    int count;
+    int fds[LISTENER_SYSTEMD_MAX];
+    char names[LISTENER_SYSTEMD_MAX][64];
+    bool used[LISTENER_SYSTEMD_MAX];
 };
 
 /* 0 on success; otherwise -1 with a one-line reason in error. */
 int listener_parse(const char *text, struct listener *listener, char *error, size_t error_size);
 
-/* Bind and listen on a parsed address. 0 on success; -1 with the reason. */
-int listener_open(struct listener *listener, char *error, size_t error_size);
+/* Bind and listen on a parsed TCP or unix address, or adopt the named systemd
+ * socket. 0 on success; -1 with the reason. */
+int listener_open(struct listener *listener, struct systemd_sockets *systemd, char *error, size_t error_size);
 
-/* "A.B.C.D:PORT" or "[IPV6]:PORT" for any socket address. */
+/* Read and check the sockets systemd passed, then unset its variables. Returns
+ * the count (0 without socket activation) or -1 with the reason. */
+int listener_take_systemd(struct systemd_sockets *systemd, char *error, size_t error_size);
+
+/* Adopt a passed socket that no --listen named (used when there is no --listen). */
+int listener_adopt(struct listener *listener, struct systemd_sockets *systemd, int index, char *error,
+                   size_t error_size);
+
+/* "A.B.C.D:PORT", "[IPV6]:PORT" or "unix:/path" for any socket address. */
 void listener_format_address(const struct sockaddr *address, char *text, size_t text_size);
 
-/* The address alone, without port or brackets: "203.0.113.7", "2001:db8::1". */
+/* The address alone, without port or brackets: "203.0.113.7", "2001:db8::1", "local". */
 void listener_format_host(const struct sockaddr *address, char *text, size_t text_size);
 
 #endif

@@ -4,7 +4,7 @@
  * so writes from many processes never interleave) on the channel, a non-blocking
  * pipe whose read end only the monitor holds. Its first byte names the stream:
  * 'A' an access-log line, 'E' an error-log line, 'R' the supervisor's "jailed and
- * ready" mark. The text follows and ends with one '\n'; it holds no other '\n'.
+ * ready" mark, 'S' the supervisor's counters for systemd's STATUS= line. The text follows and ends with one '\n'; it holds no other '\n'.
  * When the pipe is full the message is dropped and counted, never waited for
  * (docs/logging.md). Before the channel exists, errors go to standard error.
  * Must not: block, allocate, or write anything but whole messages. */
@@ -19,6 +19,7 @@
 #define LOG_STREAM_ACCESS 'A'
 #define LOG_STREAM_ERROR 'E'
 #define LOG_STREAM_READY 'R'
+#define LOG_STREAM_STATUS 'S'
 
 /* Which process this is ("monitor", "supervisor", "child"), for error lines. */
 void log_set_role(const char *role);

@@ -4,7 +4,10 @@
  * writes the access and error logs (files it opened before any drop, reopened on
  * SIGHUP after rotation), turns SIGTERM/SIGINT into a stop request on the
  * control pipe, reaps the supervisor and any orphaned connection process (it is
- * a child subreaper), and exits with the supervisor's status.
+ * a child subreaper), and exits with the supervisor's status. Under systemd
+ * (Type=notify) it also reports READY=1, RELOADING=1, STOPPING=1 and a STATUS=
+ * line, on the notification socket it connected before its lock-down: the only
+ * socket it ever holds, a local datagram socket it only writes to.
  * monitor_await_ready() runs first: it relays start-up errors and returns once
  * the supervisor reports it is jailed, or with the supervisor's exit code.
  * Must not: write anything from the channel except to the logs, or block on a
@@ -27,7 +30,11 @@ struct monitor_settings {
     int control_fd; /* the control pipe's write end */
     struct log_target access_log;
     struct log_target error_log;
+    int notify_fd; /* systemd's notification socket, connected; -1 without Type=notify */
 };
+
+/* Connect to $NOTIFY_SOCKET (sd_notify(3)) and unset it; -1 when there is none. */
+int monitor_open_notify_socket(char *error, size_t error_size);
 
 void monitor_configure(const struct monitor_settings *settings);
 

@@ -17,6 +17,16 @@ struct sock_fprog;
  * so a root below a directory the run user cannot search still works. */
 int sandbox_enter_root(int root_fd, char *error, size_t error_size);
 
+/* Started by an ordinary user: a new user namespace, the user's ids mapped to
+ * themselves, so this process holds CAP_SYS_CHROOT over its own namespace only
+ * (user_namespaces(7)) and can build the jail. Supplementary groups are denied
+ * first, as an unprivileged gid_map requires. */
+int sandbox_enter_user_namespace(char *error, size_t error_size);
+
+/* Whether this kernel lets an ordinary user create a user namespace (probed in a
+ * short-lived child, so nothing changes here). */
+int sandbox_user_namespaces_allowed(void);
+
 /* PR_SET_NO_NEW_PRIVS and PR_SET_DUMPABLE 0, both read back. */
 int sandbox_lock_process(char *error, size_t error_size);
 

@@ -43,7 +43,8 @@ struct supervisor_settings {
     uint32_t crash_limit;      /* crashes per client per minute before a block; 0: never */
     uint32_t crash_block_ms;
     bool log_children;
-    void (*start_child)(const struct child_start *start) __attribute__((noreturn));
+    bool report_status;  /* send counters each second for systemd's STATUS= line */
+    void (*start_child)(const struct child_start *start); /* never returns */
 };
 
 /* 0, or -1 with the reason. */

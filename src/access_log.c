@@ -2,8 +2,8 @@
  *
  * The first nine fields are Apache's combined log format, so existing tools read
  * them; prong's own fields follow. Request bytes are escaped byte by byte and
- * each escaped field is capped (MAX_FIELD_BYTES), so a line always fits in one
- * log-channel message. Must not: emit a raw control byte, quote or newline taken
+ * each escaped field is capped (MAX_FIELD_BYTES, MAX_FORWARDED_BYTES), so a line
+ * always fits in one log-channel message. Must not: emit a raw control byte, quote or newline taken
  * from a request. */
 #include "access_log.h"
 
@@ -12,7 +12,8 @@
 
 #include "http_date.h"
 
-#define MAX_FIELD_BYTES 1024 /* escaped bytes per request-derived field */
+#define MAX_FIELD_BYTES 1020 /* escaped bytes per request-derived field, then "..." (docs/logging.md) */
+#define MAX_FORWARDED_BYTES 512 /* the same for the forwarded field, so four fields fit in LOG_MESSAGE_MAX */
 
 struct line {
     char *out;
@@ -34,7 +35,7 @@ static void put_text(struct line *line, const char *text)
 }
 
 /* A request-derived field in quotes: "-" when absent, escaped, capped. */
-static void put_quoted(struct line *line, struct http_span span)
+static void put_quoted(struct line *line, struct http_span span, size_t max_escaped)
 {
     static const char HEX[] = "0123456789abcdef";
     if (!span.data) {
@@ -46,12 +47,13 @@ static void put_quoted(struct line *line, struct http_span span)
     escaped[used++] = '"';
     for (size_t i = 0; i < span.length; i++) {
         unsigned char byte = (unsigned char)span.data[i];
-        if (used + 4 > MAX_FIELD_BYTES) {
+        int needs_escape = byte < 0x20 || byte > 0x7e || byte == '"' || byte == '\\';
+        if (used - 1 + (needs_escape ? 4u : 1u) > max_escaped) { /* used - 1: after the opening quote */
             memcpy(escaped + used, "...", 3);
             used += 3;
             break;
         }
-        if (byte < 0x20 || byte > 0x7e || byte == '"' || byte == '\\') {
+        if (needs_escape) {
             escaped[used++] = '\\';
             escaped[used++] = 'x';
             escaped[used++] = HEX[byte >> 4];
@@ -76,14 +78,15 @@ size_t access_log_format(const struct access_record *record, char *out, size_t o
     put_text(&line, " - - [");
     put_text(&line, when);
     put_text(&line, "] ");
-    put_quoted(&line, record->request_line);
+    put_quoted(&line, record->request_line, MAX_FIELD_BYTES);
     snprintf(number, sizeof number, " %d %llu ", record->status, (unsigned long long)record->body_bytes);
     put_text(&line, number);
-    put_quoted(&line, record->referer);
+    put_quoted(&line, record->referer, MAX_FIELD_BYTES);
     put_text(&line, " ");
-    put_quoted(&line, record->user_agent);
-    snprintf(number, sizeof number, " %llu %s", (unsigned long long)record->duration_us,
+    put_quoted(&line, record->user_agent, MAX_FIELD_BYTES);
+    snprintf(number, sizeof number, " %llu %s ", (unsigned long long)record->duration_us,
              record->reason ? record->reason : "-");
     put_text(&line, number);
+    put_quoted(&line, record->forwarded, MAX_FORWARDED_BYTES);
     return line.length;
 }

@@ -20,6 +20,8 @@ void client_key_from_address(const struct sockaddr *address, struct client_key *
         key->bytes[10] = 0xff;
         key->bytes[11] = 0xff;
         memcpy(key->bytes + 12, &v4->sin_addr, 4);
+    } else if (address->sa_family == AF_UNIX) {
+        memset(key->bytes, 0xff, sizeof key->bytes); /* every local client counts as one */
     } else if (address->sa_family == AF_INET6) {
         const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)address;
         if (IN6_IS_ADDR_V4MAPPED(&v6->sin6_addr))
@@ -37,7 +39,13 @@ static int key_is_ipv4(const struct client_key *key)
 
 void client_key_format(const struct client_key *key, char *text, size_t text_size)
 {
+    static const struct client_key LOCAL = {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                             0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
     char address[INET6_ADDRSTRLEN];
+    if (memcmp(key, &LOCAL, sizeof LOCAL) == 0) {
+        snprintf(text, text_size, "local");
+        return;
+    }
     if (key_is_ipv4(key)) {
         if (!inet_ntop(AF_INET, key->bytes + 12, address, sizeof address))
             snprintf(address, sizeof address, "?");

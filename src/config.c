@@ -51,6 +51,8 @@ enum flag_id {
     FLAG_MIME_TYPES,
     FLAG_CACHE_CONTROL,
     FLAG_LOG_CHILDREN,
+    FLAG_PID_FILE,
+    FLAG_TRUSTED_PROXY,
     FLAG_LAB_WITHOUT,
     FLAG_LAB_SABOTAGE,
     FLAG_ATTEST,
@@ -71,8 +73,10 @@ struct flag_spec {
 
 static const struct flag_spec FLAGS[] = {
     {"root", FLAG_ROOT, VALUE_TEXT, "DIR", 0, 0, "document root to serve (required)"},
-    {"listen", FLAG_LISTEN, VALUE_TEXT, "ADDR:PORT", 0, 0,
-     "listen on 127.0.0.1:8080 or [::1]:8080; port 0 picks a free one; repeatable (default " DEFAULT_LISTEN ")"},
+    {"listen", FLAG_LISTEN, VALUE_TEXT, "ADDRESS[,OPTION]...", 0, 0,
+     "A.B.C.D:PORT, [IPV6]:PORT, unix:/PATH or systemd:NAME, then ,proxy ,reuseport and for unix ,mode=0660 "
+     ",owner=USER ,group=GROUP; port 0 picks a free port; repeatable (default " DEFAULT_LISTEN
+     ", or every socket systemd passes)"},
     {"user", FLAG_USER, VALUE_TEXT, "NAME", 0, 0,
      "run user when started as root; must not be root (default " DEFAULT_USER ")"},
     {"access-log", FLAG_ACCESS_LOG, VALUE_TEXT, "PATH|-|off", 0, 0,
@@ -115,6 +119,10 @@ static const struct flag_spec FLAGS[] = {
     {"mime-types", FLAG_MIME_TYPES, VALUE_TEXT, "FILE", 0, 0,
      "extra MIME types, mime.types format, read before the jail (default: built-in table)"},
     {"cache-control", FLAG_CACHE_CONTROL, VALUE_TEXT, "VALUE", 0, 0, "Cache-Control value for files (default none)"},
+    {"pid-file", FLAG_PID_FILE, VALUE_TEXT, "PATH", 0, 0, "write the main process's pid here at start-up (default none)"},
+    {"trusted-proxy", FLAG_TRUSTED_PROXY, VALUE_TEXT, "CIDR", 0, 0,
+     "a proxy whose X-Forwarded-For/Forwarded the access log records; repeatable; never used for access control "
+     "(default none)"},
     {"log-children", FLAG_LOG_CHILDREN, VALUE_NONE, NULL, 0, 0,
      "log every connection process's end (status, CPU, memory, requests, bytes); abnormal ends are always logged (default off)"},
 #ifdef PRONG_LAB
@@ -285,6 +293,22 @@ static enum config_outcome apply_text(struct config *config, const struct flag_s
     case FLAG_MIME_TYPES:
         config->mime_types = text;
         return CONFIG_OK;
+    case FLAG_PID_FILE:
+        if (text[0] != '/') {
+            snprintf(error, error_size, "--pid-file %s: give an absolute path", text);
+            return CONFIG_ERROR;
+        }
+        config->pid_file = text;
+        return CONFIG_OK;
+    case FLAG_TRUSTED_PROXY:
+        if (config->trusted_proxy_count >= CONFIG_MAX_TRUSTED_PROXIES ||
+            cidr_parse(text, &config->trusted_proxies[config->trusted_proxy_count]) != 0) {
+            snprintf(error, error_size, "--trusted-proxy: expected an address or ADDRESS/PREFIX (at most %d), got '%s'",
+                     CONFIG_MAX_TRUSTED_PROXIES, text);
+            return CONFIG_ERROR;
+        }
+        config->trusted_proxy_count++;
+        return CONFIG_OK;
     case FLAG_LAB_WITHOUT:
     case FLAG_LAB_SABOTAGE: {
         static const char *const LAYER_NAMES[LAYER_COUNT] = {"chroot", "seccomp", "landlock", "capabilities",
@@ -404,6 +428,15 @@ uint32_t config_default_max_children(void)
     return sized > 4096 ? 4096 : (uint32_t)sized;
 }
 
+/* The message stays one line even when it quotes a value with control bytes. */
+static enum config_outcome refuse(char *error)
+{
+    for (char *p = error; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
+    return CONFIG_ERROR;
+}
+
 enum config_outcome config_parse(int argc, char **argv, struct config *config, char *error, size_t error_size)
 {
     struct option long_options[FLAG_COUNT + 1];
@@ -415,8 +448,30 @@ enum config_outcome config_parse(int argc, char **argv, struct config *config, c
     set_defaults(config);
     error[0] = '\0';
 
+    /* The command line is a frozen interface: only whole flag names count, so
+     * getopt_long's unambiguous abbreviations ("--roo") are refused up front. */
+    for (int i = 1; i < argc; i++) {
+        const char *argument = argv[i];
+        if (strcmp(argument, "--") == 0)
+            break;
+        if (strncmp(argument, "--", 2) != 0)
+            continue;
+        size_t name_length = strcspn(argument + 2, "=");
+        const struct flag_spec *flag = NULL;
+        for (size_t j = 0; j < FLAG_COUNT && !flag; j++)
+            if (strlen(FLAGS[j].name) == name_length && strncmp(FLAGS[j].name, argument + 2, name_length) == 0)
+                flag = &FLAGS[j];
+        if (!flag) {
+            snprintf(error, error_size, "unknown flag '%.*s' (see --help)", (int)(name_length + 2), argument);
+            return refuse(error);
+        }
+        if (flag->id == FLAG_HELP || flag->id == FLAG_VERSION)
+            break; /* they end the parse: what follows is never read, as before */
+        if (flag->kind != VALUE_NONE && argument[2 + name_length] != '=')
+            i++; /* its value, whatever it looks like */
+    }
     opterr = 0; /* our own one-line messages */
-    optind = 1;
+    optind = 0; /* not 1: 0 also forgets a half-read "-xy" left by an earlier call */
     for (;;) {
         int option_index = -1;
         int id = getopt_long(argc, argv, ":", long_options, &option_index);
@@ -424,9 +479,12 @@ enum config_outcome config_parse(int argc, char **argv, struct config *config, c
             break;
         if (id == '?' || id == ':') {
             const char *given = argv[optind - 1];
+            char short_flag[3] = {'-', (char)optopt, '\0'};
+            if (id == '?' && optopt > 0 && optopt < 256) /* an unknown short flag, maybe inside "-xy" */
+                given = short_flag;
             snprintf(error, error_size, id == ':' ? "%s: missing its value (see --help)" : "unknown flag '%s' (see --help)",
                      given);
-            return CONFIG_ERROR;
+            return refuse(error);
         }
         const struct flag_spec *flag = NULL;
         for (size_t i = 0; i < FLAG_COUNT; i++)
@@ -436,18 +494,20 @@ enum config_outcome config_parse(int argc, char **argv, struct config *config, c
             continue;
         enum config_outcome outcome = apply_flag(config, flag, optarg ? optarg : "", error, error_size);
         if (outcome != CONFIG_OK)
-            return outcome;
+            return outcome == CONFIG_ERROR ? refuse(error) : outcome;
     }
     if (optind < argc) {
         snprintf(error, error_size, "unexpected argument '%s' (see --help)", argv[optind]);
-        return CONFIG_ERROR;
+        return refuse(error);
     }
     if (!config->root) {
         snprintf(error, error_size, "--root DIR is required (see --help)");
         return CONFIG_ERROR;
     }
-    if (config->listen_count == 0)
+    if (config->listen_count == 0) {
         config->listens[config->listen_count++].text = DEFAULT_LISTEN;
+        config->listen_defaulted = true;
+    }
     if (config->index_count == 0)
         config->index_names[config->index_count++] = "index.html";
     if (config->max_children == 0)

@@ -250,6 +250,11 @@ static void log_request(int status, uint64_t body_bytes, const char *reason, boo
         .duration_us = (monotonic_ns() - state.head_started_ns) / 1000u,
         .reason = reason,
     };
+    if (head_parsed && state.context->client_is_trusted_proxy) {
+        record.forwarded = field_value(HTTP_FIELD_X_FORWARDED_FOR);
+        if (!record.forwarded.data)
+            record.forwarded = field_value(HTTP_FIELD_FORWARDED);
+    }
     char line[LOG_MESSAGE_MAX];
     size_t length = access_log_format(&record, line, sizeof line - 2);
     log_send(LOG_STREAM_ACCESS, line, length);

@@ -1,19 +1,27 @@
-/* listener.c: listen addresses and listening sockets.
+/* listener.c: listen addresses (grammar in include/listener.h) and listening sockets.
  *
- * An address is always explicit about its family: IPv4 as "A.B.C.D:PORT", IPv6
- * in brackets with IPV6_V6ONLY set, so "[::]:80" never silently takes IPv4 too.
- * Sockets are non-blocking (the supervisor accepts in a loop until EAGAIN) and
- * close-on-exec. Must not: accept, read or write on any socket. */
+ * TCP addresses are explicit about their family (IPv6 in brackets, with
+ * IPV6_V6ONLY, so "[::]:80" never silently takes IPv4 too). A unix socket path
+ * must be absolute; a stale socket file at that path is replaced, anything
+ * else there is refused. Sockets systemd passes are checked to be listening
+ * stream sockets before they are used. All sockets are non-blocking (the
+ * supervisor accepts until EAGAIN) and close-on-exec.
+ * Must not: accept, read or write on any socket. */
 #include "listener.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define LISTEN_BACKLOG 4096 /* the kernel caps it at net.core.somaxconn */
+#define SD_LISTEN_FDS_START 3
 
 static int parse_port(const char *text, in_port_t *port)
 {
@@ -31,24 +39,24 @@ static int parse_port(const char *text, in_port_t *port)
     return 1;
 }
 
-int listener_parse(const char *text, struct listener *listener, char *error, size_t error_size)
+static int parse_tcp(const char *text, const char *address, struct listener *listener, char *error, size_t error_size)
 {
     char host[INET6_ADDRSTRLEN + 2];
-    const char *colon = strrchr(text, ':');
-    memset(listener, 0, sizeof *listener);
-    listener->fd = -1;
-    if (!colon || (size_t)(colon - text) >= sizeof host) {
-        snprintf(error, error_size, "--listen '%s': expected A.B.C.D:PORT or [IPV6]:PORT", text);
+    const char *colon = strrchr(address, ':');
+    if (!colon || (size_t)(colon - address) >= sizeof host) {
+        snprintf(error, error_size, "--listen '%s': expected A.B.C.D:PORT, [IPV6]:PORT, unix:/PATH or systemd:NAME",
+                 text);
         return -1;
     }
-    memcpy(host, text, (size_t)(colon - text));
-    host[colon - text] = '\0';
+    memcpy(host, address, (size_t)(colon - address));
+    host[colon - address] = '\0';
     in_port_t port = 0;
     if (!parse_port(colon + 1, &port)) {
         snprintf(error, error_size, "--listen '%s': the port must be a number from 0 to 65535", text);
         return -1;
     }
     size_t host_length = strlen(host);
+    listener->kind = LISTENER_TCP;
     if (host_length >= 2 && host[0] == '[' && host[host_length - 1] == ']') {
         struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&listener->address;
         host[host_length - 1] = '\0';
@@ -72,8 +80,109 @@ int listener_parse(const char *text, struct listener *listener, char *error, siz
     return 0;
 }
 
+static int parse_unix(const char *text, const char *path, struct listener *listener, char *error, size_t error_size)
+{
+    struct sockaddr_un *un = (struct sockaddr_un *)&listener->address;
+    if (path[0] != '/' || strlen(path) >= sizeof un->sun_path) {
+        snprintf(error, error_size, "--listen '%s': a unix socket needs an absolute path shorter than %zu bytes", text,
+                 sizeof un->sun_path);
+        return -1;
+    }
+    listener->kind = LISTENER_UNIX;
+    un->sun_family = AF_UNIX;
+    snprintf(un->sun_path, sizeof un->sun_path, "%s", path);
+    listener->address_length = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path) + 1);
+    return 0;
+}
+
+static int parse_option(const char *text, const char *option, struct listener *listener, char *error,
+                        size_t error_size)
+{
+    if (strcmp(option, "proxy") == 0) {
+        listener->proxy = true;
+        return 0;
+    }
+    if (strcmp(option, "reuseport") == 0 && listener->kind == LISTENER_TCP) {
+        listener->reuseport = true;
+        return 0;
+    }
+    if (listener->kind == LISTENER_UNIX && strncmp(option, "mode=", 5) == 0) {
+        char *end = NULL;
+        unsigned long mode = strtoul(option + 5, &end, 8);
+        if (option[5] && !*end && mode <= 0777) {
+            listener->mode = (mode_t)mode;
+            return 0;
+        }
+    }
+    if (listener->kind == LISTENER_UNIX && strncmp(option, "owner=", 6) == 0) {
+        struct passwd *entry = getpwnam(option + 6);
+        if (entry) {
+            listener->owner = entry->pw_uid;
+            return 0;
+        }
+        snprintf(error, error_size, "--listen '%s': unknown user '%s'", text, option + 6);
+        return -1;
+    }
+    if (listener->kind == LISTENER_UNIX && strncmp(option, "group=", 6) == 0) {
+        struct group *entry = getgrnam(option + 6);
+        if (entry) {
+            listener->group = entry->gr_gid;
+            return 0;
+        }
+        snprintf(error, error_size, "--listen '%s': unknown group '%s'", text, option + 6);
+        return -1;
+    }
+    snprintf(error, error_size,
+             "--listen '%s': unknown or misplaced option '%s' (proxy, reuseport; unix: mode=, owner=, group=)", text,
+             option);
+    return -1;
+}
+
+int listener_parse(const char *text, struct listener *listener, char *error, size_t error_size)
+{
+    char copy[512];
+    memset(listener, 0, sizeof *listener);
+    listener->fd = -1;
+    listener->mode = 0660;
+    listener->owner = (uid_t)-1;
+    listener->group = (gid_t)-1;
+    if (strlen(text) >= sizeof copy || !text[0]) {
+        snprintf(error, error_size, "--listen '%s': expected A.B.C.D:PORT, [IPV6]:PORT, unix:/PATH or systemd:NAME",
+                 text);
+        return -1;
+    }
+    snprintf(copy, sizeof copy, "%s", text);
+    char *options = strchr(copy, ',');
+    if (options)
+        *options++ = '\0';
+    int result;
+    if (strncmp(copy, "unix:", 5) == 0) {
+        result = parse_unix(text, copy + 5, listener, error, error_size);
+    } else if (strncmp(copy, "systemd:", 8) == 0) {
+        listener->kind = LISTENER_SYSTEMD;
+        result = copy[8] && strlen(copy + 8) < sizeof listener->systemd_name ? 0 : -1;
+        if (result == 0)
+            snprintf(listener->systemd_name, sizeof listener->systemd_name, "%s", copy + 8);
+        else
+            snprintf(error, error_size, "--listen '%s': systemd: needs a socket name (FileDescriptorName=)", text);
+    } else {
+        result = parse_tcp(text, copy, listener, error, error_size);
+    }
+    for (char *option = options, *next; result == 0 && option; option = next) {
+        next = strchr(option, ',');
+        if (next)
+            *next++ = '\0';
+        result = parse_option(text, option, listener, error, error_size);
+    }
+    return result;
+}
+
 void listener_format_host(const struct sockaddr *address, char *text, size_t text_size)
 {
+    if (address->sa_family == AF_UNIX) {
+        snprintf(text, text_size, "local");
+        return;
+    }
     const void *raw = address->sa_family == AF_INET6 ? (const void *)&((const struct sockaddr_in6 *)address)->sin6_addr
                                                      : (const void *)&((const struct sockaddr_in *)address)->sin_addr;
     if ((address->sa_family != AF_INET && address->sa_family != AF_INET6) ||
@@ -94,46 +203,154 @@ void listener_format_address(const struct sockaddr *address, char *text, size_t 
         if (!inet_ntop(AF_INET, &v4->sin_addr, host, sizeof host))
             snprintf(host, sizeof host, "?");
         snprintf(text, text_size, "%s:%u", host, ntohs(v4->sin_port));
+    } else if (address->sa_family == AF_UNIX) {
+        snprintf(text, text_size, "unix:%s", ((const struct sockaddr_un *)address)->sun_path);
     } else {
         snprintf(text, text_size, "unknown");
     }
 }
 
-int listener_open(struct listener *listener, char *error, size_t error_size)
+/* A stale socket file from an earlier run may be replaced; nothing else may. */
+static int clear_unix_path(const char *path, char *error, size_t error_size)
 {
-    int family = listener->address.ss_family;
-    int one = 1;
-    char wanted[LISTENER_NAME_MAX];
-    listener_format_address((const struct sockaddr *)&listener->address, wanted, sizeof wanted);
-    int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        snprintf(error, error_size, "cannot create a socket for %s: %s", wanted, strerror(errno));
+    struct stat status;
+    if (lstat(path, &status) != 0)
+        return errno == ENOENT ? 0 : (snprintf(error, error_size, "unix:%s: %s", path, strerror(errno)), -1);
+    if (!S_ISSOCK(status.st_mode)) {
+        snprintf(error, error_size, "unix:%s exists and is not a socket", path);
         return -1;
     }
-    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-        (family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) != 0)) {
-        snprintf(error, error_size, "cannot set socket options for %s: %s", wanted, strerror(errno));
-        close(fd);
+    if (unlink(path) != 0) {
+        snprintf(error, error_size, "cannot replace the stale socket unix:%s: %s", path, strerror(errno));
         return -1;
     }
-    if (bind(fd, (const struct sockaddr *)&listener->address, listener->address_length) != 0) {
-        snprintf(error, error_size, "cannot listen on %s: %s", wanted, strerror(errno));
-        close(fd);
-        return -1;
-    }
-    if (listen(fd, LISTEN_BACKLOG) != 0) {
-        snprintf(error, error_size, "cannot listen on %s: %s", wanted, strerror(errno));
-        close(fd);
-        return -1;
-    }
+    return 0;
+}
+
+static int record_bound_address(struct listener *listener, int fd, char *error, size_t error_size)
+{
     socklen_t length = sizeof listener->address;
     if (getsockname(fd, (struct sockaddr *)&listener->address, &length) != 0) {
-        snprintf(error, error_size, "cannot read the bound address of %s: %s", wanted, strerror(errno));
-        close(fd);
+        snprintf(error, error_size, "cannot read a listening socket's address: %s", strerror(errno));
         return -1;
     }
     listener->address_length = length;
     listener->fd = fd;
     listener_format_address((const struct sockaddr *)&listener->address, listener->name, sizeof listener->name);
     return 0;
+}
+
+static int open_bound(struct listener *listener, char *error, size_t error_size)
+{
+    int family = listener->address.ss_family;
+    int one = 1;
+    char wanted[LISTENER_NAME_MAX];
+    listener_format_address((const struct sockaddr *)&listener->address, wanted, sizeof wanted);
+    if (listener->kind == LISTENER_UNIX &&
+        clear_unix_path(((struct sockaddr_un *)&listener->address)->sun_path, error, error_size) != 0)
+        return -1;
+    int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        snprintf(error, error_size, "cannot create a socket for %s: %s", wanted, strerror(errno));
+        return -1;
+    }
+    bool options_ok = true;
+    if (family != AF_UNIX)
+        options_ok = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0;
+    if (options_ok && family == AF_INET6)
+        options_ok = setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) == 0;
+    if (options_ok && listener->reuseport)
+        options_ok = setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) == 0;
+    if (!options_ok) {
+        snprintf(error, error_size, "cannot set socket options for %s: %s", wanted, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    if (bind(fd, (const struct sockaddr *)&listener->address, listener->address_length) != 0 ||
+        listen(fd, LISTEN_BACKLOG) != 0) {
+        snprintf(error, error_size, "cannot listen on %s: %s", wanted, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    if (listener->kind == LISTENER_UNIX) {
+        const char *path = ((struct sockaddr_un *)&listener->address)->sun_path;
+        if (chmod(path, listener->mode) != 0 ||
+            ((listener->owner != (uid_t)-1 || listener->group != (gid_t)-1) &&
+             chown(path, listener->owner, listener->group) != 0)) {
+            snprintf(error, error_size, "cannot set the owner or mode of %s: %s", wanted, strerror(errno));
+            close(fd);
+            return -1;
+        }
+    }
+    if (record_bound_address(listener, fd, error, error_size) != 0) {
+        close(fd);
+        return -1;
+    }
+    return 0;
+}
+
+int listener_take_systemd(struct systemd_sockets *systemd, char *error, size_t error_size)
+{
+    memset(systemd, 0, sizeof *systemd);
+    const char *pid_text = getenv("LISTEN_PID"), *count_text = getenv("LISTEN_FDS");
+    const char *names = getenv("LISTEN_FDNAMES");
+    if (!pid_text || !count_text)
+        return 0;
+    char *end = NULL;
+    long pid = strtol(pid_text, &end, 10);
+    if (*end || pid != (long)getpid())
+        return 0; /* meant for another process (sd_listen_fds(3)) */
+    long count = strtol(count_text, &end, 10);
+    if (*end || count < 0 || count > LISTENER_SYSTEMD_MAX) {
+        snprintf(error, error_size, "LISTEN_FDS=%s: expected 0 to %d sockets", count_text, LISTENER_SYSTEMD_MAX);
+        return -1;
+    }
+    for (int i = 0; i < (int)count; i++) {
+        int fd = SD_LISTEN_FDS_START + i, type = 0, listening = 0;
+        socklen_t length = sizeof type;
+        if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &length) != 0 || type != SOCK_STREAM ||
+            (length = sizeof listening, getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &length)) != 0 ||
+            !listening || fcntl(fd, F_SETFD, FD_CLOEXEC) != 0 ||
+            fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != 0) {
+            snprintf(error, error_size, "systemd passed descriptor %d, which is not a listening stream socket", fd);
+            return -1;
+        }
+        systemd->fds[i] = fd;
+        snprintf(systemd->names[i], sizeof systemd->names[i], "unknown");
+    }
+    for (int i = 0; names && i < (int)count; i++) {
+        const char *colon = strchr(names, ':');
+        size_t length = colon ? (size_t)(colon - names) : strlen(names);
+        if (length >= sizeof systemd->names[i])
+            length = sizeof systemd->names[i] - 1;
+        memcpy(systemd->names[i], names, length);
+        systemd->names[i][length] = '\0';
+        names = colon ? colon + 1 : NULL;
+    }
+    systemd->count = (int)count;
+    unsetenv("LISTEN_PID");
+    unsetenv("LISTEN_FDS");
+    unsetenv("LISTEN_FDNAMES");
+    return (int)count;
+}
+
+int listener_adopt(struct listener *listener, struct systemd_sockets *systemd, int index, char *error,
+                   size_t error_size)
+{
+    systemd->used[index] = true;
+    listener->kind = LISTENER_SYSTEMD;
+    snprintf(listener->systemd_name, sizeof listener->systemd_name, "%s", systemd->names[index]);
+    return record_bound_address(listener, systemd->fds[index], error, error_size);
+}
+
+int listener_open(struct listener *listener, struct systemd_sockets *systemd, char *error, size_t error_size)
+{
+    if (listener->kind != LISTENER_SYSTEMD)
+        return open_bound(listener, error, error_size);
+    for (int i = 0; systemd && i < systemd->count; i++)
+        if (!systemd->used[i] && strcmp(systemd->names[i], listener->systemd_name) == 0)
+            return listener_adopt(listener, systemd, i, error, error_size);
+    snprintf(error, error_size, "--listen systemd:%s: systemd passed no unused socket of that name",
+             listener->systemd_name);
+    return -1;
 }

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <nss.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,7 @@ struct startup {
     size_t listener_count;
     struct sock_fprog jail_filter, monitor_filter;
     struct log_target access_log, error_log;
+    int notify_fd;
     int log_directory_fds[2];
     size_t log_directory_count;
     int channel[2]; /* the log channel: [0] the monitor reads, [1] everyone else writes */
@@ -56,6 +58,7 @@ struct startup {
     int null_fd;
     int landlock_abi;
     bool started_as_root;
+    int expected_groups; /* supplementary groups left after the drop: 0, or (an ordinary user's) its own */
 };
 
 static struct startup startup;
@@ -114,9 +117,13 @@ __attribute__((no_stack_protector, noreturn)) static void start_connection_proce
     /* 5. Serve, then exit. */
     char client[64];
     listener_format_host((const struct sockaddr *)&start->peer, client, sizeof client);
+    bool trusted = false;
+    for (size_t i = 0; i < config->trusted_proxy_count && !trusted; i++)
+        trusted = cidr_contains(&config->trusted_proxies[i], (const struct sockaddr *)&start->peer);
     struct connection_context context = {
         .client_fd = 3,
         .client = client,
+        .client_is_trusted_proxy = trusted,
         .accepted_ns = start->accepted_ns,
         .slot = scoreboard_slot(start->scoreboard, start->slot_index),
     };
@@ -137,6 +144,8 @@ static void close_monitor_descriptors(void)
         close(startup.error_log.fd);
     for (size_t i = 0; i < startup.log_directory_count; i++)
         close(startup.log_directory_fds[i]);
+    if (startup.notify_fd >= 0)
+        close(startup.notify_fd);
 }
 
 static int supervisor_fail(const char *step)
@@ -166,9 +175,13 @@ static int run_supervisor(void)
     rlim_t files = (rlim_t)config->max_children * 2 + 64;
     if (sandbox_set_limit(RLIMIT_NOFILE, files, error, sizeof error) != 0)
         return supervisor_fail(error);
-    /* 4. The run user, keeping only CAP_SYS_CHROOT. */
+    /* 4. The run user, keeping only CAP_SYS_CHROOT; started by an ordinary user
+     * without it, a user namespace of its own provides it. */
     bool drop_privileges = LAYER_APPLIED(config, LAYER_CAPABILITIES);
     if (drop_privileges && privileges_drop_to_user(&startup.user, error, sizeof error) != 0)
+        return supervisor_fail(error);
+    if (LAYER_APPLIED(config, LAYER_CHROOT) && !privileges_can_chroot() &&
+        sandbox_enter_user_namespace(error, sizeof error) != 0)
         return supervisor_fail(error);
     /* 5. The jail: chroot into the document root, then drop the last capability. */
     if (LAYER_APPLIED(config, LAYER_CHROOT) ? sandbox_enter_root(startup.root_fd, error, sizeof error) != 0
@@ -193,6 +206,7 @@ static int run_supervisor(void)
         .max_per_ip = config->max_per_ip,
         .grace_ms = config->grace_ms,
         .log_children = config->log_children,
+        .report_status = startup.notify_fd >= 0,
         .crash_limit = config->crash_limit,
         .crash_block_ms = config->crash_block_ms,
         .head_deadline_ms = config->head_timeout_ms > config->idle_timeout_ms ? config->head_timeout_ms
@@ -225,7 +239,7 @@ static int verify_supervisor(pid_t pid)
     for (int i = 0; i < 4; i++)
         ids = ids && status.uid[i] == (long)startup.user.uid && status.gid[i] == (long)startup.user.gid;
     bool bounding_cleared = !startup.started_as_root || status.cap_bounding == 0;
-    bool capabilities_dropped = status.group_count == 0 && status.cap_effective == 0 && status.cap_permitted == 0 &&
+    bool capabilities_dropped = status.group_count == startup.expected_groups && status.cap_effective == 0 && status.cap_permitted == 0 &&
                                 status.cap_inheritable == 0 && status.cap_ambient == 0 && bounding_cleared;
     bool filtered = status.seccomp == 2 || !LAYER_KEPT(config, LAYER_SECCOMP);
     if ((dropped && (!ids || !capabilities_dropped)) || status.no_new_privs != 1 || !filtered) {
@@ -240,6 +254,11 @@ static int verify_supervisor(pid_t pid)
     snprintf(link, sizeof link, "/proc/%ld/root", (long)pid);
     ssize_t length = readlink(link, root, sizeof root - 1);
     const char *expected_root = LAYER_KEPT(config, LAYER_CHROOT) ? startup.root_path : "/";
+    /* Started by an ordinary user, the monitor may not read the root of a
+     * non-dumpable process whose memory predates its user namespace: the escape
+     * tests, run in that mode too, show the chroot instead. */
+    if (length < 0 && errno == EACCES && !startup.started_as_root)
+        return 0;
     if (length < 0 || (root[length] = '\0', strcmp(root, expected_root) != 0)) {
         snprintf(error, sizeof error, "the supervisor's root is not the document root");
         return -1;
@@ -277,6 +296,8 @@ static int run_attestation(pid_t supervisor)
         .landlock = LAYER_KEPT(config, LAYER_LANDLOCK),
         .landlock_abi = startup.landlock_abi,
         .child_max_files = CHILD_MAX_FILES,
+        .expected_groups = startup.expected_groups,
+        .notify_fd = startup.notify_fd,
     };
     char host[64];
     listener_format_host((const struct sockaddr *)&startup.listeners[0].address, host, sizeof host);
@@ -310,6 +331,7 @@ static int run_monitor(pid_t supervisor)
         .control_fd = startup.control[1],
         .access_log = startup.access_log,
         .error_log = startup.error_log,
+        .notify_fd = startup.notify_fd,
     };
     monitor_configure(&settings);
     int early_exit = monitor_await_ready();
@@ -365,18 +387,44 @@ static void open_log(const char *flag, const char *value, bool may_be_off, struc
     startup.log_directory_fds[startup.log_directory_count++] = fd;
 }
 
-/* A log file inside the document root could be served, or overwritten through it. */
+/* A file prong writes (a log, the pid file) inside the document root could be
+ * served, or swapped for something worse: refused. A file that does not exist
+ * yet is judged by its directory. */
 static void refuse_log_inside_root(const char *flag, const struct log_target *target)
 {
     if (!target->path)
         return;
-    char resolved[PATH_MAX];
-    if (!realpath(target->path, resolved))
-        return;
+    char resolved[PATH_MAX], directory[PATH_MAX];
+    if (!realpath(target->path, resolved)) {
+        snprintf(directory, sizeof directory, "%s", target->path);
+        char *slash = strrchr(directory, '/');
+        if (slash)
+            *(slash == directory ? slash + 1 : slash) = '\0';
+        if (!realpath(directory, resolved))
+            return; /* its directory is missing: opening it will fail with a clear message */
+    }
     size_t root_length = strlen(startup.root_path);
     if (strncmp(resolved, startup.root_path, root_length) == 0 &&
         (resolved[root_length] == '/' || resolved[root_length] == '\0' || root_length == 1)) {
-        snprintf(error, sizeof error, "%s %s: a log file inside the document root is refused", flag, target->path);
+        snprintf(error, sizeof error, "%s %s: a file prong writes inside the document root is refused", flag,
+                 target->path);
+        fail_setup(error);
+    }
+}
+
+/* --pid-file: the monitor's pid, the process to signal (SIGTERM, SIGHUP). */
+static void write_pid_file(void)
+{
+    const char *path = startup.config.pid_file;
+    if (!path)
+        return;
+    struct log_target as_target = {.path = path};
+    refuse_log_inside_root("--pid-file", &as_target);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0644);
+    char line[32];
+    int length = snprintf(line, sizeof line, "%ld\n", (long)getpid());
+    if (fd < 0 || write(fd, line, (size_t)length) != length || close(fd) != 0) {
+        snprintf(error, sizeof error, "--pid-file %s: %s", path, strerror(errno));
         fail_setup(error);
     }
 }
@@ -397,8 +445,36 @@ static void print_check_summary(size_t entries)
         printf("landlock:  ABI %d\n", startup.landlock_abi);
 }
 
+static void open_listeners(void)
+{
+    const struct config *config = &startup.config;
+    struct systemd_sockets systemd;
+    if (listener_take_systemd(&systemd, error, sizeof error) < 0)
+        fail_setup(error);
+    if (config->listen_defaulted && systemd.count > 0) {
+        for (int i = 0; i < systemd.count; i++)
+            if (listener_adopt(&startup.listeners[startup.listener_count++], &systemd, i, error, sizeof error) != 0)
+                fail_setup(error);
+        return;
+    }
+    for (size_t i = 0; i < config->listen_count; i++) {
+        struct listener *listener = &startup.listeners[startup.listener_count];
+        if (listener_parse(config->listens[i].text, listener, error, sizeof error) != 0 ||
+            listener_open(listener, &systemd, error, sizeof error) != 0)
+            fail_setup(error);
+        startup.listener_count++;
+    }
+    for (int i = 0; i < systemd.count; i++)
+        if (!systemd.used[i])
+            close(systemd.fds[i]); /* passed but not asked for: not ours to keep */
+}
+
 int main(int argc, char **argv)
 {
+    /* 0. Users and groups come from the files only: an NSS module dlopened into a
+     * static binary (systemd's, LDAP's) would crash it (README, "Building"). */
+    __nss_configure_lookup("passwd", "files");
+    __nss_configure_lookup("group", "files");
     /* 1. Flags. */
     switch (config_parse(argc, argv, &startup.config, error, sizeof error)) {
     case CONFIG_EXIT_SUCCESS:
@@ -411,6 +487,9 @@ int main(int argc, char **argv)
     }
     const struct config *config = &startup.config;
     startup.started_as_root = geteuid() == 0;
+    /* An ordinary user cannot shed its supplementary groups (a user namespace
+     * must deny setgroups before mapping its gid): they stay, and are expected. */
+    startup.expected_groups = startup.started_as_root ? 0 : getgroups(0, NULL);
     /* 2. The document root, opened as a directory before any drop. */
     startup.root_fd = docroot_open(config->root, error, sizeof error);
     if (startup.root_fd < 0 || !realpath(config->root, startup.root_path))
@@ -420,14 +499,12 @@ int main(int argc, char **argv)
     open_log("--error-log", config->error_log, false, &startup.error_log);
     refuse_log_inside_root("--access-log", &startup.access_log);
     refuse_log_inside_root("--error-log", &startup.error_log);
-    /* 4. Listening sockets. */
-    for (size_t i = 0; i < config->listen_count; i++) {
-        struct listener *listener = &startup.listeners[startup.listener_count];
-        if (listener_parse(config->listens[i].text, listener, error, sizeof error) != 0 ||
-            listener_open(listener, error, sizeof error) != 0)
-            fail_setup(error);
-        startup.listener_count++;
-    }
+    write_pid_file();
+    startup.notify_fd = monitor_open_notify_socket(error, sizeof error);
+    if (startup.notify_fd == -2)
+        fail_setup(error);
+    /* 4. Listening sockets: bound here, or passed by systemd (socket activation). */
+    open_listeners();
     /* 5. What the jail cannot reach later: the run user, the MIME table. */
     if (privileges_resolve_user(config->user, &startup.user, error, sizeof error) != 0)
         fail_setup(error);
@@ -438,9 +515,11 @@ int main(int argc, char **argv)
     if (docroot_verify(startup.root_fd, startup.root_path, startup.user.uid, startup.user.gid,
                        !startup.started_as_root, &entries, error, sizeof error) != 0)
         fail_setup(error);
-    /* 7. Privilege must be droppable as configured: root, or CAP_SYS_CHROOT held. */
-    if (!startup.started_as_root && !privileges_can_chroot())
-        fail_setup("started as an ordinary user without CAP_SYS_CHROOT: the jail cannot be built");
+    /* 7. The jail must be buildable: root, CAP_SYS_CHROOT held, or a user namespace. */
+    if (!startup.started_as_root && !privileges_can_chroot() && LAYER_KEPT(config, LAYER_CHROOT) &&
+        !sandbox_user_namespaces_allowed())
+        fail_setup("started as an ordinary user, without CAP_SYS_CHROOT, on a kernel that forbids user "
+                   "namespaces: the jail cannot be built (the lab build can run without the chroot)");
     /* 8. The seccomp filters, built and exported once for every process to load. */
     if (seccomp_policy_build(POLICY_JAIL, &startup.jail_filter, error, sizeof error) != 0 ||
         seccomp_policy_build(POLICY_MONITOR, &startup.monitor_filter, error, sizeof error) != 0)

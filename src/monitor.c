@@ -16,7 +16,11 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <stddef.h>
+#include <stdlib.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -37,6 +41,41 @@ static bool stop_sent;
 void monitor_configure(const struct monitor_settings *new_settings)
 {
     settings = *new_settings;
+}
+
+int monitor_open_notify_socket(char *error, size_t error_size)
+{
+    const char *path = getenv("NOTIFY_SOCKET");
+    if (!path || !path[0])
+        return -1;
+    struct sockaddr_un address = {.sun_family = AF_UNIX};
+    size_t length = strlen(path);
+    if (length >= sizeof address.sun_path || (path[0] != '/' && path[0] != '@')) {
+        snprintf(error, error_size, "NOTIFY_SOCKET=%s: not a socket path", path);
+        return -2;
+    }
+    memcpy(address.sun_path, path, length);
+    if (path[0] == '@')
+        address.sun_path[0] = '\0'; /* an abstract socket */
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 ||
+        connect(fd, (struct sockaddr *)&address, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + length)) != 0) {
+        snprintf(error, error_size, "NOTIFY_SOCKET=%s: %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -2;
+    }
+    unsetenv("NOTIFY_SOCKET");
+    return fd;
+}
+
+/* One sd_notify(3) datagram; systemd reads it or it is lost, never waited for. */
+static void notify(const char *text)
+{
+    if (settings.notify_fd < 0)
+        return;
+    ssize_t sent = write(settings.notify_fd, text, strlen(text));
+    (void)sent;
 }
 
 int monitor_open_log(const char *path)
@@ -103,6 +142,13 @@ static bool route_messages(void)
         case LOG_STREAM_READY:
             ready = true;
             break;
+        case LOG_STREAM_STATUS: {
+            char status[512];
+            int written = snprintf(status, sizeof status, "STATUS=%.*s", (int)(length - 2), message + 1);
+            if (written > 0)
+                notify(status);
+            break;
+        }
         default:
             /* Bytes that did not come through log_send: glibc's fatal messages
              * ("*** stack smashing detected ***") written to descriptor 2. */
@@ -157,6 +203,7 @@ void monitor_request_stop(void)
     if (stop_sent)
         return;
     stop_sent = true;
+    notify("STOPPING=1");
     char command = 'T';
     if (write(settings.control_fd, &command, 1) != 1)
         close(settings.control_fd); /* end of file stops it too */
@@ -182,8 +229,10 @@ static void handle_signals(void)
         if (info.ssi_signo == SIGCHLD)
             reap();
         else if (info.ssi_signo == SIGHUP) {
+            notify("RELOADING=1");
             reopen_log(&settings.access_log);
             reopen_log(&settings.error_log);
+            notify("READY=1");
         } else
             monitor_request_stop();
     }
@@ -247,7 +296,10 @@ int monitor_await_ready(void)
 int monitor_release_supervisor(void)
 {
     char command = 'G';
-    return write(settings.control_fd, &command, 1) == 1 ? 0 : -1;
+    if (write(settings.control_fd, &command, 1) != 1)
+        return -1;
+    notify("READY=1\nSTATUS=serving");
+    return 0;
 }
 
 int monitor_run(void)

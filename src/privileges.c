@@ -10,9 +10,9 @@
 
 #include <cap-ng.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <grp.h>
 #include <linux/capability.h>
-#include <nss.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,7 +24,6 @@ int privileges_resolve_user(const char *name, struct run_user *user, char *error
 {
     struct passwd *entry;
     memset(user, 0, sizeof *user);
-    __nss_configure_lookup("passwd", "files"); /* static binary: a dlopened NSS module (systemd, ldap) crashes it */
     errno = 0;
     if (name)
         entry = getpwnam(name);
@@ -84,7 +83,7 @@ int privileges_can_chroot(void)
     return read_capability_sets(&sets) == 0 && (sets.effective & (1ull << CAP_SYS_CHROOT));
 }
 
-static int verify_ids(const struct run_user *user, char *error, size_t error_size)
+static int verify_ids(const struct run_user *user, bool require_no_groups, char *error, size_t error_size)
 {
     uid_t real_uid, effective_uid, saved_uid;
     gid_t real_gid, effective_gid, saved_gid;
@@ -101,6 +100,8 @@ static int verify_ids(const struct run_user *user, char *error, size_t error_siz
     }
     gid_t groups[1];
     int group_count = getgroups(0, groups);
+    if (!require_no_groups)
+        return 0; /* an ordinary user keeps its own groups: it cannot shed them */
     if (group_count < 0 || (group_count > 0 && !(group_count == 1 && getgroups(1, groups) == 1 && groups[0] == user->gid))) {
         snprintf(error, error_size, "supplementary groups remain after the drop (%d)", group_count);
         return -1;
@@ -130,7 +131,7 @@ int privileges_drop_to_user(const struct run_user *user, char *error, size_t err
         snprintf(error, error_size, "cannot drop capabilities: %s", strerror(errno));
         return -1;
     }
-    if (verify_ids(user, error, error_size) != 0)
+    if (verify_ids(user, started_as_root, error, error_size) != 0)
         return -1;
     struct capability_sets sets;
     uint64_t allowed = holds_chroot ? (1ull << CAP_SYS_CHROOT) : 0;

@@ -16,8 +16,10 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #ifndef LANDLOCK_ACCESS_FS_REFER
@@ -53,6 +55,52 @@ int sandbox_enter_root(int root_fd, char *error, size_t error_size)
         return -1;
     }
     return 0;
+}
+
+static int write_file(const char *path, const char *text)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    size_t length = strlen(text);
+    ssize_t written = write(fd, text, length);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return written == (ssize_t)length ? 0 : -1;
+}
+
+int sandbox_enter_user_namespace(char *error, size_t error_size)
+{
+    char map[64];
+    uid_t uid = getuid();
+    gid_t gid = getgid();
+    if (unshare(CLONE_NEWUSER) != 0) {
+        snprintf(error, error_size, "cannot create a user namespace: %s", strerror(errno));
+        return -1;
+    }
+    snprintf(map, sizeof map, "%ld %ld 1\n", (long)uid, (long)uid);
+    if (write_file("/proc/self/setgroups", "deny\n") != 0 || write_file("/proc/self/uid_map", map) != 0) {
+        snprintf(error, error_size, "cannot map the user into its namespace: %s", strerror(errno));
+        return -1;
+    }
+    snprintf(map, sizeof map, "%ld %ld 1\n", (long)gid, (long)gid);
+    if (write_file("/proc/self/gid_map", map) != 0) {
+        snprintf(error, error_size, "cannot map the group into its namespace: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int sandbox_user_namespaces_allowed(void)
+{
+    pid_t probe = fork();
+    if (probe == 0)
+        _exit(unshare(CLONE_NEWUSER) == 0 ? 0 : 1);
+    int status = 0;
+    if (probe < 0 || waitpid(probe, &status, 0) != probe)
+        return 0;
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
 int sandbox_lock_process(char *error, size_t error_size)

@@ -28,6 +28,7 @@
 #include "client_table.h"
 #include "crash_guard.h"
 #include "log.h"
+#include "proxy_protocol.h"
 #include "response.h"
 
 #define ACCEPT_BATCH 64         /* connections accepted per wake-up, so signals stay responsive */
@@ -36,8 +37,16 @@
 #define BACKOFF_MS 200          /* pause accepting after EMFILE/ENFILE or a failed fork */
 #define BACKSTOP_MARGIN_MS 5000 /* a child whose phase outlives its deadline by this much is cut off */
 #define EVENT_BATCH 64
+#define PROXY_WAIT_MAX 256        /* connections whose PROXY header is still arriving */
+#define PROXY_DEADLINE_MS 5000    /* a load balancer sends its header at once */
 
-enum event_source { SOURCE_SIGNAL = 1, SOURCE_TIMER, SOURCE_CONTROL, SOURCE_LISTENER_BASE = 16 };
+enum event_source {
+    SOURCE_SIGNAL = 1,
+    SOURCE_TIMER,
+    SOURCE_CONTROL,
+    SOURCE_LISTENER_BASE = 16,     /* + listener index */
+    SOURCE_PROXY_BASE = 1u << 20,  /* + index of a connection awaiting its PROXY header */
+};
 
 struct child {
     pid_t pid; /* 0: free */
@@ -50,6 +59,13 @@ struct child {
 struct pending_connection {
     int fd;
     struct client_key key;
+    struct sockaddr_storage peer;
+    uint64_t accepted_ns;
+};
+
+/* A connection on a PROXY listener, before its header told us the client. */
+struct proxy_wait {
+    int fd; /* -1: free */
     struct sockaddr_storage peer;
     uint64_t accepted_ns;
 };
@@ -69,6 +85,7 @@ static struct supervisor_state {
     uint32_t free_count;
     uint32_t live;
     struct pending_connection *pending; /* PENDING_MAX entries, wiped in children */
+    struct proxy_wait *proxy_waits;     /* PROXY_WAIT_MAX entries, wiped in children */
     size_t pending_head, pending_count;
     bool started, stopping, listeners_paused;
     uint64_t stop_deadline_ns, resume_ns;
@@ -132,7 +149,8 @@ int supervisor_prepare(const struct supervisor_settings *settings, char *error, 
         !(self.children = wiped_on_fork(sizeof(struct child) * slots)) ||
         !(self.free_slots = wiped_on_fork(sizeof(uint32_t) * slots)) ||
         !(self.pending = wiped_on_fork(sizeof(struct pending_connection) * PENDING_MAX)) ||
-        !(self.crashes = wiped_on_fork(sizeof(struct crash_guard)))) {
+        !(self.crashes = wiped_on_fork(sizeof(struct crash_guard))) ||
+        !(self.proxy_waits = wiped_on_fork(sizeof(struct proxy_wait) * PROXY_WAIT_MAX))) {
         snprintf(error, error_size, "cannot allocate the supervisor's tables for %u children: %s", slots,
                  strerror(errno));
         return -1;
@@ -140,6 +158,8 @@ int supervisor_prepare(const struct supervisor_settings *settings, char *error, 
     crash_guard_init(self.crashes, settings->crash_limit, (uint64_t)settings->crash_block_ms * 1000000u);
     for (uint32_t i = 0; i < slots; i++)
         self.free_slots[i] = slots - 1 - i;
+    for (size_t i = 0; i < PROXY_WAIT_MAX; i++)
+        self.proxy_waits[i].fd = -1;
     self.free_count = slots;
     return 0;
 }
@@ -211,8 +231,10 @@ static void spawn(int fd, const struct client_key *key, const struct sockaddr_st
         .slot_index = index,
     };
     pid_t pid = fork();
-    if (pid == 0)
-        self.settings.start_child(&start); /* never returns */
+    if (pid == 0) {
+        self.settings.start_child(&start);
+        _exit(70); /* start_child never returns; if it ever did, this process must not serve as a supervisor */
+    }
     if (pid < 0) {
         int saved = errno;
         self.free_slots[self.free_count++] = index;
@@ -307,6 +329,67 @@ static void admit(int fd, const struct sockaddr_storage *peer, uint64_t accepted
     refuse_busy(fd, &key, "server-full");
 }
 
+/* ---------------------------------------------------------------- PROXY protocol */
+
+static void end_proxy_wait(size_t index, bool close_it)
+{
+    struct proxy_wait *wait = &self.proxy_waits[index];
+    epoll_ctl(self.epoll_fd, EPOLL_CTL_DEL, wait->fd, NULL);
+    if (close_it)
+        close(wait->fd);
+    wait->fd = -1;
+}
+
+/* Hold a connection from a PROXY listener until its header arrives. The
+ * supervisor reads only that header (bounded, parsed by proxy_parse, fuzzed
+ * like the HTTP parser); the request itself is left for the connection process. */
+static void await_proxy_header(int fd, const struct sockaddr_storage *peer, uint64_t accepted_ns)
+{
+    for (size_t index = 0; index < PROXY_WAIT_MAX; index++) {
+        struct proxy_wait *wait = &self.proxy_waits[index];
+        if (wait->fd >= 0)
+            continue;
+        struct epoll_event event = {.events = EPOLLIN | EPOLLRDHUP, .data.u64 = SOURCE_PROXY_BASE + index};
+        if (epoll_ctl(self.epoll_fd, EPOLL_CTL_ADD, fd, &event) != 0)
+            break;
+        *wait = (struct proxy_wait){fd, *peer, accepted_ns};
+        return;
+    }
+    close(fd); /* too many headers in flight: a proxy reconnects */
+}
+
+static void read_proxy_header(size_t index)
+{
+    struct proxy_wait *wait = &self.proxy_waits[index];
+    unsigned char header_bytes[PROXY_V2_MAX];
+    ssize_t got = recv(wait->fd, header_bytes, sizeof header_bytes, MSG_PEEK | MSG_DONTWAIT);
+    if (got < 0 && (errno == EAGAIN || errno == EINTR))
+        return;
+    struct proxy_header header;
+    enum proxy_result result = got > 0 ? proxy_parse(header_bytes, (size_t)got, &header) : PROXY_ERROR;
+    if (result == PROXY_INCOMPLETE && (size_t)got < sizeof header_bytes)
+        return;
+    if (result != PROXY_COMPLETE ||
+        recv(wait->fd, header_bytes, header.consumed, MSG_DONTWAIT) != (ssize_t)header.consumed) {
+        self.totals.refused++;
+        end_proxy_wait(index, true); /* not a PROXY header: no answer, the peer is no proxy of ours */
+        return;
+    }
+    int fd = wait->fd;
+    struct sockaddr_storage client = header.has_source ? header.source : wait->peer;
+    uint64_t accepted_ns = wait->accepted_ns;
+    end_proxy_wait(index, false);
+    admit(fd, &client, accepted_ns);
+}
+
+static void expire_proxy_waits(uint64_t now)
+{
+    for (size_t index = 0; index < PROXY_WAIT_MAX; index++)
+        if (self.proxy_waits[index].fd >= 0 &&
+            now - self.proxy_waits[index].accepted_ns > PROXY_DEADLINE_MS * 1000000ull)
+            end_proxy_wait(index, true);
+}
+
 static void accept_connections(struct listener *listener)
 {
     for (int accepted = 0; accepted < ACCEPT_BATCH && !self.listeners_paused; accepted++) {
@@ -326,7 +409,10 @@ static void accept_connections(struct listener *listener)
             close(fd);
             continue;
         }
-        admit(fd, &peer, monotonic_ns());
+        if (listener->proxy)
+            await_proxy_header(fd, &peer, monotonic_ns());
+        else
+            admit(fd, &peer, monotonic_ns());
     }
 }
 
@@ -422,6 +508,9 @@ static void begin_stop(void)
         epoll_ctl(self.epoll_fd, EPOLL_CTL_DEL, self.settings.listeners[i].fd, NULL);
         close(self.settings.listeners[i].fd);
     }
+    for (size_t index = 0; index < PROXY_WAIT_MAX; index++)
+        if (self.proxy_waits[index].fd >= 0)
+            end_proxy_wait(index, true);
     uint64_t now = monotonic_ns();
     for (uint32_t index = 0; index < self.settings.max_children; index++) {
         struct child *child = &self.children[index];
@@ -456,8 +545,25 @@ static void cut_off_stuck_children(uint64_t now)
     }
 }
 
+/* "3 connections open, 1021 requests served, 4 refused" for systemd's STATUS=. */
+static void report_status(void)
+{
+    uint64_t served = self.totals.requests;
+    for (uint32_t index = 0; index < self.settings.max_children; index++)
+        if (self.children[index].pid != 0)
+            served += atomic_load_explicit(&scoreboard_slot(&self.scoreboard, index)->requests, memory_order_relaxed);
+    char text[160];
+    int length = snprintf(text, sizeof text, "%u connections open, %llu requests served, %llu refused", self.live,
+                          (unsigned long long)served, (unsigned long long)self.totals.refused);
+    if (length > 0)
+        log_send(LOG_STREAM_STATUS, text, (size_t)length);
+}
+
 static void tick(void)
 {
+    static unsigned ticks;
+    if (self.settings.report_status && ++ticks % (1000 / TICK_MS) == 0)
+        report_status();
     uint64_t expirations;
     while (read(self.timer_fd, &expirations, sizeof expirations) > 0) {
     }
@@ -465,6 +571,7 @@ static void tick(void)
     if (self.listeners_paused && !self.stopping && now >= self.resume_ns)
         set_listeners(true);
     cut_off_stuck_children(now);
+    expire_proxy_waits(now);
     uint64_t drops = self.totals.log_drops + log_dropped_count();
     if (drops != self.totals.log_drops_reported) {
         log_error("%llu log messages dropped so far (log channel full)", (unsigned long long)drops);
@@ -526,7 +633,9 @@ int supervisor_run(void)
                 tick();
             else if (source == SOURCE_CONTROL)
                 handle_control();
-            else if (source >= SOURCE_LISTENER_BASE && !self.stopping)
+            else if (source >= SOURCE_PROXY_BASE && source < SOURCE_PROXY_BASE + PROXY_WAIT_MAX)
+                read_proxy_header(source - SOURCE_PROXY_BASE);
+            else if (source >= SOURCE_LISTENER_BASE && source < SOURCE_PROXY_BASE && !self.stopping)
                 accept_connections(&self.settings.listeners[source - SOURCE_LISTENER_BASE]);
         }
     }
