@@ -51,7 +51,9 @@ static struct civil_time split_seconds(int64_t seconds)
 {
     struct civil_time time;
     int64_t days = floor_divide(seconds, 86400);
-    int64_t rest = seconds - days * 86400;
+    int64_t rest = seconds % 86400; /* not seconds - days * 86400: that overflows near INT64_MIN */
+    if (rest < 0)
+        rest += 86400;
     civil_from_days(days, &time.year, &time.month, &time.day);
     time.hour = (int)(rest / 3600);
     time.minute = (int)(rest / 60 % 60);

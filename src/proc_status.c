@@ -6,49 +6,83 @@
  * that would pass a check. */
 #include "proc_status.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+static int is_blank(char byte)
+{
+    return byte == ' ' || byte == '\t';
+}
+
+static int only_blanks(const char *text)
+{
+    while (is_blank(*text))
+        text++;
+    return *text == '\0';
+}
+
+/* One unsigned number at *cursor: blanks, then digits of base only (no sign),
+ * at most maximum, ended by a blank or the end of the line. Anything else is
+ * malformed (0), never the number it starts with. */
+static int take_number(const char **cursor, int base, unsigned long long maximum, unsigned long long *value)
+{
+    const char *start = *cursor;
+    while (is_blank(*start))
+        start++;
+    if (!(base == 16 ? isxdigit((unsigned char)*start) : isdigit((unsigned char)*start)))
+        return 0;
+    char *end = NULL;
+    errno = 0;
+    unsigned long long parsed = strtoull(start, &end, base);
+    if (errno != 0 || parsed > maximum || (*end != '\0' && !is_blank(*end)))
+        return 0;
+    *value = parsed;
+    *cursor = end;
+    return 1;
+}
+
 static void parse_ids(const char *value, long ids[4])
 {
-    char *end = NULL;
     for (int i = 0; i < 4; i++) {
-        ids[i] = strtol(value, &end, 10);
-        if (end == value) {
-            ids[i] = -1;
+        unsigned long long id = 0;
+        if (!take_number(&value, 10, UINT32_MAX, &id) || (i == 3 && !only_blanks(value))) {
+            for (; i < 4; i++)
+                ids[i] = -1;
             return;
         }
-        value = end;
+        ids[i] = (long)id;
     }
 }
 
 static uint64_t parse_hex(const char *value)
 {
-    char *end = NULL;
-    unsigned long long parsed = strtoull(value, &end, 16);
-    return end == value ? UINT64_MAX : (uint64_t)parsed;
+    unsigned long long parsed = 0;
+    return take_number(&value, 16, UINT64_MAX, &parsed) && only_blanks(value) ? (uint64_t)parsed : UINT64_MAX;
 }
 
 static int parse_int(const char *value)
 {
-    char *end = NULL;
-    long parsed = strtol(value, &end, 10);
-    return end == value ? -1 : (int)parsed;
+    unsigned long long parsed = 0;
+    return take_number(&value, 10, INT_MAX, &parsed) && only_blanks(value) ? (int)parsed : -1;
 }
 
-static int count_groups(const char *value)
+/* Counted on the text itself: with many groups the line outgrows any buffer. */
+static int count_groups(const char *value, const char *end)
 {
     int count = 0;
-    for (const char *p = value; *p && *p != '\n';) {
-        while (*p == ' ' || *p == '\t')
+    for (const char *p = value; p < end;) {
+        while (p < end && is_blank(*p))
             p++;
-        if (!*p || *p == '\n')
+        if (p == end)
             break;
         count++;
-        while (*p && *p != ' ' && *p != '\t' && *p != '\n')
+        while (p < end && !is_blank(*p))
             p++;
     }
     return count;
@@ -67,7 +101,8 @@ void proc_status_parse(const char *text, size_t length, struct proc_status *stat
     const char *end = text + length;
     for (const char *start = text; start < end;) {
         const char *newline = memchr(start, '\n', (size_t)(end - start));
-        size_t line_length = (size_t)((newline ? newline : end) - start);
+        const char *line_start = start, *line_end = newline ? newline : end;
+        size_t line_length = (size_t)(line_end - start);
         if (line_length >= sizeof line)
             line_length = sizeof line - 1;
         memcpy(line, start, line_length);
@@ -83,7 +118,7 @@ void proc_status_parse(const char *text, size_t length, struct proc_status *stat
         else if (strcmp(line, "Gid") == 0)
             parse_ids(value, status->gid);
         else if (strcmp(line, "Groups") == 0)
-            status->group_count = count_groups(value);
+            status->group_count = count_groups(line_start + (colon - line) + 1, line_end);
         else if (strcmp(line, "CapInh") == 0)
             status->cap_inheritable = parse_hex(value);
         else if (strcmp(line, "CapPrm") == 0)

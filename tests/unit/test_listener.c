@@ -1,0 +1,201 @@
+/* test_listener.c: unit tests of listener_parse and the address formatters in
+ * src/listener.c (include/listener.h); nothing is bound.
+ *
+ * What it does: parses valid IPv4 and bracketed IPv6 addresses with ports 0 and
+ * 65535 and compares the socket address with one built here by inet_pton;
+ * refuses addresses without a port, with a port past 65535 or not decimal,
+ * host names, IPv6 without brackets, IPv4 in brackets and the empty string,
+ * each with a one-line reason naming the text; formats parsed addresses back
+ * ("[2001:DB8:0::1]:80" becomes "[2001:db8::1]:80") and parses the result to
+ * the same address; checks listener_format_host, an unknown family and small
+ * buffers.
+ *
+ * Contract: texts are NUL-terminated heap copies of exactly their length.
+ * Must not: open, bind or connect a socket. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "listener.h"
+#include "unit.h"
+
+static int parse_copy(const char *text, struct listener *listener, char *error, size_t error_size)
+{
+    size_t length = strlen(text);
+    char *copy = unit_exact_copy(text, length + 1);
+    memset(listener, 0x5A, sizeof *listener);
+    int result = listener_parse(copy, listener, error, error_size);
+    free(copy);
+    return result;
+}
+
+static bool same_address(const struct listener *listener, int family, const char *host, uint16_t port)
+{
+    if (listener->address.ss_family != family)
+        return false;
+    if (family == AF_INET) {
+        const struct sockaddr_in *v4 = (const struct sockaddr_in *)&listener->address;
+        struct in_addr expected;
+        return inet_pton(AF_INET, host, &expected) == 1 && v4->sin_addr.s_addr == expected.s_addr &&
+               v4->sin_port == htons(port) && listener->address_length == sizeof(struct sockaddr_in);
+    }
+    const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)&listener->address;
+    struct in6_addr expected;
+    return inet_pton(AF_INET6, host, &expected) == 1 && memcmp(&v6->sin6_addr, &expected, sizeof expected) == 0 &&
+           v6->sin6_port == htons(port) && v6->sin6_flowinfo == 0 && v6->sin6_scope_id == 0 &&
+           listener->address_length == sizeof(struct sockaddr_in6);
+}
+
+static void test_valid(void)
+{
+    static const struct {
+        const char *text;
+        int family;
+        const char *host; /* for inet_pton */
+        uint16_t port;
+        const char *formatted; /* listener_format_address */
+        const char *host_text; /* listener_format_host */
+    } VALID[] = {
+        {"127.0.0.1:8080", AF_INET, "127.0.0.1", 8080, "127.0.0.1:8080", "127.0.0.1"},
+        {"0.0.0.0:0", AF_INET, "0.0.0.0", 0, "0.0.0.0:0", "0.0.0.0"},
+        {"255.255.255.255:65535", AF_INET, "255.255.255.255", 65535, "255.255.255.255:65535", "255.255.255.255"},
+        {"203.0.113.7:80", AF_INET, "203.0.113.7", 80, "203.0.113.7:80", "203.0.113.7"},
+        {"[::1]:8080", AF_INET6, "::1", 8080, "[::1]:8080", "::1"},
+        {"[::]:0", AF_INET6, "::", 0, "[::]:0", "::"},
+        {"[2001:db8::1]:65535", AF_INET6, "2001:db8::1", 65535, "[2001:db8::1]:65535", "2001:db8::1"},
+        {"[2001:DB8:0:0::1]:80", AF_INET6, "2001:db8::1", 80, "[2001:db8::1]:80", "2001:db8::1"},
+        {"[::ffff:127.0.0.1]:443", AF_INET6, "::ffff:127.0.0.1", 443, "[::ffff:127.0.0.1]:443", "::ffff:127.0.0.1"},
+        {"[fe80::1:2:3:4]:1", AF_INET6, "fe80::1:2:3:4", 1, "[fe80::1:2:3:4]:1", "fe80::1:2:3:4"},
+    };
+    for (size_t i = 0; i < sizeof VALID / sizeof VALID[0]; i++) {
+        struct listener listener, again;
+        char error[256], text[LISTENER_NAME_MAX], host[LISTENER_NAME_MAX];
+        if (!CHECK_INT(parse_copy(VALID[i].text, &listener, error, sizeof error), 0, "listener_parse(\"%s\")",
+                       VALID[i].text))
+            continue;
+        CHECK(same_address(&listener, VALID[i].family, VALID[i].host, VALID[i].port),
+              "listener_parse(\"%s\"): family, address, port and length", VALID[i].text);
+        CHECK_INT(listener.fd, -1, "listener_parse(\"%s\") opens nothing", VALID[i].text);
+        listener_format_address((const struct sockaddr *)&listener.address, text, sizeof text);
+        CHECK_STR(text, VALID[i].formatted, "listener_format_address of \"%s\"", VALID[i].text);
+        listener_format_host((const struct sockaddr *)&listener.address, host, sizeof host);
+        CHECK_STR(host, VALID[i].host_text, "listener_format_host of \"%s\"", VALID[i].text);
+        /* Round trip: the formatted text parses to the same address. */
+        if (CHECK_INT(parse_copy(text, &again, error, sizeof error), 0, "listener_parse(\"%s\") (formatted)", text))
+            CHECK(same_address(&again, VALID[i].family, VALID[i].host, VALID[i].port),
+                  "\"%s\" and its formatted form \"%s\" are the same address", VALID[i].text, text);
+    }
+}
+
+static void test_refused(void)
+{
+    static const char *const REFUSED[] = {
+        "",
+        ":80",
+        "127.0.0.1",         /* no port */
+        "127.0.0.1:",        /* empty port */
+        "127.0.0.1:65536",   /* past 65535 */
+        "127.0.0.1:99999",
+        "127.0.0.1:123456",
+        "127.0.0.1:4294967377", /* 65617 modulo 2^32 would wrap to a valid port */
+        "127.0.0.1:-1",
+        "127.0.0.1:+80",
+        "127.0.0.1: 80",
+        "127.0.0.1:80 ",
+        "127.0.0.1:8o",
+        "127.0.0.1:0x50",
+        " 127.0.0.1:80",
+        "localhost:80",      /* host names are not resolved */
+        "example.com:443",
+        "*:80",
+        "1.2.3:80",
+        "1.2.3.4.5:80",
+        "256.1.1.1:80",
+        "1.2.3.4:80:80",
+        "::1:80",            /* IPv6 without brackets */
+        "::1",
+        "2001:db8::1:443",
+        "[::1]",             /* no port */
+        "[::1]:",
+        "[::1]:65536",
+        "[::1:80",
+        "::1]:80",
+        "[]:80",
+        "[[::1]]:80",
+        "[127.0.0.1]:80",    /* IPv4 in brackets */
+        "[::1] :80",
+        "[fe80::1%lo]:80",   /* zone indexes are not accepted */
+        "[::g]:80",
+        "[1:2:3:4:5:6:7:8:9]:80",
+    };
+    for (size_t i = 0; i < sizeof REFUSED / sizeof REFUSED[0]; i++) {
+        struct listener listener;
+        char error[256];
+        memset(error, '#', sizeof error);
+        error[sizeof error - 1] = '\0';
+        if (!CHECK_INT(parse_copy(REFUSED[i], &listener, error, sizeof error), -1, "listener_parse(\"%s\") must fail",
+                       REFUSED[i]))
+            continue;
+        CHECK(error[0] != '#' && error[0] != '\0' && strchr(error, '\n') == NULL,
+              "listener_parse(\"%s\"): a one-line reason, got \"%s\"", REFUSED[i], error);
+        char quoted[128];
+        snprintf(quoted, sizeof quoted, "'%s'", REFUSED[i]);
+        CHECK(strstr(error, quoted) != NULL, "listener_parse(\"%s\"): the reason \"%s\" names the text", REFUSED[i],
+              error);
+    }
+
+    /* A text far longer than any address: refused, and the error buffer is not overrun. */
+    char long_text[600];
+    memset(long_text, '1', sizeof long_text - 4);
+    memcpy(long_text + sizeof long_text - 4, ":80", 4);
+    struct listener listener;
+    char *small = malloc(16);
+    if (!small) {
+        fprintf(stderr, "test_unit: out of memory\n");
+        exit(2);
+    }
+    CHECK_INT(parse_copy(long_text, &listener, small, 16), -1, "listener_parse of a 599-byte text");
+    CHECK(memchr(small, '\0', 16) != NULL, "a 16-byte error buffer is terminated");
+    long_text[0] = '[';
+    memcpy(long_text + sizeof long_text - 5, "]:80", 5);
+    CHECK_INT(parse_copy(long_text, &listener, small, 16), -1, "listener_parse of a 599-byte bracketed text");
+    free(small);
+}
+
+static void test_formatting_edges(void)
+{
+    struct sockaddr_storage unspecified;
+    memset(&unspecified, 0, sizeof unspecified);
+    unspecified.ss_family = AF_UNSPEC;
+    char text[64];
+    listener_format_address((const struct sockaddr *)&unspecified, text, sizeof text);
+    CHECK_STR(text, "unknown", "listener_format_address of an AF_UNSPEC address");
+    listener_format_host((const struct sockaddr *)&unspecified, text, sizeof text);
+    CHECK_STR(text, "unknown", "listener_format_host of an AF_UNSPEC address");
+
+    struct listener listener;
+    char error[256];
+    if (!CHECK_INT(parse_copy("[2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff]:65535", &listener, error, sizeof error), 0,
+                   "the longest IPv6 listen address"))
+        return;
+    char name[LISTENER_NAME_MAX];
+    listener_format_address((const struct sockaddr *)&listener.address, name, sizeof name);
+    CHECK_STR(name, "[2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff]:65535", "a full IPv6 address fits LISTENER_NAME_MAX");
+    char small[12];
+    memset(small, '#', sizeof small);
+    listener_format_address((const struct sockaddr *)&listener.address, small, sizeof small);
+    CHECK_STR(small, "[2001:db8:a", "listener_format_address into 12 bytes is cut and terminated");
+    memset(small, '#', sizeof small);
+    listener_format_host((const struct sockaddr *)&listener.address, small, sizeof small);
+    CHECK(memchr(small, '\0', sizeof small) != NULL && strchr(small, ':') == NULL,
+          "listener_format_host into 12 bytes: terminated, no partial address, got \"%s\"", small);
+}
+
+void test_listener(void)
+{
+    test_valid();
+    test_refused();
+    test_formatting_edges();
+}
