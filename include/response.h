@@ -44,6 +44,11 @@ const char *response_error_body(int status, size_t *length);
  * Connection: close when close is true. HEAD requests get the head only. */
 void response_error(struct response_head *head, int status, bool close, bool head_only);
 
+/* Add "Connection: VALUE" to a finished head (before its empty line) unless it
+ * already has a Connection field: "close" on a connection's last response
+ * (RFC 9112 §9.6), "keep-alive" to confirm persistence to an HTTP/1.0 client. */
+void response_set_connection(struct response_head *head, const char *value);
+
 /* The current IMF-fixdate, recomputed at most once a second. */
 const char *response_date_now(void);
 

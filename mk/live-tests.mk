@@ -6,6 +6,6 @@ LIVE ?= test_*.py
 
 .PHONY: test-live
 test-live: prong $(BUILD)/prong-test $(BUILD)/prong-lab
-	python3 tests/live/run.py '$(LIVE)'
+	python3 tests/live/run.py $(LIVE)
 
 TEST_TARGETS += test-live

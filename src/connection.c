@@ -200,30 +200,33 @@ static void inline_small_file(struct response_plan *plan)
     plan->segments[0] = (struct body_segment){SEGMENT_MEMORY, state.small_body, 0, length};
 }
 
-/* Send the head and the body segments in order; returns body bytes sent or -1. */
-static int64_t send_plan(struct response_plan *plan, bool more_follows)
+/* Send the head and the body segments in order: 0, or -1 when the response could
+ * not be sent completely. Either way *body_sent is the body bytes that went out
+ * (a cut-off response is logged with what it really sent, not 0). */
+static int send_plan(struct response_plan *plan, bool more_follows, uint64_t *body_sent)
 {
     struct send_state send = {.fd = state.context->client_fd, .window_start_ns = monotonic_ns()};
     struct iovec vector[PLAN_MAX_SEGMENTS + 1];
-    int count = 0;
+    int count = 0, result = 0;
     inline_small_file(plan);
     vector[count++] = (struct iovec){plan->head.data, plan->head.length};
-    for (size_t i = 0; i < plan->segment_count; i++) {
+    for (size_t i = 0; i < plan->segment_count && result == 0; i++) {
         const struct body_segment *segment = &plan->segments[i];
         if (segment->kind == SEGMENT_MEMORY) {
             vector[count++] = (struct iovec){(void *)segment->data, (size_t)segment->length};
             continue;
         }
         if (count > 0 && send_memory(&send, vector, count, true) != 0)
-            return -1;
+            result = -1;
         count = 0;
-        if (send_file_range(&send, plan->file_fd, segment->offset, segment->length) != 0)
-            return -1;
+        if (result == 0 && send_file_range(&send, plan->file_fd, segment->offset, segment->length) != 0)
+            result = -1;
     }
-    if (count > 0 && send_memory(&send, vector, count, more_follows) != 0)
-        return -1;
+    if (result == 0 && count > 0 && send_memory(&send, vector, count, more_follows) != 0)
+        result = -1;
     uint64_t head_length = plan->head.length;
-    return (int64_t)(send.sent - head_length);
+    *body_sent = send.sent > head_length ? send.sent - head_length : 0;
+    return result;
 }
 
 /* ---------------------------------------------------------------- logging */
@@ -290,8 +293,8 @@ static void refuse(int status, const char *reason)
 {
     bool head_only = state.request.request_line.data && state.request.method == HTTP_METHOD_HEAD;
     static_files_plan_error(status, reason, head_only, &state.plan);
-    int64_t sent = send_plan(&state.plan, false);
-    uint64_t body_bytes = sent > 0 ? (uint64_t)sent : 0;
+    uint64_t body_bytes = 0;
+    send_plan(&state.plan, false, &body_bytes);
     atomic_fetch_add_explicit(&state.context->slot->bytes_sent, body_bytes, memory_order_relaxed);
     log_request(status, body_bytes, reason, false);
     state.answered_any = true;
@@ -319,12 +322,14 @@ static int read_head(void)
         enum receive_outcome outcome;
         do {
             bool was_idle = state.filled == 0 && state.answered_any;
+            bool was_empty = state.filled == 0;
             outcome = receive_more();
             if (outcome == RECEIVED && was_idle) {
                 state.head_started_ns = monotonic_ns();
                 state.deadline_ns = state.head_started_ns + (uint64_t)settings.next_head_timeout_ms * 1000000u;
-                set_phase(PHASE_HEAD);
             }
+            if (outcome == RECEIVED && was_empty)
+                set_phase(PHASE_HEAD); /* the first byte of a head: no longer merely waiting or idle */
         } while (outcome == RECEIVED && !may_complete(before));
         if (outcome == RECEIVED)
             continue;
@@ -350,7 +355,7 @@ void connection_serve(const struct connection_context *context)
     state.head_started_ns = context->accepted_ns;
     state.deadline_ns = context->accepted_ns + (uint64_t)settings.head_timeout_ms * 1000000u;
     state.request.request_line = (struct http_span){NULL, 0};
-    set_phase(PHASE_HEAD);
+    set_phase(PHASE_WAITING);
 
     for (;;) {
         int result = read_head();
@@ -373,17 +378,23 @@ void connection_serve(const struct connection_context *context)
         size_t consumed = state.request.consumed;
         bool pipelined = state.filled > consumed;
         static_files_plan(&state.request, &state.plan);
-        int64_t sent = send_plan(&state.plan, pipelined);
-        bool sent_ok = sent >= 0;
+        /* Decide now whether this is the connection's last response, and say so
+         * in it (RFC 9112 §9.6), so a client never sends into a closing socket. */
+        bool stop = atomic_load_explicit(&context->slot->stop_requested, memory_order_relaxed) != 0;
+        bool last = !state.request.keep_alive || state.plan.close_connection ||
+                    state.requests + 1 >= settings.max_requests || stop;
+        if (last)
+            response_set_connection(&state.plan.head, "close");
+        else if (state.request.version_minor == 0)
+            response_set_connection(&state.plan.head, "keep-alive");
+        uint64_t body_bytes = 0;
+        bool sent_ok = send_plan(&state.plan, pipelined, &body_bytes) == 0;
         state.answered_any = true;
         state.requests++;
-        log_request(state.plan.status, sent > 0 ? (uint64_t)sent : 0, sent_ok ? state.plan.reason : "send-failed",
-                    true);
-        atomic_fetch_add_explicit(&context->slot->bytes_sent, sent > 0 ? (uint64_t)sent : 0, memory_order_relaxed);
+        log_request(state.plan.status, body_bytes, sent_ok ? state.plan.reason : "send-failed", true);
+        atomic_fetch_add_explicit(&context->slot->bytes_sent, body_bytes, memory_order_relaxed);
         response_plan_release(&state.plan);
-        bool stop = atomic_load_explicit(&context->slot->stop_requested, memory_order_relaxed) != 0;
-        if (!sent_ok || !state.request.keep_alive || state.plan.close_connection ||
-            state.requests >= settings.max_requests || stop) {
+        if (!sent_ok || last) {
             close_gracefully(pipelined);
             return;
         }

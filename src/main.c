@@ -11,6 +11,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <nss.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +42,8 @@
 #define EXIT_SETUP 2
 #define EXIT_CHILD_SETUP 70 /* a connection process could not complete its jail */
 #define CHILD_MAX_FILES 16  /* client, log channel, /dev/null twice, a file, a directory, spare */
+#define UNSENT_MIN (16u << 10) /* TCP_NOTSENT_LOWAT bounds (bound_unsent_bytes) */
+#define UNSENT_MAX (4u << 20)
 
 struct startup {
     struct config config;
@@ -64,9 +68,18 @@ struct startup {
 static struct startup startup;
 static char error[512];
 
+/* One line on standard error, whatever the message quotes (a path with a
+ * newline must not forge a second "prong:" line), then exit 2. */
 static void fail_setup(const char *message)
 {
-    fprintf(stderr, "prong: %s\n", message);
+    char line[sizeof error];
+    size_t length = 0;
+    for (; message[length] && length < sizeof line - 1; length++) {
+        unsigned char byte = (unsigned char)message[length];
+        line[length] = (char)(byte < 0x20 || byte == 0x7f ? '?' : byte);
+    }
+    line[length] = '\0';
+    fprintf(stderr, "prong: %s\n", line);
     exit(EXIT_SETUP);
 }
 
@@ -354,39 +367,6 @@ static int run_monitor(pid_t supervisor)
 
 /* ---------------------------------------------------------------- set-up */
 
-static void open_log(const char *flag, const char *value, bool may_be_off, struct log_target *target)
-{
-    target->fd = -1;
-    target->path = NULL;
-    target->off = may_be_off && strcmp(value, "off") == 0;
-    if (target->off || strcmp(value, "-") == 0)
-        return;
-    if (value[0] != '/') {
-        snprintf(error, sizeof error, "%s %s: give an absolute path", flag, value);
-        fail_setup(error);
-    }
-    target->path = value;
-    target->fd = monitor_open_log(value);
-    if (target->fd < 0) {
-        snprintf(error, sizeof error, "%s %s: %s", flag, value, strerror(errno));
-        fail_setup(error);
-    }
-    /* Its directory, for the monitor's Landlock rule (rotation creates the file anew). */
-    char directory[PATH_MAX];
-    snprintf(directory, sizeof directory, "%s", value);
-    char *slash = strrchr(directory, '/');
-    if (slash == directory)
-        slash[1] = '\0';
-    else
-        *slash = '\0';
-    int fd = open(directory, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) {
-        snprintf(error, sizeof error, "%s %s: its directory: %s", flag, value, strerror(errno));
-        fail_setup(error);
-    }
-    startup.log_directory_fds[startup.log_directory_count++] = fd;
-}
-
 /* A file prong writes (a log, the pid file) inside the document root could be
  * served, or swapped for something worse: refused. A file that does not exist
  * yet is judged by its directory. */
@@ -410,6 +390,40 @@ static void refuse_log_inside_root(const char *flag, const struct log_target *ta
                  target->path);
         fail_setup(error);
     }
+}
+
+static void open_log(const char *flag, const char *value, bool may_be_off, struct log_target *target)
+{
+    target->fd = -1;
+    target->path = NULL;
+    target->off = may_be_off && strcmp(value, "off") == 0;
+    if (target->off || strcmp(value, "-") == 0)
+        return;
+    if (value[0] != '/') {
+        snprintf(error, sizeof error, "%s %s: give an absolute path", flag, value);
+        fail_setup(error);
+    }
+    target->path = value;
+    refuse_log_inside_root(flag, target); /* before opening: a refused start leaves nothing behind */
+    target->fd = monitor_open_log(value);
+    if (target->fd < 0) {
+        snprintf(error, sizeof error, "%s %s: %s", flag, value, strerror(errno));
+        fail_setup(error);
+    }
+    /* Its directory, for the monitor's Landlock rule (rotation creates the file anew). */
+    char directory[PATH_MAX];
+    snprintf(directory, sizeof directory, "%s", value);
+    char *slash = strrchr(directory, '/');
+    if (slash == directory)
+        slash[1] = '\0';
+    else
+        *slash = '\0';
+    int fd = open(directory, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(error, sizeof error, "%s %s: its directory: %s", flag, value, strerror(errno));
+        fail_setup(error);
+    }
+    startup.log_directory_fds[startup.log_directory_count++] = fd;
 }
 
 /* --pid-file: the monitor's pid, the process to signal (SIGTERM, SIGHUP). */
@@ -469,6 +483,33 @@ static void open_listeners(void)
             close(systemd.fds[i]); /* passed but not asked for: not ours to keep */
 }
 
+/* The send-rate rule (--min-send-rate over --send-window) judges what a child
+ * manages to hand to its socket. Unbounded, the kernel queues megabytes unsent
+ * (send-buffer autotuning) and wakes the writer only once a third of them has
+ * drained, so a client reading well above the rate looked stalled for whole
+ * windows and was cut off, and every stalled reader pinned those megabytes.
+ * TCP_NOTSENT_LOWAT on the listeners, inherited by each accepted socket, keeps
+ * about one window's worth unsent: the child's progress follows the client's.
+ * (Listener set-up; here because the jail filter has no setsockopt.) */
+static void bound_unsent_bytes(void)
+{
+    const struct config *config = &startup.config;
+    uint64_t bytes = (uint64_t)config->min_send_rate * config->send_window_ms / 1000u;
+    int lowat = (int)(bytes < UNSENT_MIN ? UNSENT_MIN : bytes > UNSENT_MAX ? UNSENT_MAX : bytes);
+    for (size_t i = 0; i < startup.listener_count; i++) {
+        int domain = 0;
+        socklen_t length = sizeof domain;
+        if (getsockopt(startup.listeners[i].fd, SOL_SOCKET, SO_DOMAIN, &domain, &length) != 0 ||
+            (domain != AF_INET && domain != AF_INET6))
+            continue; /* a unix socket's buffer is bounded already */
+        if (setsockopt(startup.listeners[i].fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof lowat) != 0) {
+            snprintf(error, sizeof error, "%s: cannot bound its unsent bytes: %s", startup.listeners[i].name,
+                     strerror(errno));
+            fail_setup(error);
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     /* 0. Users and groups come from the files only: an NSS module dlopened into a
@@ -497,14 +538,13 @@ int main(int argc, char **argv)
     /* 3. Log files, opened with the starting privileges; never inside the root. */
     open_log("--access-log", config->access_log, true, &startup.access_log);
     open_log("--error-log", config->error_log, false, &startup.error_log);
-    refuse_log_inside_root("--access-log", &startup.access_log);
-    refuse_log_inside_root("--error-log", &startup.error_log);
     write_pid_file();
     startup.notify_fd = monitor_open_notify_socket(error, sizeof error);
     if (startup.notify_fd == -2)
         fail_setup(error);
     /* 4. Listening sockets: bound here, or passed by systemd (socket activation). */
     open_listeners();
+    bound_unsent_bytes();
     /* 5. What the jail cannot reach later: the run user, the MIME table. */
     if (privileges_resolve_user(config->user, &startup.user, error, sizeof error) != 0)
         fail_setup(error);

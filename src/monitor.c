@@ -57,7 +57,9 @@ int monitor_open_notify_socket(char *error, size_t error_size)
     memcpy(address.sun_path, path, length);
     if (path[0] == '@')
         address.sun_path[0] = '\0'; /* an abstract socket */
-    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    /* Non-blocking: a manager that reads slowly (its queue holds only
+     * net.unix.max_dgram_qlen datagrams) loses a notification, never stalls the logs. */
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0 ||
         connect(fd, (struct sockaddr *)&address, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + length)) != 0) {
         snprintf(error, error_size, "NOTIFY_SOCKET=%s: %s", path, strerror(errno));
@@ -229,7 +231,13 @@ static void handle_signals(void)
         if (info.ssi_signo == SIGCHLD)
             reap();
         else if (info.ssi_signo == SIGHUP) {
-            notify("RELOADING=1");
+            /* MONOTONIC_USEC ties the reload to this moment (sd_notify(3); Type=notify-reload needs it). */
+            struct timespec now;
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            char reloading[64];
+            snprintf(reloading, sizeof reloading, "RELOADING=1\nMONOTONIC_USEC=%llu",
+                     (unsigned long long)now.tv_sec * 1000000ull + (unsigned long long)now.tv_nsec / 1000u);
+            notify(reloading);
             reopen_log(&settings.access_log);
             reopen_log(&settings.error_log);
             notify("READY=1");

@@ -102,6 +102,25 @@ void response_end(struct response_head *head)
     append(head, "\r\n", 2);
 }
 
+void response_set_connection(struct response_head *head, const char *value)
+{
+    static const char FIELD[] = "\r\nConnection: ";
+    char *end = memmem(head->data, head->length, "\r\n\r\n", 4);
+    if (head->overflow || !end || memmem(head->data, (size_t)(end - head->data) + 2, FIELD, sizeof FIELD - 1))
+        return;
+    size_t insert_at = (size_t)(end - head->data) + 2; /* after the last field's CRLF */
+    size_t added = sizeof FIELD - 3 + strlen(value) + 2;  /* "Connection: " VALUE CRLF */
+    if (added > sizeof head->data - head->length) {
+        head->overflow = true;
+        return;
+    }
+    memmove(head->data + insert_at + added, head->data + insert_at, head->length - insert_at);
+    memcpy(head->data + insert_at, FIELD + 2, sizeof FIELD - 3);
+    memcpy(head->data + insert_at + sizeof FIELD - 3, value, strlen(value));
+    memcpy(head->data + insert_at + added - 2, "\r\n", 2);
+    head->length += added;
+}
+
 const char *response_error_body(int status, size_t *length)
 {
     static char body[256];

@@ -265,6 +265,11 @@ static enum child_phase child_phase(uint32_t index, uint64_t *since_ns, uint64_t
  * that victim's is refused instead, so a heavy client cannot push others out. */
 static bool evict_for(const struct client_key *key)
 {
+    /* Judge on the counts from before the newcomer came: admit() has already
+     * counted it (counting it made a client with one slow connection per address
+     * unevictable, so slow clients on many addresses locked everyone out). */
+    uint32_t counted = client_table_count(&self.clients, key);
+    uint32_t held = counted > 0 ? counted - 1 : 0;
     uint64_t now = monotonic_ns(), best_since = UINT64_MAX;
     uint32_t best_count = 0;
     int64_t best = -1;
@@ -274,16 +279,16 @@ static bool evict_for(const struct client_key *key)
         if (child->pid == 0 || child->evicting)
             continue;
         enum child_phase phase = child_phase(index, &since, now);
-        if (phase != PHASE_HEAD && phase != PHASE_IDLE)
+        if (phase != PHASE_WAITING && phase != PHASE_HEAD && phase != PHASE_IDLE)
             continue;
-        uint32_t count = client_table_count(&self.clients, &child->key);
+        uint32_t count = memcmp(&child->key, key, sizeof *key) == 0 ? held : client_table_count(&self.clients, &child->key);
         if (count > best_count || (count == best_count && since < best_since)) {
             best = index;
             best_count = count;
             best_since = since;
         }
     }
-    if (best < 0 || client_table_count(&self.clients, key) >= best_count)
+    if (best < 0 || held >= best_count)
         return false;
     struct child *victim = &self.children[best];
     if (shutdown(victim->client_fd, SHUT_RDWR) != 0 && errno != ENOTCONN)
@@ -518,7 +523,8 @@ static void begin_stop(void)
         if (child->pid == 0)
             continue;
         atomic_store(&scoreboard_slot(&self.scoreboard, index)->stop_requested, 1u);
-        if (child_phase(index, &since, now) == PHASE_IDLE)
+        enum child_phase phase = child_phase(index, &since, now);
+        if (phase == PHASE_IDLE || phase == PHASE_WAITING)
             shutdown(child->client_fd, SHUT_RD); /* no request in flight: end it now */
     }
     log_error("stopping: %u connections finishing, grace %u ms", self.live, self.settings.grace_ms);
@@ -536,7 +542,7 @@ static void cut_off_stuck_children(uint64_t now)
         if (child->pid == 0 || child->evicting)
             continue;
         enum child_phase phase = child_phase(index, &since, now);
-        bool stuck = (phase == PHASE_HEAD || phase == PHASE_IDLE || phase == PHASE_STARTING ||
+        bool stuck = (phase == PHASE_WAITING || phase == PHASE_HEAD || phase == PHASE_IDLE || phase == PHASE_STARTING ||
                       phase == PHASE_COUNT) && now - since > limit_ns;
         if (stuck || grace_over) {
             shutdown(child->client_fd, SHUT_RDWR);

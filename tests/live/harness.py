@@ -10,7 +10,10 @@ Contract:
     .supervisor_pid(), .children(); .stop() sends SIGTERM and reaps, returning
     the exit code; used as a context manager it always stops and reaps.
   - Its standard error is collected in the background: .log_lines(),
-    .wait_for_log(pattern).
+    .wait_for_log(pattern), .access_lines(), .child_end_lines().
+  - .wait_for_children(n) / .wait_for_no_children(); proc_status(pid),
+    proc_fds(pid) and zombies_of(pid) read /proc (a process that vanishes
+    mid-read is simply not counted).
   - make_root() builds a document root that the run user can read but not write.
   - raw_exchange() sends bytes and reads until close or silence; http() speaks
     one HTTP/1.1 request with http.client.
@@ -28,6 +31,8 @@ import tempfile
 import threading
 import time
 import unittest
+
+import tracing
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PRONG = os.environ.get("PRONG", os.path.join(REPO, "prong"))
@@ -52,6 +57,7 @@ class Server:
         self._lock = threading.Lock()
         self._reader = None
         self.exit_code = None
+        self.tracer = None
 
     # ------------------------------------------------------------ lifecycle
     def argv(self):
@@ -75,6 +81,7 @@ class Server:
             if len(found) >= len(self.listen):
                 self.addresses = [(m.group(1), int(m.group(2))) for m in found]
                 self.ports = [port for _, port in self.addresses]
+                self.tracer = tracing.attach(self)
                 return self
             if self.process.poll() is not None:
                 break
@@ -143,6 +150,7 @@ class Server:
         finally:
             self.kill()
             wait_until_gone(self.process.pid if self.process else None)
+            tracing.detach(self.tracer)
 
     # ------------------------------------------------------------ inspection
     def log_lines(self):
@@ -175,6 +183,19 @@ class Server:
     def children(self):
         """Connection processes: the supervisor's children."""
         return child_pids(self.supervisor_pid())
+
+    def wait_for_no_children(self, timeout=10):
+        """Wait until the supervisor has no connection process left (all reaped)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.children():
+                return
+            time.sleep(0.02)
+        raise AssertionError(f"connection processes still alive after {timeout}s: {self.children()}")
+
+    def child_end_lines(self):
+        """The supervisor's "child pid=..." lines (every end with --log-children)."""
+        return [line for line in self.log_lines() if re.search(r"prong\[supervisor \d+\]: child pid=\d+ ", line)]
 
     def wait_for_children(self, count, timeout=10):
         deadline = time.monotonic() + timeout
@@ -225,8 +246,26 @@ def proc_status(pid):
     return status
 
 
+def proc_fds(pid):
+    """/proc/<pid>/fd as a dict of descriptor number -> link target."""
+    fds = {}
+    for name in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            fds[int(name)] = os.readlink(f"/proc/{pid}/fd/{name}")
+        except FileNotFoundError:
+            pass  # closed while we listed
+    return fds
+
+
 def zombies_of(pid):
-    return [kid for kid in child_pids(pid) if proc_status(kid).get("State", "").startswith("Z")]
+    zombies = []
+    for kid in child_pids(pid):
+        try:
+            if proc_status(kid).get("State", "").startswith("Z"):
+                zombies.append(kid)
+        except (FileNotFoundError, ProcessLookupError):
+            pass  # reaped while we looked: not a zombie
+    return zombies
 
 
 # ---------------------------------------------------------------- document roots

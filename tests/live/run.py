@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """run.py: run the live test suites (tests/live/test_*.py) against ./prong.
 
-Usage: run.py [PATTERN]   PATTERN selects test files (default test_*.py).
+Usage: run.py [PATTERN...]   PATTERNs select test files (default test_*.py).
 Exits non-zero if any test fails or errors. Standard library only.
 """
 import os
@@ -13,8 +13,10 @@ sys.path.insert(0, HERE)
 
 
 def main():
-    pattern = sys.argv[1] if len(sys.argv) > 1 else "test_*.py"
-    suite = unittest.defaultTestLoader.discover(HERE, pattern=pattern, top_level_dir=HERE)
+    patterns = sys.argv[1:] or ["test_*.py"]
+    suite = unittest.TestSuite()
+    for pattern in patterns:
+        suite.addTests(unittest.defaultTestLoader.discover(HERE, pattern=pattern, top_level_dir=HERE))
     result = unittest.TextTestRunner(verbosity=2, stream=sys.stdout).run(suite)
     print(f"live: {result.testsRun} tests, {len(result.failures)} failures, {len(result.errors)} errors, "
           f"{len(result.skipped)} skipped")

@@ -1,0 +1,144 @@
+"""test_sandbox.py: the jail of each role, read from outside through /proc while
+the real binary runs (docs/architecture.md). A connection process is held
+open (the client sends nothing, or half a head) so it can be inspected: run
+user on every id, no groups, no capability in any set, no_new_privs, a seccomp
+filter, the document root as its root, only descriptors 0-3 and tight rlimits.
+The supervisor is jailed the same way and leads its own process group; the
+monitor keeps uid 0 but has no capability, runs filtered and holds no socket."""
+import os
+import pwd
+import socket
+import time
+
+from harness import LiveTestCase, http_request, proc_fds, proc_status
+
+RUN_USER = pwd.getpwnam("nobody")
+CAP_SETS = ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")
+
+
+def limits(pid):
+    """/proc/<pid>/limits as name -> (soft, hard) strings."""
+    found = {}
+    with open(f"/proc/{pid}/limits") as f:
+        next(f)
+        for line in f:
+            name = line[:26].strip()
+            fields = line[26:].split()
+            found[name] = (fields[0], fields[1])
+    return found
+
+
+class SandboxTest(LiveTestCase):
+    files = {"index.html": b"<!doctype html><p>index\n", "sub/page.txt": b"page\n"}
+
+    def assert_jailed(self, pid, role):
+        status = proc_status(pid)
+        ids = "\t".join([str(RUN_USER.pw_uid)] * 4)
+        self.assertEqual(status["Uid"], ids, f"{role} uid (real, effective, saved, filesystem)")
+        self.assertEqual(status["Gid"], "\t".join([str(RUN_USER.pw_gid)] * 4), f"{role} gid")
+        self.assertEqual(status["Groups"], "", f"{role} keeps supplementary groups")
+        for name in CAP_SETS:
+            self.assertEqual(int(status[name], 16), 0, f"{role} {name} = {status[name]}")
+        self.assertEqual(status["NoNewPrivs"], "1", f"{role} NoNewPrivs")
+        self.assertEqual(status["Seccomp"], "2", f"{role} has no seccomp filter")
+        self.assertEqual(os.readlink(f"/proc/{pid}/root"), os.path.realpath(self.root), f"{role} is not chrooted")
+        self.assertEqual(os.readlink(f"/proc/{pid}/cwd"), os.path.realpath(self.root), f"{role} cwd")
+        process_limits = limits(pid)
+        self.assertEqual(process_limits["Max file size"], ("0", "0"), f"{role} may write files")
+        self.assertEqual(process_limits["Max core file size"], ("0", "0"), f"{role} may dump core")
+
+    def held_connection(self, server, data=b""):
+        """A connection whose process waits for the rest of its head; (socket, child pid)."""
+        before = set(server.children())
+        s = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+        self.addCleanup(s.close)
+        if data:
+            s.sendall(data)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            new = set(server.children()) - before
+            if new:
+                pid = new.pop()
+                # Past its own narrowing: the client socket has been moved to descriptor 3.
+                while time.monotonic() < deadline and sorted(proc_fds(pid)) != [0, 1, 2, 3]:
+                    time.sleep(0.01)
+                return s, pid
+            time.sleep(0.01)
+        self.fail("no connection process appeared")
+
+    def test_connection_process_jail(self):
+        server = self.server()
+        for data in (b"", b"GET /sub/page.txt HTTP/1.1\r\nHost: t\r\n"):
+            with self.subTest(sent=data):
+                _, child = self.held_connection(server, data)
+                self.assert_jailed(child, "connection process")
+                fds = proc_fds(child)
+                self.assertEqual(sorted(fds), [0, 1, 2, 3], fds)
+                self.assertEqual(fds[0], "/dev/null")
+                self.assertEqual(fds[1], "/dev/null")
+                self.assertRegex(fds[2], r"^pipe:\[\d+\]$")
+                self.assertRegex(fds[3], r"^socket:\[\d+\]$")
+                process_limits = limits(child)
+                self.assertEqual(process_limits["Max processes"], ("0", "0"))
+                self.assertEqual(process_limits["Max open files"], ("16", "16"))
+                self.assertEqual(process_limits["Max cpu time"], ("60", "60"))
+                self.assertEqual(process_limits["Max address space"], (str(256 << 20), str(256 << 20)))
+                # The log channel is the supervisor's descriptor 2 too, and the monitor reads it.
+                supervisor = server.supervisor_pid()
+                self.assertEqual(fds[2], proc_fds(supervisor)[2])
+                self.assertEqual(os.getpgid(child), supervisor)
+
+    def test_connection_process_limits_follow_flags(self):
+        server = self.server("--child-cpu", "7", "--child-memory", "64")
+        _, child = self.held_connection(server)
+        process_limits = limits(child)
+        self.assertEqual(process_limits["Max cpu time"], ("7", "7"))
+        self.assertEqual(process_limits["Max address space"], (str(64 << 20), str(64 << 20)))
+
+    def test_supervisor_jail_and_process_group(self):
+        server = self.server()
+        self.held_connection(server)  # so the supervisor holds a client socket too
+        supervisor = server.supervisor_pid()
+        self.assert_jailed(supervisor, "supervisor")
+        self.assertEqual(os.getpgid(supervisor), supervisor, "the supervisor does not lead its own process group")
+        self.assertNotEqual(os.getpgid(supervisor), os.getpgid(server.pid))
+        fds = proc_fds(supervisor)
+        self.assertEqual((fds[0], fds[1]), ("/dev/null", "/dev/null"))
+        self.assertRegex(fds[2], r"^pipe:\[\d+\]$")
+        for fd, target in fds.items():
+            # Nothing of the monitor's (log files, its end of the pipes) and nothing outside the root.
+            self.assertRegex(target, r"^(/dev/null|pipe:\[\d+\]|socket:\[\d+\]|anon_inode:\[?\w+\]?|"
+                             + os.path.realpath(self.root).replace(".", r"\.") + r")$", f"descriptor {fd}")
+        # Its stderr pipe is read only by the monitor: not the monitor's own stdout/stderr.
+        monitor_fds = proc_fds(server.pid)
+        self.assertNotEqual(fds[2], monitor_fds.get(2))
+
+    def test_monitor_keeps_uid_but_nothing_else(self):
+        server = self.server()
+        self.held_connection(server, b"GET / HTTP/1.1\r\n")
+        monitor = server.pid
+        # The monitor locks itself down just after printing the listening line.
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and proc_status(monitor)["Seccomp"] != "2":
+            time.sleep(0.02)
+        status = proc_status(monitor)
+        self.assertEqual(status["Uid"], "0\t0\t0\t0")
+        for name in ("CapEff", "CapPrm", "CapInh", "CapAmb"):
+            self.assertEqual(int(status[name], 16), 0, f"monitor {name} = {status[name]}")
+        self.assertEqual(status["NoNewPrivs"], "1")
+        self.assertEqual(status["Seccomp"], "2")
+        fds = proc_fds(monitor)
+        self.assertEqual([t for t in fds.values() if t.startswith("socket:")], [], fds)
+        self.assertEqual(os.readlink(f"/proc/{monitor}/root"), "/")
+        # Not in the supervisor's group: a signal to that group does not reach it.
+        self.assertEqual(os.getpgid(monitor), monitor)  # the harness starts it in its own session
+
+    def test_the_jail_serves_only_from_the_root(self):
+        """Served through the jail: files beneath the root, nothing else."""
+        server = self.server()
+        status, _, body = http_request(server.port, "GET", "/sub/page.txt")
+        self.assertEqual((status, body), (200, b"page\n"))
+        for path in ("/etc/passwd", "/proc/self/status", "/dev/null"):
+            with self.subTest(path=path):
+                status, _, _ = http_request(server.port, "GET", path)
+                self.assertEqual(status, 404)

@@ -1,0 +1,43 @@
+"""tracing.py: record every system call a live server makes, for the policy check.
+
+When PRONG_TRACE_DIR is set, harness.Server attaches `strace -f` to the monitor
+and the supervisor as soon as prong is listening (the jail filter is installed
+by then), so every later call of the monitor, the supervisor and each
+connection process is written to PRONG_TRACE_DIR/trace.<monitor pid>.
+tests/policy/check_policy.py reads those files. Standard library only.
+Must not: change what the server does (strace only observes; root may trace
+non-dumpable processes with CAP_SYS_PTRACE).
+"""
+import os
+import shutil
+import subprocess
+import time
+
+TRACE_DIR = os.environ.get("PRONG_TRACE_DIR")
+
+
+def attach(server):
+    """Start strace on a started Server; returns the strace process or None."""
+    if not TRACE_DIR:
+        return None
+    if not shutil.which("strace"):
+        raise AssertionError("PRONG_TRACE_DIR is set but strace is missing (make deps installs it)")
+    os.makedirs(TRACE_DIR, exist_ok=True)
+    monitor, supervisor = server.pid, server.supervisor_pid()
+    tracer = subprocess.Popen(["strace", "-f", "-qq", "-o", os.path.join(TRACE_DIR, f"trace.{monitor}"),
+                               "-p", str(monitor), "-p", str(supervisor)],
+                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with open(os.path.join(TRACE_DIR, f"roles.{monitor}"), "w") as f:
+        f.write(f"monitor {monitor}\nsupervisor {supervisor}\n")
+    time.sleep(0.3)  # strace attaches asynchronously
+    return tracer
+
+
+def detach(tracer):
+    if tracer is None:
+        return
+    try:
+        tracer.wait(15)
+    except subprocess.TimeoutExpired:
+        tracer.kill()
+        tracer.wait()
