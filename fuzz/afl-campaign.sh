@@ -1,6 +1,9 @@
 #!/bin/sh
-# afl-campaign.sh: run a time-bounded AFL++ campaign on the parser harness and
-# print its summary (make fuzz, make fuzz-smoke; see mk/fuzz.mk).
+# afl-campaign.sh: run a time-bounded AFL++ campaign on one harness and print
+# its summary: the request parser's (fuzz/fuzz_parser.c: make fuzz, make
+# fuzz-smoke) or the PROXY protocol parser's (fuzz/fuzz_proxy.c: make
+# fuzz-proxy, and fuzz-smoke runs it alongside; see mk/fuzz.mk). Two campaigns
+# may run at once when their OUTPUT_DIRs differ.
 #
 # Usage: fuzz/afl-campaign.sh BINARY CMPLOG_BINARY OUTPUT_DIR SECONDS JOBS DICTIONARY SEEDS_DIR
 #

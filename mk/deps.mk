@@ -9,7 +9,7 @@
 DEB_PACKAGES := gcc make libc6-dev libseccomp-dev libcap-ng-dev \
                 clang llvm libclang-rt-14-dev afl++ \
                 python3 curl wrk strace procps iproute2 util-linux \
-                libhttp-parser-dev
+                libhttp-parser-dev chromium
 
 .PHONY: deps
 deps:
@@ -19,3 +19,6 @@ deps:
 	echo "make deps: installing $$missing"; \
 	export DEBIAN_FRONTEND=noninteractive; \
 	apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null
+
+# The deployment suites run a real haproxy in front of prong (tests/live/test_deploy_haproxy.py).
+DEB_PACKAGES += haproxy

@@ -4,6 +4,11 @@
 #   make fuzz-smoke       the same for 60 s (FUZZ_SMOKE_SECONDS); part of make test
 #   make fuzz-libfuzzer   libFuzzer campaign with fuzz/http.dict and fuzz/seeds (FUZZ_SECONDS=600)
 #   make fuzz-replay      run the harness once on fuzz/seeds, tests/parser/regressions (or FUZZ_REPLAY='files')
+#   make fuzz-proxy       AFL++ campaign on the PROXY protocol parser, fuzz/fuzz_proxy.c (FUZZ_PROXY_SECONDS=60)
+#
+# fuzz-smoke runs the PROXY protocol campaign at the same time as the request
+# parser's (one instance each, FUZZ_SMOKE_SECONDS each), so it still takes
+# about a minute; the PROXY campaign's output is printed after the parser's.
 #
 # One harness (fuzz/fuzz_parser.c) serves both fuzzers; it links the real
 # parser ($(PARSER_SRC)) and abort()s on any broken invariant, not only on
@@ -35,6 +40,19 @@ FUZZ_INPUTS := fuzz/fuzz_parser.c $(PARSER_SRC) include/http_parser.h mk/fuzz.mk
 FUZZ_AFL_BIN := $(FUZZ_DIR)/fuzz_parser_afl
 FUZZ_AFL_CMPLOG_BIN := $(FUZZ_DIR)/fuzz_parser_afl_cmplog
 FUZZ_LIBFUZZER_BIN := $(FUZZ_DIR)/fuzz_parser_libfuzzer
+
+# ---------------------------------------------------------------- PROXY protocol parser
+# fuzz/fuzz_proxy.c on src/proxy_protocol.c, seeds in fuzz/proxy-seeds/ (the
+# unit tests' headers). Its dictionary is the parser's own constants, written
+# by AFL++ at compile time (AFL_LLVM_DICT2FILE); a campaign runs exactly like
+# the parser's (fuzz/afl-campaign.sh, one instance with cmplog). Reproduce a
+# saved input with: $(FUZZ_DIR)/fuzz_proxy_afl < FILE (it prints the invariant).
+FUZZ_PROXY_SECONDS ?= 60
+FUZZ_PROXY_SEEDS := fuzz/proxy-seeds
+FUZZ_PROXY_INPUTS := fuzz/fuzz_proxy.c src/proxy_protocol.c include/proxy_protocol.h mk/fuzz.mk
+FUZZ_PROXY_AFL_BIN := $(FUZZ_DIR)/fuzz_proxy_afl
+FUZZ_PROXY_AFL_CMPLOG_BIN := $(FUZZ_DIR)/fuzz_proxy_afl_cmplog
+FUZZ_PROXY_DICT := $(FUZZ_DIR)/proxy.dict
 
 .PHONY: fuzz fuzz-smoke fuzz-libfuzzer fuzz-replay fuzz-build
 TEST_TARGETS += fuzz-smoke
@@ -68,9 +86,16 @@ fuzz: $(FUZZ_AFL_BIN) $(FUZZ_AFL_CMPLOG_BIN)
 	sh fuzz/afl-campaign.sh $(FUZZ_AFL_BIN) $(FUZZ_AFL_CMPLOG_BIN) $(FUZZ_DIR)/afl \
 	    $(FUZZ_SECONDS) $(FUZZ_JOBS) $(FUZZ_DICT) $(FUZZ_SEEDS)
 
-fuzz-smoke: $(FUZZ_AFL_BIN) $(FUZZ_AFL_CMPLOG_BIN)
+fuzz-smoke: $(FUZZ_AFL_BIN) $(FUZZ_AFL_CMPLOG_BIN) $(FUZZ_PROXY_AFL_BIN) $(FUZZ_PROXY_AFL_CMPLOG_BIN)
+	@sh fuzz/afl-campaign.sh $(FUZZ_PROXY_AFL_BIN) $(FUZZ_PROXY_AFL_CMPLOG_BIN) $(FUZZ_DIR)/afl-proxy-smoke \
+	    $(FUZZ_SMOKE_SECONDS) 1 $(FUZZ_PROXY_DICT) $(FUZZ_PROXY_SEEDS) >$(FUZZ_DIR)/afl-proxy-smoke.log 2>&1 & \
+	proxy=$$!; \
+	echo "fuzz-smoke: request parser (fuzz/fuzz_parser.c), with the PROXY parser in parallel"; \
 	sh fuzz/afl-campaign.sh $(FUZZ_AFL_BIN) $(FUZZ_AFL_CMPLOG_BIN) $(FUZZ_DIR)/afl-smoke \
-	    $(FUZZ_SMOKE_SECONDS) $(FUZZ_JOBS) $(FUZZ_DICT) $(FUZZ_SEEDS)
+	    $(FUZZ_SMOKE_SECONDS) $(FUZZ_JOBS) $(FUZZ_DICT) $(FUZZ_SEEDS); parser=$$?; \
+	proxy_status=0; wait $$proxy || proxy_status=$$?; \
+	echo "fuzz-smoke: PROXY protocol parser (fuzz/fuzz_proxy.c):"; cat $(FUZZ_DIR)/afl-proxy-smoke.log; \
+	if [ $$parser -ne 0 ]; then exit $$parser; fi; exit $$proxy_status
 
 fuzz-libfuzzer: $(FUZZ_LIBFUZZER_BIN)
 	sh fuzz/libfuzzer-campaign.sh $(FUZZ_LIBFUZZER_BIN) $(FUZZ_DIR)/libfuzzer \
@@ -84,3 +109,24 @@ fuzz-replay: $(FUZZ_LIBFUZZER_BIN)
 	    grep -vE '^(Running|Executed) ' $(FUZZ_DIR)/replay.log | tail -n 40 >&2; \
 	    echo "fuzz-replay: FAILED (full log: $(FUZZ_DIR)/replay.log)" >&2; exit 1; }; \
 	echo "fuzz-replay: $$(echo "$$files" | wc -l) inputs, every invariant held"
+
+# The PROXY protocol parser's targets (variables above).
+.PHONY: fuzz-proxy
+
+# The dictionary is a by-product of this build (absolute path: AFL++ needs one).
+$(FUZZ_PROXY_AFL_BIN): $(FUZZ_PROXY_INPUTS) | $(FUZZ_DIR)
+	$(call fuzz_require_tool,$(FUZZ_AFL_CC))
+	rm -f $(FUZZ_PROXY_DICT)
+	AFL_QUIET=1 AFL_LLVM_DICT2FILE=$(abspath $(FUZZ_PROXY_DICT)) $(FUZZ_AFL_CC) $(FUZZ_CFLAGS) $(FUZZ_SANITIZERS) \
+	    fuzz/fuzz_proxy.c src/proxy_protocol.c -o $@
+	@[ -s $(FUZZ_PROXY_DICT) ] || printf '"PROXY "\n"TCP4"\n"TCP6"\n"UNKNOWN"\n' >$(FUZZ_PROXY_DICT)
+
+$(FUZZ_PROXY_AFL_CMPLOG_BIN): $(FUZZ_PROXY_INPUTS) | $(FUZZ_DIR)
+	$(call fuzz_require_tool,$(FUZZ_AFL_CC))
+	AFL_QUIET=1 AFL_LLVM_CMPLOG=1 $(FUZZ_AFL_CC) $(FUZZ_CFLAGS) fuzz/fuzz_proxy.c src/proxy_protocol.c -o $@
+
+fuzz-build: $(FUZZ_PROXY_AFL_BIN) $(FUZZ_PROXY_AFL_CMPLOG_BIN)
+
+fuzz-proxy: $(FUZZ_PROXY_AFL_BIN) $(FUZZ_PROXY_AFL_CMPLOG_BIN)
+	sh fuzz/afl-campaign.sh $(FUZZ_PROXY_AFL_BIN) $(FUZZ_PROXY_AFL_CMPLOG_BIN) $(FUZZ_DIR)/afl-proxy \
+	    $(FUZZ_PROXY_SECONDS) 1 $(FUZZ_PROXY_DICT) $(FUZZ_PROXY_SEEDS)

@@ -44,9 +44,13 @@ int cidr_parse(const char *text, struct cidr *range)
     }
     range->prefix = maximum;
     if (slash) {
-        char *end = NULL;
-        unsigned long prefix = strtoul(slash + 1, &end, 10);
-        if (!slash[1] || *end || prefix > maximum || (slash[1] == '0' && slash[2]))
+        /* Digits only: strtoul alone would also take " 8", "+8" and "-0". */
+        const char *digits = slash + 1;
+        size_t count = strspn(digits, "0123456789");
+        if (count == 0 || count > 3 || digits[count] || (digits[0] == '0' && count > 1))
+            return -1;
+        unsigned long prefix = strtoul(digits, NULL, 10);
+        if (prefix > maximum)
             return -1;
         range->prefix = (unsigned)prefix;
     }

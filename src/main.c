@@ -104,6 +104,21 @@ static void fail_child(const char *step)
     _exit(EXIT_CHILD_SETUP);
 }
 
+/* RLIMIT_CPU: SIGXCPU at the soft limit, so the supervisor logs the end by its
+ * cause; the hard limit, a second later, kills a process that ignores it. (Equal
+ * limits meant a bare SIGKILL, which says nothing about why.) 0 or -1. */
+static int set_cpu_limit(rlim_t seconds)
+{
+    struct rlimit wanted = {seconds, seconds + 1}, now;
+    if (setrlimit(RLIMIT_CPU, &wanted) != 0 || getrlimit(RLIMIT_CPU, &now) != 0 || now.rlim_cur != wanted.rlim_cur ||
+        now.rlim_max != wanted.rlim_max) {
+        snprintf(error, sizeof error, "cannot set the CPU limit to %llu s: %s", (unsigned long long)seconds,
+                 strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 /* The connection process: inherited jail (chroot, no capabilities, no_new_privs,
  * not dumpable, Landlock, the jail filter), then its own narrowing, then serve. */
 __attribute__((no_stack_protector, noreturn)) static void start_connection_process(const struct child_start *start)
@@ -121,7 +136,7 @@ __attribute__((no_stack_protector, noreturn)) static void start_connection_proce
     if (LAYER_APPLIED(config, LAYER_CHILD_LIMITS) &&
         (sandbox_set_limit(RLIMIT_NPROC, 0, error, sizeof error) != 0 ||
          sandbox_set_limit(RLIMIT_NOFILE, CHILD_MAX_FILES, error, sizeof error) != 0 ||
-         sandbox_set_limit(RLIMIT_CPU, config->child_cpu_seconds, error, sizeof error) != 0 ||
+         set_cpu_limit(config->child_cpu_seconds) != 0 ||
          sandbox_set_limit(RLIMIT_AS, (rlim_t)config->child_memory_mb << 20, error, sizeof error) != 0))
         fail_child(error);
     /* 4. Its own Landlock domain: no signal to, no abstract socket of, any other process. */
@@ -165,6 +180,19 @@ static int supervisor_fail(const char *step)
 {
     log_error("%s", step);
     return EXIT_SETUP;
+}
+
+/* The longest a child may wait in one phase for its client: the backstop
+ * allows this plus a margin. A later head's deadline counts too (leaving it out
+ * cut off a head still within --next-head-timeout when that was the longest). */
+static uint32_t longest_read_deadline_ms(const struct config *config)
+{
+    uint32_t longest = config->head_timeout_ms;
+    if (config->idle_timeout_ms > longest)
+        longest = config->idle_timeout_ms;
+    if (config->next_head_timeout_ms > longest)
+        longest = config->next_head_timeout_ms;
+    return longest;
 }
 
 /* The supervisor's start-up: become the run user, enter the jail, narrow it,
@@ -222,8 +250,7 @@ static int run_supervisor(void)
         .report_status = startup.notify_fd >= 0,
         .crash_limit = config->crash_limit,
         .crash_block_ms = config->crash_block_ms,
-        .head_deadline_ms = config->head_timeout_ms > config->idle_timeout_ms ? config->head_timeout_ms
-                                                                               : config->idle_timeout_ms,
+        .head_deadline_ms = longest_read_deadline_ms(config),
         .start_child = start_connection_process,
     };
     if (supervisor_prepare(&settings, error, sizeof error) != 0)
@@ -267,10 +294,11 @@ static int verify_supervisor(pid_t pid)
     snprintf(link, sizeof link, "/proc/%ld/root", (long)pid);
     ssize_t length = readlink(link, root, sizeof root - 1);
     const char *expected_root = LAYER_KEPT(config, LAYER_CHROOT) ? startup.root_path : "/";
-    /* Started by an ordinary user, the monitor may not read the root of a
-     * non-dumpable process whose memory predates its user namespace: the escape
-     * tests, run in that mode too, show the chroot instead. */
-    if (length < 0 && errno == EACCES && !startup.started_as_root)
+    /* Reading another process's root needs ptrace access: a monitor without
+     * CAP_SYS_PTRACE (an ordinary user, systemd's service user, root in a
+     * container's default capability set) may not read it for a non-dumpable
+     * supervisor. The escape tests, run in those modes too, show the chroot. */
+    if (length < 0 && (errno == EACCES || errno == EPERM))
         return 0;
     if (length < 0 || (root[length] = '\0', strcmp(root, expected_root) != 0)) {
         snprintf(error, sizeof error, "the supervisor's root is not the document root");
@@ -489,12 +517,13 @@ static void open_listeners(void)
  * drained, so a client reading well above the rate looked stalled for whole
  * windows and was cut off, and every stalled reader pinned those megabytes.
  * TCP_NOTSENT_LOWAT on the listeners, inherited by each accepted socket, keeps
- * about one window's worth unsent: the child's progress follows the client's.
- * (Listener set-up; here because the jail filter has no setsockopt.) */
+ * two windows' worth unsent (the kernel wakes the writer below half of it, so
+ * one refill is a whole window's due): the child's progress follows the
+ * client's. (Listener set-up; here because the jail filter has no setsockopt.) */
 static void bound_unsent_bytes(void)
 {
     const struct config *config = &startup.config;
-    uint64_t bytes = (uint64_t)config->min_send_rate * config->send_window_ms / 1000u;
+    uint64_t bytes = 2u * (uint64_t)config->min_send_rate * config->send_window_ms / 1000u;
     int lowat = (int)(bytes < UNSENT_MIN ? UNSENT_MIN : bytes > UNSENT_MAX ? UNSENT_MAX : bytes);
     for (size_t i = 0; i < startup.listener_count; i++) {
         int domain = 0;

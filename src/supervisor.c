@@ -354,7 +354,9 @@ static void await_proxy_header(int fd, const struct sockaddr_storage *peer, uint
         struct proxy_wait *wait = &self.proxy_waits[index];
         if (wait->fd >= 0)
             continue;
-        struct epoll_event event = {.events = EPOLLIN | EPOLLRDHUP, .data.u64 = SOURCE_PROXY_BASE + index};
+        /* Edge-triggered: the header is only peeked until complete, so a level-
+         * triggered watch would wake the supervisor again and again on the same bytes. */
+        struct epoll_event event = {.events = EPOLLIN | EPOLLRDHUP | EPOLLET, .data.u64 = SOURCE_PROXY_BASE + index};
         if (epoll_ctl(self.epoll_fd, EPOLL_CTL_ADD, fd, &event) != 0)
             break;
         *wait = (struct proxy_wait){fd, *peer, accepted_ns};
