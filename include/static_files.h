@@ -1,12 +1,16 @@
 /* static_files.h: turn a parsed request into a response plan for a file inside the jail.
  *
  * Contract: static_files_plan() resolves the request's decoded path beneath the
- * root (the process's root and working directory, after chroot) with openat2 and
- * RESOLVE_BENEATH, so resolution cannot leave the root even without the chroot
- * and even if a symlink is swapped mid-request; it refuses dotfiles (except under
- * /.well-known/) and anything but regular files and directories, and fills a plan:
- * a complete response head and, for GET, where the body comes from. The caller
- * sends the plan and then calls response_plan_release().
+ * root (the process's root and working directory, after chroot) under the
+ * --symlinks policy (path_resolve.h), so resolution cannot leave the root even
+ * without the chroot and even if a symlink is swapped mid-request; it refuses
+ * dotfiles (except under /.well-known/) and anything but regular files and
+ * directories; a directory gets its first --index file, else a listing with
+ * --autoindex, else 403; a file gets its negotiated precompressed sibling
+ * (.br, .gz), conditional requests and ranges (file_response.h). It fills a
+ * plan: a complete response head and, for GET, where the body comes from. The
+ * caller sends the plan and then calls response_plan_release().
+ * docs/static-files.md describes every behaviour and decision.
  * Must not: write to the client, open anything for writing, block on a FIFO, or
  * put request bytes into a header without encoding them. */
 #ifndef PRONG_STATIC_FILES_H
@@ -59,6 +63,10 @@ void static_files_plan(const struct http_request *request, struct response_plan 
 
 /* Plan a refusal: the error page, Connection: close. */
 void static_files_plan_error(int status, const char *reason, bool head_only, struct response_plan *plan);
+
+/* Plan an answer that refuses this request but keeps the connection (403, 404,
+ * 412, …): the error page without Connection: close. */
+void static_files_plan_refusal(int status, const char *reason, bool head_only, struct response_plan *plan);
 
 void response_plan_release(struct response_plan *plan);
 

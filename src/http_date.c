@@ -161,7 +161,7 @@ static int64_t checked_seconds(int64_t year, int month, int day, int hour, int m
         return -1;
     if (second == 60)
         second = 59; /* a leap second compares as the second before it */
-    return days * 86400 + hour * 3600 + minute * 60 + second;
+    return days * 86400 + (int64_t)hour * 3600 + (int64_t)minute * 60 + second;
 }
 
 int64_t http_date_parse(const char *text, size_t length)

@@ -1,27 +1,34 @@
-/* static_files.c: resolve a request path beneath the root and plan the response.
+/* static_files.c: map a request path to a file, an index file or a listing, and plan the response.
  *
  * Two independent layers keep a request inside the document root: the chroot
- * (the process's root is the document root) and openat2(2)'s RESOLVE_BENEATH,
- * which refuses any resolution that would leave the starting directory, even
- * through a symlink swapped in mid-request (RESOLVE_NO_SYMLINKS too, unless
- * --symlinks allows them). Files are opened O_RDONLY|O_NONBLOCK|O_NOCTTY, so
- * opening a FIFO never blocks; only regular files are served.
+ * (the process's root is the document root) and path_resolve's openat2 with
+ * RESOLVE_BENEATH, which refuses any resolution that would leave the root,
+ * even through a symlink swapped in mid-request; --symlinks decides which
+ * links inside the root are followed. Files are opened read-only and
+ * non-blocking, so opening a FIFO never waits; only regular files are served.
+ * Then: directories → index file, listing (--autoindex) or 403; files →
+ * precompressed sibling negotiation (RFC 9110 §12.5.3), then file_response.c
+ * (conditionals, ranges). docs/static-files.md has the decisions.
  * Must not: open for writing, follow a symlink that --symlinks forbids, or put
  * request bytes in a header unencoded. */
 #include "static_files.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
-#include "http_date.h"
+#include "autoindex.h"
+#include "field_list.h"
+#include "file_response.h"
 #include "mime.h"
+#include "negotiation.h"
+#include "path_resolve.h"
+
+/* A path relative to the root with room for an index name and a ".br" suffix. */
+#define RELATIVE_MAX (HTTP_MAX_PATH + HTTP_MAX_SEGMENT + 8)
 
 static struct static_settings settings;
 
@@ -75,7 +82,7 @@ void static_files_plan_error(int status, const char *reason, bool head_only, str
 
 /* A refusal that keeps the connection: 403, 404 and friends are answers, not
  * protocol errors (RFC 9112 §9.3 lets the connection persist). */
-static void plan_not_served(int status, const char *reason, bool head_only, struct response_plan *plan)
+void static_files_plan_refusal(int status, const char *reason, bool head_only, struct response_plan *plan)
 {
     plan_error_page(status, reason, false, head_only, plan);
 }
@@ -92,16 +99,6 @@ static bool path_has_hidden_segment(const char *path, size_t length)
         if (path[i] == '/' && path[i + 1] == '.')
             return true;
     return false;
-}
-
-static int open_beneath(int directory_fd, const char *relative, bool directory_only)
-{
-    struct open_how how = {
-        .flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | (directory_only ? O_DIRECTORY : 0),
-        .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS |
-                   (settings.symlinks == SYMLINKS_NONE ? RESOLVE_NO_SYMLINKS : 0),
-    };
-    return (int)syscall(SYS_openat2, directory_fd, relative, &how, sizeof how);
 }
 
 static int status_for_open_error(int error_number, const char **reason)
@@ -169,7 +166,7 @@ static void plan_redirect_with_slash(const struct http_request *request, struct 
 {
     bool head_only = request->method == HTTP_METHOD_HEAD;
     if (!encode_location(request->path, request->path_length, plan->scratch, sizeof plan->scratch)) {
-        plan_not_served(414, "path-too-long", head_only, plan);
+        static_files_plan_refusal(414, "path-too-long", head_only, plan);
         return;
     }
     size_t body_length = 0;
@@ -188,38 +185,6 @@ static void plan_redirect_with_slash(const struct http_request *request, struct 
     }
 }
 
-/* The strong validator: mtime to the nanosecond and size, in hex, so two
- * instances serving the same files agree (RFC 9110 §8.8.3). */
-static void format_etag(const struct stat *status, char *out, size_t out_size)
-{
-    snprintf(out, out_size, "\"%llx.%lx-%llx\"", (unsigned long long)status->st_mtim.tv_sec,
-             (unsigned long)status->st_mtim.tv_nsec, (unsigned long long)status->st_size);
-}
-
-static void plan_file(const struct http_request *request, int file_fd, const struct stat *status, const char *name,
-                      size_t name_length, struct response_plan *plan)
-{
-    char etag[64], last_modified[HTTP_DATE_SIZE];
-    format_etag(status, etag, sizeof etag);
-    http_date_format((int64_t)status->st_mtim.tv_sec, last_modified);
-    uint64_t size = (uint64_t)status->st_size;
-    plan->status = 200;
-    plan->file_fd = file_fd;
-    response_begin(&plan->head, 200);
-    response_add(&plan->head, "Content-Type", mime_type_for(name, name_length));
-    response_add_number(&plan->head, "Content-Length", size);
-    response_add(&plan->head, "Last-Modified", last_modified);
-    response_add(&plan->head, "ETag", etag);
-    if (settings.cache_control)
-        response_add(&plan->head, "Cache-Control", settings.cache_control);
-    response_end(&plan->head);
-    if (request->method == HTTP_METHOD_GET && size > 0) {
-        plan->segments[0] = (struct body_segment){SEGMENT_FILE, NULL, 0, size};
-        plan->segment_count = 1;
-        plan->body_length = size;
-    }
-}
-
 static void plan_options(struct response_plan *plan)
 {
     /* RFC 9110 §9.3.7 and §15.3.5: 204 carries no body and no Content-Length. */
@@ -229,52 +194,137 @@ static void plan_options(struct response_plan *plan)
     response_end(&plan->head);
 }
 
-/* A directory: its first index file, else 403 (listings come with --autoindex). */
-static void plan_directory(const struct http_request *request, int directory_fd, struct response_plan *plan)
+/* ---------------------------------------------------------------- files */
+
+/* A precompressed sibling ("PATH.br"): an open regular file, or -1. */
+static int open_sibling(const char *relative, const char *suffix, struct stat *status)
+{
+    char path[RELATIVE_MAX];
+    if ((size_t)snprintf(path, sizeof path, "%s%s", relative, suffix) >= sizeof path)
+        return -1;
+    int fd = path_resolve_open(path, false, settings.symlinks);
+    if (fd < 0)
+        return -1;
+    if (fstat(fd, status) != 0 || !S_ISREG(status->st_mode)) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Choose between the file and its .br/.gz siblings (RFC 9110 §12.5.3), then plan. */
+static void plan_regular_file(const struct http_request *request, const char *relative, int fd,
+                              const struct stat *status, const char *name, struct response_plan *plan)
+{
+    struct representation chosen = {
+        .fd = fd, .status = *status, .coding = CODING_IDENTITY, .content_type = mime_type_for(name, strlen(name))};
+    struct stat br_status, gzip_status;
+    int br_fd = open_sibling(relative, ".br", &br_status);
+    int gzip_fd = open_sibling(relative, ".gz", &gzip_status);
+    chosen.vary = br_fd >= 0 || gzip_fd >= 0;
+    struct http_span values[HTTP_MAX_FIELDS];
+    size_t count = field_list_values(request, HTTP_FIELD_ACCEPT_ENCODING, values, HTTP_MAX_FIELDS);
+    chosen.coding = negotiation_choose_coding(values, count, br_fd >= 0, gzip_fd >= 0);
+    if (chosen.coding != CODING_IDENTITY) {
+        close(fd);
+        chosen.fd = chosen.coding == CODING_BR ? br_fd : gzip_fd;
+        chosen.status = chosen.coding == CODING_BR ? br_status : gzip_status;
+        if (chosen.coding == CODING_BR)
+            br_fd = -1;
+        else
+            gzip_fd = -1;
+    }
+    if (br_fd >= 0)
+        close(br_fd);
+    if (gzip_fd >= 0)
+        close(gzip_fd);
+    file_response_plan(request, &chosen, settings.cache_control, plan);
+}
+
+/* ---------------------------------------------------------------- directories */
+
+static void plan_listing(const struct http_request *request, int directory_fd, struct response_plan *plan)
 {
     bool head_only = request->method == HTTP_METHOD_HEAD;
+    struct http_span values[HTTP_MAX_FIELDS];
+    size_t count = field_list_values(request, HTTP_FIELD_ACCEPT, values, HTTP_MAX_FIELDS);
+    bool json = negotiation_prefers_json(values, count);
+    char *body = NULL;
+    size_t length = 0;
+    int result = autoindex_build(directory_fd, request->path, request->path_length, json ? LISTING_JSON : LISTING_HTML,
+                                 settings.symlinks != SYMLINKS_NONE, &body, &length);
+    int error = errno;
+    close(directory_fd);
+    if (result != 0) {
+        static_files_plan_refusal(error == ENOMEM ? 503 : 500, "listing-failed", head_only, plan);
+        return;
+    }
+    plan->owned_memory = body;
+    plan->status = 200;
+    response_begin(&plan->head, 200);
+    response_add(&plan->head, "Content-Type", json ? "application/json" : "text/html; charset=utf-8");
+    response_add_number(&plan->head, "Content-Length", length);
+    response_add(&plan->head, "Content-Security-Policy", LISTING_CSP);
+    response_add(&plan->head, "Vary", "Accept");
+    response_end(&plan->head);
+    if (!head_only && length > 0) {
+        plan->segments[0] = (struct body_segment){SEGMENT_MEMORY, body, 0, length};
+        plan->segment_count = 1;
+        plan->body_length = length;
+    }
+}
+
+/* A directory: its first index file, else a listing (--autoindex), else 403. */
+static void plan_directory(const struct http_request *request, const char *relative, int directory_fd,
+                           struct response_plan *plan)
+{
+    bool root = strcmp(relative, ".") == 0;
     for (size_t i = 0; i < settings.index_count; i++) {
         const char *name = settings.index_names[i];
-        int file_fd = open_beneath(directory_fd, name, false);
+        char path[RELATIVE_MAX];
+        if ((size_t)snprintf(path, sizeof path, "%s%s", root ? "" : relative, name) >= sizeof path)
+            continue;
+        int file_fd = path_resolve_open(path, false, settings.symlinks);
         if (file_fd < 0)
             continue;
         struct stat status;
         if (fstat(file_fd, &status) == 0 && S_ISREG(status.st_mode)) {
             close(directory_fd);
-            plan_file(request, file_fd, &status, name, strlen(name), plan);
+            plan_regular_file(request, path, file_fd, &status, name, plan);
             return;
         }
         close(file_fd);
     }
-    close(directory_fd);
-    plan_not_served(403, "no-index", head_only, plan);
-}
-
-void static_files_plan(const struct http_request *request, struct response_plan *plan)
-{
-    bool head_only = request->method == HTTP_METHOD_HEAD;
-    plan_reset(plan);
-    if (request->method == HTTP_METHOD_OPTIONS) {
-        plan_options(plan);
+    if (settings.autoindex) {
+        plan_listing(request, directory_fd, plan);
         return;
     }
+    close(directory_fd);
+    static_files_plan_refusal(403, "no-index", request->method == HTTP_METHOD_HEAD, plan);
+}
+
+/* ---------------------------------------------------------------- entry */
+
+static void plan_path(const struct http_request *request, struct response_plan *plan)
+{
+    bool head_only = request->method == HTTP_METHOD_HEAD;
     if (path_has_hidden_segment(request->path, request->path_length)) {
-        plan_not_served(403, "hidden-path", head_only, plan);
+        static_files_plan_refusal(403, "hidden-path", head_only, plan);
         return;
     }
     /* request->path starts with '/': resolve the rest relative to "/", the root. */
     const char *relative = request->path_length > 1 ? request->path + 1 : ".";
-    int fd = open_beneath(AT_FDCWD, relative, false);
+    int fd = path_resolve_open(relative, false, settings.symlinks);
     if (fd < 0) {
         const char *reason = NULL;
         int status = status_for_open_error(errno, &reason);
-        plan_not_served(status, reason, head_only, plan);
+        static_files_plan_refusal(status, reason, head_only, plan);
         return;
     }
     struct stat status;
     if (fstat(fd, &status) != 0) {
         close(fd);
-        plan_not_served(500, "stat-failed", head_only, plan);
+        static_files_plan_refusal(500, "stat-failed", head_only, plan);
         return;
     }
     if (S_ISDIR(status.st_mode)) {
@@ -283,13 +333,26 @@ void static_files_plan(const struct http_request *request, struct response_plan 
             plan_redirect_with_slash(request, plan);
             return;
         }
-        plan_directory(request, fd, plan);
+        plan_directory(request, relative, fd, plan);
         return;
     }
     if (!S_ISREG(status.st_mode)) {
         close(fd);
-        plan_not_served(403, "not-a-file", head_only, plan);
+        static_files_plan_refusal(403, "not-a-file", head_only, plan);
         return;
     }
-    plan_file(request, fd, &status, request->path, request->path_length, plan);
+    plan_regular_file(request, relative, fd, &status, request->path, plan);
+}
+
+void static_files_plan(const struct http_request *request, struct response_plan *plan)
+{
+    plan_reset(plan);
+    if (request->method == HTTP_METHOD_OPTIONS)
+        plan_options(plan);
+    else
+        plan_path(request, plan);
+    if (plan->head.overflow) { /* e.g. a very long --cache-control: never send a cut head */
+        response_plan_release(plan);
+        static_files_plan_error(500, "head-too-large", request->method == HTTP_METHOD_HEAD, plan);
+    }
 }
