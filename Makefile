@@ -37,6 +37,11 @@ PARSER_SRC := src/http_parser.c
 SERVER_SRC := $(filter-out $(PARSER_SRC),$(wildcard src/*.c))
 
 PARSER_OBJ := $(BUILD)/obj/http_parser.o
+
+# The seccomp allowlists, turned into C tables (mk/policy.mk); defined here so
+# every fragment's rules see them, whatever order the fragments are read in.
+POLICY_FILES := $(wildcard policy/*.policy)
+POLICY_INCLUDES := $(patsubst policy/%.policy,$(BUILD)/policy/%.inc,$(POLICY_FILES))
 SERVER_OBJ := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SERVER_SRC))
 
 .PHONY: all clean help

@@ -22,7 +22,6 @@
 
 enum policy_rule_kind {
     RULE_any,
-    RULE_read_only,
     RULE_log_open,
     RULE_fork_only,
     RULE_no_exec,
@@ -49,12 +48,10 @@ static const struct policy_rule MONITOR_RULES[] = {
 /* glibc's fork(): clone(CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD, ...). */
 #define FORK_CLONE_FLAGS ((scmp_datum_t)(CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD))
 
-/* Flags that would let openat write: the access modes, creation, truncation,
- * appending, and __O_TMPFILE alone (O_TMPFILE includes O_DIRECTORY, which
- * opendir() needs, so that bit is left out: ../shared/measurements.md). */
+/* O_TMPFILE includes O_DIRECTORY, which opendir() needs: filter __O_TMPFILE
+ * alone (../shared/measurements.md). The monitor opens log files write-only,
+ * appending, maybe creating them; never read-write, truncating or unnamed. */
 #define __O_TMPFILE_ONLY ((scmp_datum_t)(O_TMPFILE & ~O_DIRECTORY))
-static const scmp_datum_t OPEN_WRITE_BITS[] = {O_WRONLY, O_RDWR, O_CREAT, O_TRUNC, O_APPEND, __O_TMPFILE_ONLY};
-/* The monitor opens log files write-only, appending, maybe creating them. */
 static const scmp_datum_t LOG_OPEN_FORBIDDEN_BITS[] = {O_RDWR, O_TRUNC, __O_TMPFILE_ONLY};
 
 static int add_rule(scmp_filter_ctx context, const struct policy_rule *rule)
@@ -64,16 +61,6 @@ static int add_rule(scmp_filter_ctx context, const struct policy_rule *rule)
     switch (rule->kind) {
     case RULE_any:
         return seccomp_rule_add(context, SCMP_ACT_ALLOW, number, 0);
-    case RULE_read_only: {
-        scmp_datum_t mask = 0;
-        for (size_t i = 0; i < sizeof OPEN_WRITE_BITS / sizeof OPEN_WRITE_BITS[0]; i++) {
-            mask |= OPEN_WRITE_BITS[i];
-            result |= seccomp_rule_add(context, SCMP_ACT_ERRNO(EACCES), number, 1,
-                                       SCMP_A2(SCMP_CMP_MASKED_EQ, OPEN_WRITE_BITS[i], OPEN_WRITE_BITS[i]));
-        }
-        result |= seccomp_rule_add(context, SCMP_ACT_ALLOW, number, 1, SCMP_A2(SCMP_CMP_MASKED_EQ, mask, 0));
-        return result;
-    }
     case RULE_log_open: {
         scmp_datum_t mask = 0;
         for (size_t i = 0; i < sizeof LOG_OPEN_FORBIDDEN_BITS / sizeof LOG_OPEN_FORBIDDEN_BITS[0]; i++) {
