@@ -33,6 +33,10 @@ int sandbox_lock_process(char *error, size_t error_size);
 /* Set a resource limit, soft and hard, and read it back. */
 int sandbox_set_limit(int resource, rlim_t value, char *error, size_t error_size);
 
+/* The same with distinct soft and hard limits (RLIMIT_CPU: SIGXCPU at the soft
+ * limit names the cause in the log; the hard one kills a process that ignores it). */
+int sandbox_set_limits(int resource, rlim_t soft, rlim_t hard, char *error, size_t error_size);
+
 /* The Landlock ABI of this kernel, 0 without Landlock. */
 int sandbox_landlock_abi(void);
 

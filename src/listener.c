@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/tcp.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -90,7 +91,7 @@ static int parse_unix(const char *text, const char *path, struct listener *liste
     }
     listener->kind = LISTENER_UNIX;
     un->sun_family = AF_UNIX;
-    snprintf(un->sun_path, sizeof un->sun_path, "%s", path);
+    memcpy(un->sun_path, path, strlen(path) + 1); /* its length was checked above */
     listener->address_length = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path) + 1);
     return 0;
 }
@@ -160,9 +161,10 @@ int listener_parse(const char *text, struct listener *listener, char *error, siz
         result = parse_unix(text, copy + 5, listener, error, error_size);
     } else if (strncmp(copy, "systemd:", 8) == 0) {
         listener->kind = LISTENER_SYSTEMD;
-        result = copy[8] && strlen(copy + 8) < sizeof listener->systemd_name ? 0 : -1;
+        size_t name_length = strlen(copy + 8);
+        result = name_length > 0 && name_length < sizeof listener->systemd_name ? 0 : -1;
         if (result == 0)
-            snprintf(listener->systemd_name, sizeof listener->systemd_name, "%s", copy + 8);
+            memcpy(listener->systemd_name, copy + 8, name_length + 1);
         else
             snprintf(error, error_size, "--listen '%s': systemd: needs a socket name (FileDescriptorName=)", text);
     } else {
@@ -332,6 +334,18 @@ int listener_take_systemd(struct systemd_sockets *systemd, char *error, size_t e
     unsetenv("LISTEN_FDS");
     unsetenv("LISTEN_FDNAMES");
     return (int)count;
+}
+
+int listener_limit_unsent(const struct listener *listener, int bytes, char *error, size_t error_size)
+{
+    int family = listener->address.ss_family;
+    if (family != AF_INET && family != AF_INET6)
+        return 0; /* a unix socket's buffer is small and bounded already */
+    if (setsockopt(listener->fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &bytes, sizeof bytes) != 0) {
+        snprintf(error, error_size, "%s: cannot bound its unsent bytes: %s", listener->name, strerror(errno));
+        return -1;
+    }
+    return 0;
 }
 
 int listener_adopt(struct listener *listener, struct systemd_sockets *systemd, int index, char *error,

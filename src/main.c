@@ -12,7 +12,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <nss.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,7 +73,7 @@ static void fail_setup(const char *message)
 {
     char line[sizeof error];
     size_t length = 0;
-    for (; message[length] && length < sizeof line - 1; length++) {
+    for (; length < sizeof line - 1 && message[length]; length++) {
         unsigned char byte = (unsigned char)message[length];
         line[length] = (char)(byte < 0x20 || byte == 0x7f ? '?' : byte);
     }
@@ -104,21 +103,6 @@ static void fail_child(const char *step)
     _exit(EXIT_CHILD_SETUP);
 }
 
-/* RLIMIT_CPU: SIGXCPU at the soft limit, so the supervisor logs the end by its
- * cause; the hard limit, a second later, kills a process that ignores it. (Equal
- * limits meant a bare SIGKILL, which says nothing about why.) 0 or -1. */
-static int set_cpu_limit(rlim_t seconds)
-{
-    struct rlimit wanted = {seconds, seconds + 1}, now;
-    if (setrlimit(RLIMIT_CPU, &wanted) != 0 || getrlimit(RLIMIT_CPU, &now) != 0 || now.rlim_cur != wanted.rlim_cur ||
-        now.rlim_max != wanted.rlim_max) {
-        snprintf(error, sizeof error, "cannot set the CPU limit to %llu s: %s", (unsigned long long)seconds,
-                 strerror(errno));
-        return -1;
-    }
-    return 0;
-}
-
 /* The connection process: inherited jail (chroot, no capabilities, no_new_privs,
  * not dumpable, Landlock, the jail filter), then its own narrowing, then serve. */
 __attribute__((no_stack_protector, noreturn)) static void start_connection_process(const struct child_start *start)
@@ -136,7 +120,8 @@ __attribute__((no_stack_protector, noreturn)) static void start_connection_proce
     if (LAYER_APPLIED(config, LAYER_CHILD_LIMITS) &&
         (sandbox_set_limit(RLIMIT_NPROC, 0, error, sizeof error) != 0 ||
          sandbox_set_limit(RLIMIT_NOFILE, CHILD_MAX_FILES, error, sizeof error) != 0 ||
-         set_cpu_limit(config->child_cpu_seconds) != 0 ||
+         sandbox_set_limits(RLIMIT_CPU, config->child_cpu_seconds, config->child_cpu_seconds + 1, error,
+                            sizeof error) != 0 ||
          sandbox_set_limit(RLIMIT_AS, (rlim_t)config->child_memory_mb << 20, error, sizeof error) != 0))
         fail_child(error);
     /* 4. Its own Landlock domain: no signal to, no abstract socket of, any other process. */
@@ -402,8 +387,9 @@ static void refuse_log_inside_root(const char *flag, const struct log_target *ta
 {
     if (!target->path)
         return;
-    char resolved[PATH_MAX], directory[PATH_MAX];
+    char resolved[PATH_MAX];
     if (!realpath(target->path, resolved)) {
+        char directory[PATH_MAX];
         snprintf(directory, sizeof directory, "%s", target->path);
         char *slash = strrchr(directory, '/');
         if (slash)
@@ -516,27 +502,17 @@ static void open_listeners(void)
  * (send-buffer autotuning) and wakes the writer only once a third of them has
  * drained, so a client reading well above the rate looked stalled for whole
  * windows and was cut off, and every stalled reader pinned those megabytes.
- * TCP_NOTSENT_LOWAT on the listeners, inherited by each accepted socket, keeps
- * two windows' worth unsent (the kernel wakes the writer below half of it, so
- * one refill is a whole window's due): the child's progress follows the
- * client's. (Listener set-up; here because the jail filter has no setsockopt.) */
+ * Two windows' worth unsent (the kernel wakes the writer below half of it) keeps
+ * the child's progress following the client's. Set on the listeners, before the
+ * jail: the jail filter has no setsockopt. */
 static void bound_unsent_bytes(void)
 {
     const struct config *config = &startup.config;
     uint64_t bytes = 2u * (uint64_t)config->min_send_rate * config->send_window_ms / 1000u;
     int lowat = (int)(bytes < UNSENT_MIN ? UNSENT_MIN : bytes > UNSENT_MAX ? UNSENT_MAX : bytes);
-    for (size_t i = 0; i < startup.listener_count; i++) {
-        int domain = 0;
-        socklen_t length = sizeof domain;
-        if (getsockopt(startup.listeners[i].fd, SOL_SOCKET, SO_DOMAIN, &domain, &length) != 0 ||
-            (domain != AF_INET && domain != AF_INET6))
-            continue; /* a unix socket's buffer is bounded already */
-        if (setsockopt(startup.listeners[i].fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof lowat) != 0) {
-            snprintf(error, sizeof error, "%s: cannot bound its unsent bytes: %s", startup.listeners[i].name,
-                     strerror(errno));
+    for (size_t i = 0; i < startup.listener_count; i++)
+        if (listener_limit_unsent(&startup.listeners[i], lowat, error, sizeof error) != 0)
             fail_setup(error);
-        }
-    }
 }
 
 int main(int argc, char **argv)

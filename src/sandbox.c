@@ -116,16 +116,21 @@ int sandbox_lock_process(char *error, size_t error_size)
     return 0;
 }
 
-int sandbox_set_limit(int resource, rlim_t value, char *error, size_t error_size)
+int sandbox_set_limits(int resource, rlim_t soft, rlim_t hard, char *error, size_t error_size)
 {
-    struct rlimit wanted = {value, value}, now;
-    if (setrlimit(resource, &wanted) != 0 || getrlimit(resource, &now) != 0 || now.rlim_cur != value ||
-        now.rlim_max != value) {
-        snprintf(error, error_size, "cannot set resource limit %d to %llu: %s", resource, (unsigned long long)value,
-                 strerror(errno));
+    struct rlimit wanted = {soft, hard}, now;
+    if (setrlimit(resource, &wanted) != 0 || getrlimit(resource, &now) != 0 || now.rlim_cur != soft ||
+        now.rlim_max != hard) {
+        snprintf(error, error_size, "cannot set resource limit %d to %llu/%llu: %s", resource,
+                 (unsigned long long)soft, (unsigned long long)hard, strerror(errno));
         return -1;
     }
     return 0;
+}
+
+int sandbox_set_limit(int resource, rlim_t value, char *error, size_t error_size)
+{
+    return sandbox_set_limits(resource, value, value, error, error_size);
 }
 
 int sandbox_landlock_abi(void)

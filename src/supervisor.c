@@ -137,8 +137,8 @@ int supervisor_prepare(const struct supervisor_settings *settings, char *error, 
         snprintf(error, error_size, "cannot set up the supervisor's event loop: %s", strerror(errno));
         return -1;
     }
-    struct itimerspec tick = {{0, TICK_MS * 1000000L}, {0, TICK_MS * 1000000L}};
-    if (timerfd_settime(self.timer_fd, 0, &tick, NULL) != 0 || watch(self.signal_fd, EPOLLIN, SOURCE_SIGNAL) != 0 ||
+    struct itimerspec period = {{0, TICK_MS * 1000000L}, {0, TICK_MS * 1000000L}};
+    if (timerfd_settime(self.timer_fd, 0, &period, NULL) != 0 || watch(self.signal_fd, EPOLLIN, SOURCE_SIGNAL) != 0 ||
         watch(self.timer_fd, EPOLLIN, SOURCE_TIMER) != 0 ||
         watch(settings->control_fd, EPOLLIN | EPOLLRDHUP, SOURCE_CONTROL) != 0) {
         snprintf(error, error_size, "cannot set up the supervisor's event loop: %s", strerror(errno));
@@ -265,12 +265,21 @@ static enum child_phase child_phase(uint32_t index, uint64_t *since_ns, uint64_t
  * that victim's is refused instead, so a heavy client cannot push others out. */
 static bool evict_for(const struct client_key *key)
 {
-    /* Judge on the counts from before the newcomer came: admit() has already
-     * counted it (counting it made a client with one slow connection per address
-     * unevictable, so slow clients on many addresses locked everyone out). */
-    uint32_t counted = client_table_count(&self.clients, key);
-    uint32_t held = counted > 0 ? counted - 1 : 0;
+    /* What the newcomer's client holds: not the newcomer, whom admit() has
+     * already counted, nor its connections on their way out (answered and
+     * closing, or evicted), which are counted until reaped. Counting those made
+     * a client with one slow connection per address unevictable, so slow clients
+     * on many addresses locked everyone out, a sequential client first. */
     uint64_t now = monotonic_ns(), best_since = UINT64_MAX;
+    uint32_t counted = client_table_count(&self.clients, key), leaving = 1;
+    for (uint32_t index = 0; index < self.settings.max_children; index++) {
+        struct child *child = &self.children[index];
+        uint64_t since = 0;
+        if (child->pid != 0 && memcmp(&child->key, key, sizeof *key) == 0 &&
+            (child->evicting || child_phase(index, &since, now) == PHASE_CLOSING))
+            leaving++;
+    }
+    uint32_t held = counted > leaving ? counted - leaving : 0;
     uint32_t best_count = 0;
     int64_t best = -1;
     for (uint32_t index = 0; index < self.settings.max_children; index++) {
