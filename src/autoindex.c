@@ -21,12 +21,13 @@
 
 #define NAME_BYTES 256 /* NAME_MAX and its NUL */
 
-/* The kernel's record (linux_dirent64, getdents64(2)). */
+/* The kernel's record (linux_dirent64, getdents64(2)). Every member is there
+ * for the layout, whether or not this file reads it. */
 struct kernel_dirent {
-    uint64_t inode;
-    int64_t offset;
+    uint64_t inode;          // cppcheck-suppress unusedStructMember
+    int64_t offset;          // cppcheck-suppress unusedStructMember
     unsigned short record_length;
-    unsigned char type;
+    unsigned char type;      // cppcheck-suppress unusedStructMember
     char name[];
 };
 

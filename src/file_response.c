@@ -145,8 +145,8 @@ static void plan_single_range(struct file_context *file, const struct byte_range
 static void make_boundary(char out[24])
 {
     unsigned char random_bytes[8];
-    static uint64_t fallback;
     if (getrandom(random_bytes, sizeof random_bytes, GRND_NONBLOCK) != (ssize_t)sizeof random_bytes) {
+        static uint64_t fallback;
         uint64_t value = ++fallback ^ (uint64_t)time(NULL) << 20;
         memcpy(random_bytes, &value, sizeof random_bytes);
     }

@@ -181,8 +181,7 @@ enum proxy_result proxy_parse(const unsigned char *data, size_t length, struct p
     size_t signature = length < sizeof V2_SIGNATURE ? length : sizeof V2_SIGNATURE;
     if (memcmp(data, V2_SIGNATURE, signature) == 0)
         return signature < sizeof V2_SIGNATURE ? PROXY_INCOMPLETE : parse_v2(data, length, header);
-    size_t prefix = length < 6 ? length : 6;
-    if (memcmp(data, "PROXY ", prefix) != 0)
+    if (memcmp(data, "PROXY ", length < 6 ? length : 6) != 0)
         return PROXY_ERROR;
-    return prefix < 6 ? PROXY_INCOMPLETE : parse_v1(data, length, header);
+    return length < 6 ? PROXY_INCOMPLETE : parse_v1(data, length, header);
 }

@@ -57,11 +57,11 @@ static const scmp_datum_t LOG_OPEN_FORBIDDEN_BITS[] = {O_RDWR, O_TRUNC, __O_TMPF
 static int add_rule(scmp_filter_ctx context, const struct policy_rule *rule)
 {
     int number = rule->syscall_number;
-    int result = 0;
     switch (rule->kind) {
     case RULE_any:
         return seccomp_rule_add(context, SCMP_ACT_ALLOW, number, 0);
     case RULE_log_open: {
+        int result = 0;
         scmp_datum_t mask = 0;
         for (size_t i = 0; i < sizeof LOG_OPEN_FORBIDDEN_BITS / sizeof LOG_OPEN_FORBIDDEN_BITS[0]; i++) {
             mask |= LOG_OPEN_FORBIDDEN_BITS[i];
