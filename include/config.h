@@ -34,6 +34,7 @@
 #define DEFAULT_MAX_PER_IP 64u              /* connections per client; 0 = no cap */
 #define DEFAULT_CHILD_CPU_SECONDS 60u       /* RLIMIT_CPU of a connection process */
 #define DEFAULT_CHILD_MEMORY_MB 256u        /* RLIMIT_AS of a connection process */
+#define DEFAULT_CONNECTION_RATE 200u       /* new connections per second per client */
 #define DEFAULT_CRASH_LIMIT 10u           /* crashed children per client per minute */
 #define DEFAULT_CRASH_BLOCK_MS 300000u     /* then 503 for this long */
 #define MIN_MAX_CHILDREN 256u
@@ -78,6 +79,7 @@ struct config {
     uint32_t send_window_ms;
     uint32_t max_children; /* 0: sized for the machine at start-up */
     uint32_t max_per_ip;
+    uint32_t max_connection_rate;
     uint32_t child_cpu_seconds;
     uint32_t child_memory_mb;
     uint32_t crash_limit;

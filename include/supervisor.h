@@ -38,6 +38,7 @@ struct supervisor_settings {
     int log_fd;
     uint32_t max_children;
     uint32_t max_per_ip; /* 0: no cap */
+    uint32_t max_connection_rate; /* new connections per second per client; 0: no limit */
     uint32_t grace_ms;
     uint32_t head_deadline_ms; /* the longest any phase may last: the backstop for stuck children */
     uint32_t crash_limit;      /* crashes per client per minute before a block; 0: never */

@@ -40,6 +40,7 @@ enum flag_id {
     FLAG_SEND_WINDOW,
     FLAG_MAX_CHILDREN,
     FLAG_MAX_PER_IP,
+    FLAG_MAX_CONNECTION_RATE,
     FLAG_CHILD_CPU,
     FLAG_CHILD_MEMORY,
     FLAG_CRASH_LIMIT,
@@ -104,6 +105,9 @@ static const struct flag_spec FLAGS[] = {
      "most connection processes at once (default: 128 per CPU, at least 256)"},
     {"max-per-ip", FLAG_MAX_PER_IP, VALUE_COUNT, "N", 0, 65536,
      "most connections per client (IPv4 address or IPv6 /64); 0 = no cap (default 64)"},
+    {"max-connection-rate", FLAG_MAX_CONNECTION_RATE, VALUE_COUNT, "N", 0, 1000000,
+     "new connections per second per client, one second's burst, else 503 without a process; 0 = no limit "
+     "(default 200)"},
     {"child-cpu", FLAG_CHILD_CPU, VALUE_COUNT, "SECONDS", 1, 86400, "CPU seconds a connection process may use (default 60)"},
     {"child-memory", FLAG_CHILD_MEMORY, VALUE_COUNT, "MIB", 16, 65536,
      "address space of a connection process in MiB (default 256)"},
@@ -212,6 +216,7 @@ static void set_defaults(struct config *config)
     config->min_send_rate = DEFAULT_MIN_SEND_RATE;
     config->send_window_ms = DEFAULT_SEND_WINDOW_MS;
     config->max_per_ip = DEFAULT_MAX_PER_IP;
+    config->max_connection_rate = DEFAULT_CONNECTION_RATE;
     config->child_cpu_seconds = DEFAULT_CHILD_CPU_SECONDS;
     config->child_memory_mb = DEFAULT_CHILD_MEMORY_MB;
     config->crash_limit = DEFAULT_CRASH_LIMIT;
@@ -353,6 +358,7 @@ static void apply_number(struct config *config, enum flag_id id, uint64_t value)
     case FLAG_SEND_WINDOW: config->send_window_ms = number; break;
     case FLAG_MAX_CHILDREN: config->max_children = number; break;
     case FLAG_MAX_PER_IP: config->max_per_ip = number; break;
+    case FLAG_MAX_CONNECTION_RATE: config->max_connection_rate = number; break;
     case FLAG_CHILD_CPU: config->child_cpu_seconds = number; break;
     case FLAG_CHILD_MEMORY: config->child_memory_mb = number; break;
     case FLAG_CRASH_LIMIT: config->crash_limit = number; break;

@@ -230,6 +230,7 @@ static int run_supervisor(void)
         .log_fd = STDERR_FILENO,
         .max_children = config->max_children,
         .max_per_ip = config->max_per_ip,
+        .max_connection_rate = config->max_connection_rate,
         .grace_ms = config->grace_ms,
         .log_children = config->log_children,
         .report_status = startup.notify_fd >= 0,

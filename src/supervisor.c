@@ -29,6 +29,7 @@
 #include "crash_guard.h"
 #include "log.h"
 #include "proxy_protocol.h"
+#include "rate_limit.h"
 #include "response.h"
 
 #define ACCEPT_BATCH 64         /* connections accepted per wake-up, so signals stay responsive */
@@ -80,6 +81,7 @@ static struct supervisor_state {
     struct scoreboard scoreboard;
     struct client_table clients;  /* wiped in children: no connection process learns another client's address */
     struct crash_guard *crashes;  /* wiped in children */
+    struct rate_limit *rates;     /* wiped in children */
     struct child *children;       /* max_children entries, wiped in children */
     uint32_t *free_slots;         /* stack of free indexes */
     uint32_t free_count;
@@ -150,11 +152,13 @@ int supervisor_prepare(const struct supervisor_settings *settings, char *error, 
         !(self.free_slots = wiped_on_fork(sizeof(uint32_t) * slots)) ||
         !(self.pending = wiped_on_fork(sizeof(struct pending_connection) * PENDING_MAX)) ||
         !(self.crashes = wiped_on_fork(sizeof(struct crash_guard))) ||
+        !(self.rates = wiped_on_fork(sizeof(struct rate_limit))) ||
         !(self.proxy_waits = wiped_on_fork(sizeof(struct proxy_wait) * PROXY_WAIT_MAX))) {
         snprintf(error, error_size, "cannot allocate the supervisor's tables for %u children: %s", slots,
                  strerror(errno));
         return -1;
     }
+    rate_limit_init(self.rates, settings->max_connection_rate, seed ^ 0x9e3779b97f4a7c15ull);
     crash_guard_init(self.crashes, settings->crash_limit, (uint64_t)settings->crash_block_ms * 1000000u);
     for (uint32_t i = 0; i < slots; i++)
         self.free_slots[i] = slots - 1 - i;
@@ -197,6 +201,13 @@ static void refuse_busy(int fd, const struct client_key *key, const char *reason
     response_error(&head, 503, true, false);
     ssize_t sent = send(fd, head.data, head.length, MSG_DONTWAIT | MSG_NOSIGNAL);
     (void)sent; /* a client that cannot take 200 bytes now does not get them later either */
+    /* Closing a socket with unread bytes sends a reset, which can destroy the
+     * 503 before the client reads it. So the request already queued is thrown
+     * away unread (MSG_TRUNC discards without copying: nothing is parsed or
+     * even looked at), after FIN, in one bounded non-blocking call. */
+    shutdown(fd, SHUT_WR);
+    ssize_t discarded = recv(fd, NULL, 65536, MSG_TRUNC | MSG_DONTWAIT);
+    (void)discarded;
     close(fd);
     self.totals.refused++;
     char client[64], line[512];
@@ -313,6 +324,13 @@ static void admit(int fd, const struct sockaddr_storage *peer, uint64_t accepted
     client_key_from_address((const struct sockaddr *)peer, &key);
     if (crash_guard_blocked(self.crashes, &key, accepted_ns)) {
         refuse_busy(fd, &key, "crash-storm");
+        return;
+    }
+    /* A connection that closes at once never reaches --max-per-ip, yet each one
+     * costs a fork: the rate is what keeps one address from flooding the
+     * accept queue for everyone (tests/attack/flood.py). */
+    if (!rate_limit_take(self.rates, &key, accepted_ns)) {
+        refuse_busy(fd, &key, "rate-limit");
         return;
     }
     bool over_client_cap = self.settings.max_per_ip && client_table_count(&self.clients, &key) >= self.settings.max_per_ip;

@@ -128,7 +128,7 @@ def main():
         during = normal.summary()
         rate = outcome.get("connected", 0) / max(outcome.get("seconds", 1e-9), 1e-9)
         print(f"{name}: {outcome.get('connected', 0)} connections in {outcome.get('seconds', 0):.1f} s "
-              f"({rate:.0f}/s, {outcome.get('failed', 0)} failed); 503 per-client-cap to the flooder: {refused}; "
+              f"({rate:.0f}/s, {outcome.get('failed', 0)} failed); 503 (rate-limit or per-client-cap) to the flooder: {refused}; "
               f"most processes alive {most}")
         print(f"   normal client meanwhile: {during['requests']} requests, {during['errors']} errors, p50 "
               f"{hostile.milliseconds(during['p50'])}, p99 {hostile.milliseconds(during['p99'])}")

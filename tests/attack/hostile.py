@@ -374,9 +374,11 @@ class Slowloris:
 class Prober:
     """Sequential GETs of `path` (a new connection each, Connection: close) from
     `source` until stopped, `duration` seconds or `limit` requests. Each must be
-    a 200 with exactly `expected` as its body; anything else is an error."""
+    a 200 with exactly `expected` as its body; anything else is an error. A
+    normal client paces itself (`pause` between requests, 50 a second at most by
+    default), well under prong's default --max-connection-rate of 200 a second."""
 
-    def __init__(self, port, path, expected, *, source=LOOPBACK, duration=None, limit=None, pause=0.0,
+    def __init__(self, port, path, expected, *, source=LOOPBACK, duration=None, limit=None, pause=0.02,
                  timeout=10.0):
         self.port, self.path, self.expected, self.source = port, path, expected, source
         self.duration, self.limit, self.pause, self.timeout = duration, limit, pause, timeout

@@ -46,6 +46,7 @@ class RarePathsTest(LiveTestCase):
         access = os.path.join(log_directory, "access.log")
         server = self.server("--access-log", access)
         self.assertEqual(http_request(server.port, path="/?before")[0], 200)
+        self.wait_for_line(access, "/?before")  # the monitor writes after the response
         os.rename(access, access + ".1")
         os.kill(server.pid, signal.SIGHUP)
         deadline = time.monotonic() + 10
@@ -53,18 +54,20 @@ class RarePathsTest(LiveTestCase):
             time.sleep(0.05)
         self.assertTrue(os.path.exists(access), "SIGHUP did not reopen the access log at its path")
         self.assertEqual(http_request(server.port, path="/?after")[0], 200)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with open(access) as f:
-                if "/?after" in f.read():
-                    break
-            time.sleep(0.05)
-        with open(access) as f:
-            self.assertIn("/?after", f.read())
+        self.wait_for_line(access, "/?after")
         with open(access + ".1") as f:
             rotated = f.read()
         self.assertIn("/?before", rotated)
         self.assertNotIn("/?after", rotated)
+
+    def wait_for_line(self, path, text, timeout=10):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with open(path) as f:
+                if text in f.read():
+                    return
+            time.sleep(0.05)
+        self.fail(f"{text!r} never reached {path}")
 
     def test_abort_inside_the_jail_is_sigabrt(self):
         server = self.server("--crash-limit", "0", binary=TEST_BINARY)

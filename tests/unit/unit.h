@@ -71,5 +71,6 @@ void test_config(void);
 void test_mime(void);
 void test_listener(void);
 void test_response(void);
+void test_rate_limit(void);
 
 #endif
