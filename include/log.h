@@ -2,9 +2,10 @@
  *
  * Contract: a message is one write(2) of at most LOG_MESSAGE_MAX bytes (PIPE_BUF,
  * so writes from many processes never interleave) on the channel, a non-blocking
- * pipe whose read end only the monitor holds. Its first byte names the stream:
- * 'A' an access-log line, 'E' an error-log line, 'R' the supervisor's "jailed and
- * ready" mark, 'S' the supervisor's counters for systemd's STATUS= line. The text follows and ends with one '\n'; it holds no other '\n'.
+ * pipe whose read end only the monitor holds. Its first byte names the stream
+ * (LOG_STREAM_*): an access-log line, an error-log line, the supervisor's
+ * "jailed and ready" mark, or its counters for systemd's STATUS= line. The text
+ * follows and ends with one '\n'; it holds no other '\n'.
  * When the pipe is full the message is dropped and counted, never waited for
  * (docs/logging.md). Before the channel exists, errors go to standard error.
  * Must not: block, allocate, or write anything but whole messages. */
@@ -16,10 +17,13 @@
 #include <stdint.h>
 
 #define LOG_MESSAGE_MAX 4096 /* PIPE_BUF on Linux */
-#define LOG_STREAM_ACCESS 'A'
-#define LOG_STREAM_ERROR 'E'
-#define LOG_STREAM_READY 'R'
-#define LOG_STREAM_STATUS 'S'
+/* Stream markers are control bytes, so bytes written to descriptor 2 by
+ * something other than log_send (glibc's or a sanitizer's fatal message,
+ * "ERROR: ...") can never be taken for one. */
+#define LOG_STREAM_ACCESS '\x01'
+#define LOG_STREAM_ERROR '\x02'
+#define LOG_STREAM_READY '\x03'
+#define LOG_STREAM_STATUS '\x04'
 
 /* Which process this is ("monitor", "supervisor", "child"), for error lines. */
 void log_set_role(const char *role);

@@ -38,6 +38,12 @@
 #include "static_files.h"
 #include "supervisor.h"
 
+#ifdef PRONG_SANITIZER_BUILD
+#define SANITIZER_BUILD 1
+#else
+#define SANITIZER_BUILD 0
+#endif
+
 #define EXIT_SETUP 2
 #define EXIT_CHILD_SETUP 70 /* a connection process could not complete its jail */
 #define CHILD_MAX_FILES 16  /* client, log channel, /dev/null twice, a file, a directory, spare */
@@ -122,7 +128,8 @@ __attribute__((no_stack_protector, noreturn)) static void start_connection_proce
          sandbox_set_limit(RLIMIT_NOFILE, CHILD_MAX_FILES, error, sizeof error) != 0 ||
          sandbox_set_limits(RLIMIT_CPU, config->child_cpu_seconds, config->child_cpu_seconds + 1, error,
                             sizeof error) != 0 ||
-         sandbox_set_limit(RLIMIT_AS, (rlim_t)config->child_memory_mb << 20, error, sizeof error) != 0))
+         (!SANITIZER_BUILD && /* ASan reserves terabytes of address space (mk/sanitize.mk) */
+          sandbox_set_limit(RLIMIT_AS, (rlim_t)config->child_memory_mb << 20, error, sizeof error) != 0)))
         fail_child(error);
     /* 4. Its own Landlock domain: no signal to, no abstract socket of, any other process. */
     if (LAYER_APPLIED(config, LAYER_LANDLOCK) && sandbox_landlock_scope_self(error, sizeof error) < 0)

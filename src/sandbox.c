@@ -119,7 +119,7 @@ int sandbox_lock_process(char *error, size_t error_size)
 int sandbox_set_limits(int resource, rlim_t soft, rlim_t hard, char *error, size_t error_size)
 {
     struct rlimit wanted = {soft, hard}, now;
-    if (setrlimit(resource, &wanted) != 0 || getrlimit(resource, &now) != 0 || now.rlim_cur != soft ||
+    if (setrlimit((__rlimit_resource_t)resource, &wanted) != 0 || getrlimit((__rlimit_resource_t)resource, &now) != 0 || now.rlim_cur != soft ||
         now.rlim_max != hard) {
         snprintf(error, error_size, "cannot set resource limit %d to %llu/%llu: %s", resource,
                  (unsigned long long)soft, (unsigned long long)hard, strerror(errno));

@@ -43,6 +43,12 @@ static const struct policy_rule JAIL_RULES[] = {
 static const struct policy_rule MONITOR_RULES[] = {
 #include "monitor.inc"
 };
+#ifdef PRONG_SANITIZER_BUILD
+/* The sanitizer build's jail also allows what the ASan runtime needs (mk/sanitize.mk). */
+static const struct policy_rule SANITIZER_RULES[] = {
+#include "sanitizer.inc"
+};
+#endif
 #undef POLICY_RULE
 
 /* glibc's fork(): clone(CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD, ...). */
@@ -128,6 +134,16 @@ static scmp_filter_ctx build_context(enum policy_role role, char *error, size_t 
             return NULL;
         }
     }
+#ifdef PRONG_SANITIZER_BUILD
+    for (size_t i = 0; role == POLICY_JAIL && i < sizeof SANITIZER_RULES / sizeof SANITIZER_RULES[0]; i++) {
+        int result = add_rule(context, &SANITIZER_RULES[i]);
+        if (result != 0 && result != -EEXIST) {
+            snprintf(error, error_size, "cannot add the sanitizer rule for %s", SANITIZER_RULES[i].name);
+            seccomp_release(context);
+            return NULL;
+        }
+    }
+#endif
     return context;
 }
 

@@ -151,6 +151,18 @@ class Server:
             self.kill()
             wait_until_gone(self.process.pid if self.process else None)
             tracing.detach(self.tracer)
+        self.check_sanitizer_reports()
+
+    def check_sanitizer_reports(self):
+        """Under make test-asan (PRONG_SANITIZED), any sanitizer report fails the test:
+        reports reach the log through descriptor 2 ("prong[stderr]: ..."), and the
+        sanitizers' exit codes (86, 87) show in the supervisor's child-end lines."""
+        if not os.environ.get("PRONG_SANITIZED") or self.binary != PRONG:
+            return  # only the sanitized build; the test build's deliberate crashes write there too
+        reports = [line for line in self.log_lines()
+                   if re.search(r"AddressSanitizer|runtime error:|prong\[stderr\]|exit=8[67]\b", line)]
+        if reports:
+            raise AssertionError("sanitizer report from prong:\n" + "\n".join(reports[:40]))
 
     # ------------------------------------------------------------ inspection
     def log_lines(self):
