@@ -20,7 +20,7 @@ UNIT_TEST_BIN := $(UNIT_TEST_DIR)/test_unit
 UNIT_TEST_SCRATCH := $(UNIT_TEST_DIR)/scratch
 UNIT_TEST_GCC_STAMP := $(UNIT_TEST_DIR)/warnings-$(notdir $(CC)).stamp
 # Listed, not globbed: tests/unit/ also holds other suites with their own main().
-UNIT_TEST_SUITES := http_date client_table access_log proc_status config mime listener response rate_limit
+UNIT_TEST_SUITES := http_date client_table access_log proc_status config mime listener response rate_limit cidr
 UNIT_TEST_SOURCES := tests/unit/unit_main.c $(patsubst %,tests/unit/test_%.c,$(UNIT_TEST_SUITES))
 UNIT_TEST_HEADERS := tests/unit/unit.h
 # The modules under test, then what they link against (config: cidr, http_parser).

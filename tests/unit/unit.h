@@ -72,5 +72,6 @@ void test_mime(void);
 void test_listener(void);
 void test_response(void);
 void test_rate_limit(void);
+void test_cidr(void);
 
 #endif
