@@ -33,6 +33,11 @@ int sandbox_lock_process(char *error, size_t error_size);
 /* Set a resource limit, soft and hard, and read it back. */
 int sandbox_set_limit(int resource, rlim_t value, char *error, size_t error_size);
 
+/* Lower a limit in a new connection process: one setrlimit, its result checked
+ * (the values are read back from outside, by --attest and the live tests, not
+ * again here: this is on every connection's path). 0 or -1. */
+int sandbox_lower_limit(int resource, rlim_t soft, rlim_t hard);
+
 /* The same with distinct soft and hard limits (RLIMIT_CPU: SIGXCPU at the soft
  * limit names the cause in the log; the hard one kills a process that ignores it). */
 int sandbox_set_limits(int resource, rlim_t soft, rlim_t hard, char *error, size_t error_size);
@@ -53,6 +58,7 @@ int sandbox_landlock_logs_only(const int *directory_fds, size_t count, char *err
  * abstract socket of, any process outside its own new domain, which excludes
  * its siblings and the supervisor. */
 int sandbox_landlock_scope_self(char *error, size_t error_size);
+
 
 /* Install a seccomp filter exported ahead of time (prctl, no rebuilding). The
  * monitor confirms "Seccomp: 2" from outside (/proc/<pid>/status). */

@@ -1,10 +1,12 @@
 /* scoreboard.h: what each connection process is doing, readable by the supervisor.
  *
- * Contract: one page-sized slot per possible child in a shared anonymous mapping
- * made by the supervisor before any fork. A connection process writes only its
- * own slot (phase, since when, requests, bytes, dropped log messages) with plain
- * atomic stores and unmaps every other slot first (scoreboard_isolate), so it
- * can neither read nor forge another's. The supervisor reads slots to choose
+ * Contract: one slot per possible child, each its own one-page shared anonymous
+ * mapping, made by the supervisor before any fork and marked MADV_DONTFORK, so
+ * no child inherits it; scoreboard_lend() lets exactly one fork inherit one slot
+ * and scoreboard_reclaim() marks it DONTFORK again right after. A connection
+ * process therefore maps only its own slot (phase, since when, requests, bytes,
+ * dropped log messages), which it writes with plain atomic stores: it can
+ * neither read nor forge another's, at no cost to it. The supervisor reads slots to choose
  * whom to evict and to account a child's end; it treats every value as a hint
  * from an untrusted process (bounds-checked, never used as an index or size),
  * and writes only stop_requested.
@@ -39,16 +41,17 @@ struct scoreboard_slot {
 };
 
 struct scoreboard {
-    unsigned char *base;
+    struct scoreboard_slot **slots; /* slot_count separate mappings */
     size_t slot_count;
-    size_t slot_stride; /* a page: slots can be unmapped one by one */
+    size_t page;
 };
 
 int scoreboard_create(struct scoreboard *scoreboard, size_t slot_count);
 struct scoreboard_slot *scoreboard_slot(const struct scoreboard *scoreboard, size_t index);
 
-/* In a new connection process: unmap every slot but its own. 0 or -1. */
-int scoreboard_isolate(const struct scoreboard *scoreboard, size_t index);
+/* Around one fork: the slot is inherited by that child only. 0 or -1. */
+int scoreboard_lend(const struct scoreboard *scoreboard, size_t index);
+int scoreboard_reclaim(const struct scoreboard *scoreboard, size_t index);
 
 /* A child's own update of its phase (also stamps the time). */
 void scoreboard_set_phase(struct scoreboard_slot *slot, enum child_phase phase);

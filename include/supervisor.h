@@ -27,8 +27,8 @@ struct child_start {
     int log_fd;
     struct sockaddr_storage peer;
     uint64_t accepted_ns;
-    const struct scoreboard *scoreboard;
-    size_t slot_index;
+    struct scoreboard_slot *slot; /* the only slot this child maps */
+    uint64_t canary;              /* its own stack canary, drawn by the supervisor */
 };
 
 struct supervisor_settings {

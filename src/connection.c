@@ -65,6 +65,17 @@ static void set_phase(enum child_phase phase)
     scoreboard_set_phase(state.context->slot, phase);
 }
 
+/* Enter a phase in which the supervisor ends us on stop (waiting for a first
+ * request, or idle), and say whether a stop was already requested. The full
+ * fences here and in the supervisor's stop make it impossible for both to
+ * miss: either it sees this phase and shuts the socket, or we see its flag. */
+static bool enter_stoppable_phase(enum child_phase phase)
+{
+    set_phase(phase);
+    atomic_thread_fence(memory_order_seq_cst);
+    return atomic_load_explicit(&state.context->slot->stop_requested, memory_order_relaxed) != 0;
+}
+
 /* ---------------------------------------------------------------- receiving */
 
 enum receive_outcome { RECEIVED, RECEIVE_TIMEOUT, RECEIVE_CLOSED, RECEIVE_FAILED };
@@ -355,7 +366,10 @@ void connection_serve(const struct connection_context *context)
     state.head_started_ns = context->accepted_ns;
     state.deadline_ns = context->accepted_ns + (uint64_t)settings.head_timeout_ms * 1000000u;
     state.request.request_line = (struct http_span){NULL, 0};
-    set_phase(PHASE_WAITING);
+    if (enter_stoppable_phase(PHASE_WAITING)) {
+        close_gracefully(false);
+        return;
+    }
 
     for (;;) {
         int result = read_head();
@@ -410,7 +424,10 @@ void connection_serve(const struct connection_context *context)
         } else {
             state.head_started_ns = now;
             state.deadline_ns = now + (uint64_t)settings.idle_timeout_ms * 1000000u;
-            set_phase(PHASE_IDLE);
+            if (enter_stoppable_phase(PHASE_IDLE)) {
+                close_gracefully(false);
+                return;
+            }
         }
     }
 }

@@ -91,13 +91,13 @@ static void fail_setup(const char *message)
 /* ---------------------------------------------------------------- connection process */
 
 /* Children forked from one process share its stack canary, which byte-by-byte
- * brute force (BROP) exploits; each connection process draws its own. Frames
- * already on the stack keep the old value, so this runs in a function that
- * never returns, called from one that never returns (SECURITY.md, "Canaries"). */
-__attribute__((no_stack_protector, noinline)) static void renew_stack_canary(void)
+ * brute force (BROP) exploits; each connection process gets its own, drawn by
+ * the supervisor (0 when it could not: then drawn here). Frames already on the
+ * stack keep the old value, so this runs in a function that never returns,
+ * called from one that never returns (SECURITY.md, "Canaries"). */
+__attribute__((no_stack_protector, noinline)) static void renew_stack_canary(uint64_t canary)
 {
-    uint64_t canary = 0;
-    if (getrandom(&canary, sizeof canary, 0) != (ssize_t)sizeof canary)
+    if (canary == 0 && getrandom(&canary, sizeof canary, 0) != (ssize_t)sizeof canary)
         _exit(EXIT_CHILD_SETUP);
     canary &= ~(uint64_t)0xff; /* glibc keeps the low byte zero: a string overread cannot leak it */
     __asm__ volatile("movq %0, %%fs:0x28" : : "r"(canary) : "memory");
@@ -113,25 +113,23 @@ static void fail_child(const char *step)
  * not dumpable, Landlock, the jail filter), then its own narrowing, then serve. */
 __attribute__((no_stack_protector, noreturn)) static void start_connection_process(const struct child_start *start)
 {
-    renew_stack_canary();
+    renew_stack_canary(start->canary);
     log_set_role("child");
-    /* 1. Hold only the client socket (as descriptor 3) and the log channel (2). */
+    /* 1. Hold only the client socket (as descriptor 3) and the log channel (2).
+     * Its scoreboard slot is the only one it maps (scoreboard.h). */
     if ((start->client_fd != 3 && dup2(start->client_fd, 3) != 3) || close_range(4, ~0u, 0) != 0)
         fail_child("cannot arrange its descriptors");
-    /* 2. Forget every other connection's scoreboard slot. */
-    if (scoreboard_isolate(start->scoreboard, start->slot_index) != 0)
-        fail_child("cannot unmap the other scoreboard slots");
-    /* 3. No processes, few files, bounded CPU and memory (file writes: inherited 0). */
+    /* 2. No processes, few files, bounded CPU (memory and file writes: the
+     * supervisor's limits, inherited). SIGXCPU at the soft CPU limit names the
+     * cause in the log; the hard one, a second later, kills a process that ignores it. */
     const struct config *config = &startup.config;
     if (LAYER_APPLIED(config, LAYER_CHILD_LIMITS) &&
-        (sandbox_set_limit(RLIMIT_NPROC, 0, error, sizeof error) != 0 ||
-         sandbox_set_limit(RLIMIT_NOFILE, CHILD_MAX_FILES, error, sizeof error) != 0 ||
-         sandbox_set_limits(RLIMIT_CPU, config->child_cpu_seconds, config->child_cpu_seconds + 1, error,
-                            sizeof error) != 0 ||
-         (!SANITIZER_BUILD && /* ASan reserves terabytes of address space (mk/sanitize.mk) */
-          sandbox_set_limit(RLIMIT_AS, (rlim_t)config->child_memory_mb << 20, error, sizeof error) != 0)))
-        fail_child(error);
-    /* 4. Its own Landlock domain: no signal to, no abstract socket of, any other process. */
+        (sandbox_lower_limit(RLIMIT_NPROC, 0, 0) != 0 ||
+         sandbox_lower_limit(RLIMIT_NOFILE, CHILD_MAX_FILES, CHILD_MAX_FILES) != 0 ||
+         sandbox_lower_limit(RLIMIT_CPU, config->child_cpu_seconds, config->child_cpu_seconds + 1) != 0))
+        fail_child("cannot lower its resource limits");
+    /* 3. Its own Landlock domain: no signal to, no abstract socket of, any other
+     * process (its siblings and the supervisor are outside it). */
     if (LAYER_APPLIED(config, LAYER_LANDLOCK) && sandbox_landlock_scope_self(error, sizeof error) < 0)
         fail_child(error);
     /* 5. Serve, then exit. */
@@ -145,7 +143,7 @@ __attribute__((no_stack_protector, noreturn)) static void start_connection_proce
         .client = client,
         .client_is_trusted_proxy = trusted,
         .accepted_ns = start->accepted_ns,
-        .slot = scoreboard_slot(start->scoreboard, start->slot_index),
+        .slot = start->slot,
     };
     connection_serve(&context);
     atomic_store(&context.slot->log_drops, log_dropped_count());
@@ -225,6 +223,12 @@ static int run_supervisor(void)
     /* 6. no_new_privs, not dumpable; no file writes, no core files. */
     if (sandbox_lock_process(error, sizeof error) != 0 || sandbox_set_limit(RLIMIT_FSIZE, 0, error, sizeof error) != 0 ||
         sandbox_set_limit(RLIMIT_CORE, 0, error, sizeof error) != 0)
+        return supervisor_fail(error);
+    /* The connection processes' address-space limit, set once here and inherited
+     * (the supervisor itself stays far below it). Not in the sanitizer build: ASan
+     * reserves terabytes of address space (mk/sanitize.mk). */
+    if (!SANITIZER_BUILD &&
+        sandbox_set_limit(RLIMIT_AS, (rlim_t)config->child_memory_mb << 20, error, sizeof error) != 0)
         return supervisor_fail(error);
     /* 7. Landlock: read beneath the root only, no TCP bind/connect, scoped signals. */
     if (LAYER_APPLIED(config, LAYER_LANDLOCK) && sandbox_landlock_read_only(startup.root_fd, error, sizeof error) < 0)

@@ -128,6 +128,12 @@ int sandbox_set_limits(int resource, rlim_t soft, rlim_t hard, char *error, size
     return 0;
 }
 
+int sandbox_lower_limit(int resource, rlim_t soft, rlim_t hard)
+{
+    struct rlimit wanted = {soft, hard};
+    return setrlimit((__rlimit_resource_t)resource, &wanted);
+}
+
 int sandbox_set_limit(int resource, rlim_t value, char *error, size_t error_size)
 {
     return sandbox_set_limits(resource, value, value, error, error_size);

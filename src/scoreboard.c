@@ -1,9 +1,9 @@
 /* scoreboard.c: the shared page-per-child table of child phases and counters.
  *
- * A child isolates itself with two munmap calls (the slots before and after its
- * own); the mapping is MAP_SHARED, so fork copies no page tables for it. The
- * supervisor's own reads are plain atomic loads. Must not: be given any field
- * that the supervisor would trust without checking. */
+ * Each slot is its own mapping, inherited only by the child it is lent to
+ * (MADV_DOFORK for that one fork), so a child never maps another's slot and
+ * pays nothing to forget it. The supervisor's own reads are plain atomic loads.
+ * Must not: be given any field that the supervisor would trust without checking. */
 #include "scoreboard.h"
 
 #include <errno.h>
@@ -23,29 +23,38 @@ int scoreboard_create(struct scoreboard *scoreboard, size_t slot_count)
     long page = sysconf(_SC_PAGESIZE);
     size_t stride = page > 0 ? (size_t)page : 4096;
     _Static_assert(sizeof(struct scoreboard_slot) <= 4096, "a slot fits in one page");
-    void *base = mmap(NULL, stride * slot_count, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (base == MAP_FAILED)
+    /* The table of slot addresses is the supervisor's alone: wiped in children. */
+    size_t table_bytes = slot_count * sizeof(struct scoreboard_slot *);
+    void *table = mmap(NULL, table_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (table == MAP_FAILED || madvise(table, table_bytes, MADV_WIPEONFORK) != 0)
         return -1;
-    scoreboard->base = base;
+    scoreboard->slots = table;
     scoreboard->slot_count = slot_count;
-    scoreboard->slot_stride = stride;
+    scoreboard->page = stride;
+    for (size_t i = 0; i < slot_count; i++) {
+        /* Separate shared anonymous mappings never merge into one VMA (each has
+         * its own memory object), so marking one does not split the others. */
+        void *slot = mmap(NULL, stride, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (slot == MAP_FAILED || madvise(slot, stride, MADV_DONTFORK) != 0)
+            return -1;
+        scoreboard->slots[i] = slot;
+    }
     return 0;
 }
 
 struct scoreboard_slot *scoreboard_slot(const struct scoreboard *scoreboard, size_t index)
 {
-    return (struct scoreboard_slot *)(scoreboard->base + index * scoreboard->slot_stride);
+    return scoreboard->slots[index];
 }
 
-int scoreboard_isolate(const struct scoreboard *scoreboard, size_t index)
+int scoreboard_lend(const struct scoreboard *scoreboard, size_t index)
 {
-    size_t before = index * scoreboard->slot_stride;
-    size_t after = (scoreboard->slot_count - index - 1) * scoreboard->slot_stride;
-    if (before && munmap(scoreboard->base, before) != 0)
-        return -1;
-    if (after && munmap(scoreboard->base + before + scoreboard->slot_stride, after) != 0)
-        return -1;
-    return 0;
+    return madvise(scoreboard->slots[index], scoreboard->page, MADV_DOFORK);
+}
+
+int scoreboard_reclaim(const struct scoreboard *scoreboard, size_t index)
+{
+    return madvise(scoreboard->slots[index], scoreboard->page, MADV_DONTFORK);
 }
 
 void scoreboard_set_phase(struct scoreboard_slot *slot, enum child_phase phase)

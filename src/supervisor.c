@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
@@ -38,6 +39,7 @@
 #define BACKOFF_MS 200          /* pause accepting after EMFILE/ENFILE or a failed fork */
 #define BACKSTOP_MARGIN_MS 5000 /* a child whose phase outlives its deadline by this much is cut off */
 #define EVENT_BATCH 64
+#define CANARY_BATCH 64           /* stack canaries drawn per getrandom call */
 #define PROXY_WAIT_MAX 256        /* connections whose PROXY header is still arriving */
 #define PROXY_DEADLINE_MS 5000    /* a load balancer sends its header at once */
 
@@ -88,6 +90,8 @@ static struct supervisor_state {
     uint32_t live;
     struct pending_connection *pending; /* PENDING_MAX entries, wiped in children */
     struct proxy_wait *proxy_waits;     /* PROXY_WAIT_MAX entries, wiped in children */
+    uint64_t *canaries;                 /* CANARY_BATCH entries, wiped in children */
+    size_t canaries_left;
     size_t pending_head, pending_count;
     bool started, stopping, listeners_paused;
     uint64_t stop_deadline_ns, resume_ns;
@@ -153,7 +157,8 @@ int supervisor_prepare(const struct supervisor_settings *settings, char *error, 
         !(self.pending = wiped_on_fork(sizeof(struct pending_connection) * PENDING_MAX)) ||
         !(self.crashes = wiped_on_fork(sizeof(struct crash_guard))) ||
         !(self.rates = wiped_on_fork(sizeof(struct rate_limit))) ||
-        !(self.proxy_waits = wiped_on_fork(sizeof(struct proxy_wait) * PROXY_WAIT_MAX))) {
+        !(self.proxy_waits = wiped_on_fork(sizeof(struct proxy_wait) * PROXY_WAIT_MAX)) ||
+        !(self.canaries = wiped_on_fork(sizeof(uint64_t) * CANARY_BATCH))) {
         snprintf(error, error_size, "cannot allocate the supervisor's tables for %u children: %s", slots,
                  strerror(errno));
         return -1;
@@ -222,6 +227,21 @@ static void refuse_busy(int fd, const struct client_key *key, const char *reason
 
 /* ---------------------------------------------------------------- children */
 
+/* Each connection process gets its own stack canary (BROP, SECURITY.md). They
+ * are drawn CANARY_BATCH at a time into memory wiped in children, one taken per
+ * fork, so a child never sees another's and getrandom is not on every fork's path. */
+static uint64_t next_canary(void)
+{
+    if (self.canaries_left == 0) {
+        if (getrandom(self.canaries, sizeof(uint64_t) * CANARY_BATCH, 0) != (ssize_t)(sizeof(uint64_t) * CANARY_BATCH))
+            return 0; /* the child draws its own then */
+        self.canaries_left = CANARY_BATCH;
+    }
+    uint64_t canary = self.canaries[--self.canaries_left];
+    self.canaries[self.canaries_left] = 0;
+    return canary;
+}
+
 static void reap_children(void);
 
 static void spawn(int fd, const struct client_key *key, const struct sockaddr_storage *peer, uint64_t accepted_ns)
@@ -238,14 +258,25 @@ static void spawn(int fd, const struct client_key *key, const struct sockaddr_st
         .log_fd = self.settings.log_fd,
         .peer = *peer,
         .accepted_ns = accepted_ns,
-        .scoreboard = &self.scoreboard,
-        .slot_index = index,
+        .slot = slot,
+        .canary = next_canary(),
     };
+    /* Only this fork inherits this slot (scoreboard.h); the parent forgets the
+     * child's canary at once, so no later child can find it in our memory. */
+    if (scoreboard_lend(&self.scoreboard, index) != 0) {
+        self.free_slots[self.free_count++] = index;
+        client_table_remove(&self.clients, key);
+        refuse_busy(fd, key, "fork-failed");
+        return;
+    }
     pid_t pid = fork();
     if (pid == 0) {
         self.settings.start_child(&start);
         _exit(70); /* start_child never returns; if it ever did, this process must not serve as a supervisor */
     }
+    explicit_bzero(&start.canary, sizeof start.canary);
+    if (scoreboard_reclaim(&self.scoreboard, index) != 0)
+        log_error("cannot mark scoreboard slot %u private again: %s", index, strerror(errno));
     if (pid < 0) {
         int saved = errno;
         self.free_slots[self.free_count++] = index;
@@ -485,9 +516,9 @@ static void account_end(const struct child *child, uint32_t index, int status, c
         snprintf(ending, sizeof ending, "exit=%d", WEXITSTATUS(status));
     uint64_t cpu_us = (uint64_t)usage->ru_utime.tv_sec * 1000000u + (uint64_t)usage->ru_utime.tv_usec +
                       (uint64_t)usage->ru_stime.tv_sec * 1000000u + (uint64_t)usage->ru_stime.tv_usec;
-    log_error("child pid=%ld client=%s %s cpu_us=%llu maxrss_kb=%ld requests=%llu bytes=%llu%s", (long)child->pid,
-              client, ending, (unsigned long long)cpu_us, usage->ru_maxrss, (unsigned long long)requests,
-              (unsigned long long)bytes, child->evicting ? " evicted" : "");
+    log_error("child pid=%ld client=%s %s cpu_us=%llu maxrss_kb=%ld minflt=%ld requests=%llu bytes=%llu%s",
+              (long)child->pid, client, ending, (unsigned long long)cpu_us, usage->ru_maxrss, usage->ru_minflt,
+              (unsigned long long)requests, (unsigned long long)bytes, child->evicting ? " evicted" : "");
 }
 
 static void start_pending(void)
@@ -552,6 +583,7 @@ static void begin_stop(void)
         if (child->pid == 0)
             continue;
         atomic_store(&scoreboard_slot(&self.scoreboard, index)->stop_requested, 1u);
+        atomic_thread_fence(memory_order_seq_cst); /* pairs with enter_stoppable_phase() in connection.c */
         enum child_phase phase = child_phase(index, &since, now);
         if (phase == PHASE_IDLE || phase == PHASE_WAITING)
             shutdown(child->client_fd, SHUT_RD); /* no request in flight: end it now */

@@ -151,7 +151,7 @@ class RobustnessTest(LiveTestCase):
         pids = [int(re.search(r"child pid=(\d+) ", line).group(1)) for line in ends]
         self.assertEqual(len(set(pids)), total, "a child's end was logged twice")
         for line in ends:
-            self.assertRegex(line, r" exit=0 cpu_us=\d+ maxrss_kb=\d+ requests=1 bytes=6(?: |$)")
+            self.assertRegex(line, r" exit=0 cpu_us=\d+ maxrss_kb=\d+ minflt=\d+ requests=1 bytes=6(?: |$)")
         for pid in pids:
             self.assertFalse(os.path.exists(f"/proc/{pid}"), f"child {pid} still exists")
         self.assertLess(most_zombies, total // 2, "zombies piled up during the burst")

@@ -14,6 +14,9 @@ class SmokeTest(LiveTestCase):
         self.assertEqual(body, self.files["index.html"])
         self.assertEqual(headers["content-type"], "text/html; charset=utf-8")
         supervisor = server.supervisor_pid()
+        # The child exits once it has answered; until the supervisor reaps it
+        # it is briefly a zombie. Reaped means gone from /proc, and soon.
+        server.wait_for_no_children()
         self.assertEqual(zombies_of(supervisor), [])
         self.assertEqual(server.stop(), 0)
         wait_until_gone(supervisor)
