@@ -1,8 +1,8 @@
 /* scoreboard.h: what each connection process is doing, readable by the supervisor.
  *
- * Contract: one slot per possible child, each its own one-page shared anonymous
- * mapping, made by the supervisor before any fork and marked MADV_DONTFORK, so
- * no child inherits it; scoreboard_lend() lets exactly one fork inherit one slot
+ * Contract: one page per possible child in one shared anonymous mapping, made
+ * by the supervisor before any fork and marked MADV_DONTFORK, so no child
+ * inherits it; scoreboard_lend() lets exactly one fork inherit one slot's page
  * and scoreboard_reclaim() marks it DONTFORK again right after. A connection
  * process therefore maps only its own slot (phase, since when, requests, bytes,
  * dropped log messages), which it writes with plain atomic stores: it can
@@ -41,7 +41,7 @@ struct scoreboard_slot {
 };
 
 struct scoreboard {
-    struct scoreboard_slot **slots; /* slot_count separate mappings */
+    unsigned char *base; /* slot_count pages, one mapping */
     size_t slot_count;
     size_t page;
 };

@@ -98,6 +98,8 @@ static struct supervisor_state {
     struct totals totals;
 } self;
 
+static void begin_stop(void);
+
 /* ---------------------------------------------------------------- preparation */
 
 static void *wiped_on_fork(size_t bytes)
@@ -275,8 +277,11 @@ static void spawn(int fd, const struct client_key *key, const struct sockaddr_st
         _exit(70); /* start_child never returns; if it ever did, this process must not serve as a supervisor */
     }
     explicit_bzero(&start.canary, sizeof start.canary);
-    if (scoreboard_reclaim(&self.scoreboard, index) != 0)
-        log_error("cannot mark scoreboard slot %u private again: %s", index, strerror(errno));
+    if (scoreboard_reclaim(&self.scoreboard, index) != 0) {
+        /* Every later child would map this slot too: fail closed. */
+        log_error("cannot mark scoreboard slot %u private again: %s; stopping", index, strerror(errno));
+        begin_stop();
+    }
     if (pid < 0) {
         int saved = errno;
         self.free_slots[self.free_count++] = index;
