@@ -302,6 +302,10 @@ static void close_gracefully(bool drain)
 
 static void refuse(int status, const char *reason)
 {
+    /* Published before the answer: a client that has read it may connect again
+     * at once, and the supervisor must already see this process on its way out
+     * (it does not count against that client when the server is full). */
+    set_phase(PHASE_CLOSING);
     bool head_only = state.request.request_line.data && state.request.method == HTTP_METHOD_HEAD;
     static_files_plan_error(status, reason, head_only, &state.plan);
     uint64_t body_bytes = 0;
@@ -403,6 +407,8 @@ void connection_serve(const struct connection_context *context)
             response_set_connection(&state.plan.head, "keep-alive");
         uint64_t body_bytes = 0;
         bool sent_ok = send_plan(&state.plan, pipelined, &body_bytes) == 0;
+        if (!sent_ok || last)
+            set_phase(PHASE_CLOSING); /* before the log line: the client may already be reconnecting */
         state.answered_any = true;
         state.requests++;
         log_request(state.plan.status, body_bytes, sent_ok ? state.plan.reason : "send-failed", true);
