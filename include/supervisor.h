@@ -48,6 +48,13 @@ struct supervisor_settings {
     void (*start_child)(const struct child_start *start); /* never returns */
 };
 
+/* Run ahead of the connection processes: nice SUPERVISOR_NICE where allowed
+ * (root or CAP_SYS_NICE; otherwise the nice value it was started with stays),
+ * and SCHED_RESET_ON_FORK so every child starts at nice 0 again. Call while
+ * privileged, before the jail. 0, or -1 with the reason. */
+#define SUPERVISOR_NICE (-10)
+int supervisor_raise_priority(char *error, size_t error_size);
+
 /* 0, or -1 with the reason. */
 int supervisor_prepare(const struct supervisor_settings *settings, char *error, size_t error_size);
 

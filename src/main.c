@@ -206,6 +206,9 @@ static int run_supervisor(void)
     rlim_t files = (rlim_t)config->max_children * 2 + 64;
     if (sandbox_set_limit(RLIMIT_NOFILE, files, error, sizeof error) != 0)
         return supervisor_fail(error);
+    /* Ahead of its children on the CPU, also set while that is allowed. */
+    if (supervisor_raise_priority(error, sizeof error) != 0)
+        return supervisor_fail(error);
     /* 4. The run user, keeping only CAP_SYS_CHROOT; started by an ordinary user
      * without it, a user namespace of its own provides it. */
     bool drop_privileges = LAYER_APPLIED(config, LAYER_CAPABILITIES);
