@@ -1,0 +1,342 @@
+"""bench.py: `make bench`: prong against its peers in one run, then the ratios and prong's memory.
+
+Runs ../shared/bench/peers.py (or --peers PATH) twice, for the 1 KiB file and
+the 10 MiB file, with prong added as a --server, every layer on and only the
+per-client caps lifted (wrk's 50 connections all come from one address, which
+the defaults would cap at 64 and at 200 new connections a second). Then it
+prints each goal of the speed issue as a ratio measured in this run, and
+measures prong's memory: monitor, supervisor and one connection process, and
+everything together while 1,000 kept-alive connections sit idle.
+
+Needs root (prong chroots and drops to nobody), wrk, taskset and the peers.
+Prints figures only; nothing here asserts a time. Standard library only.
+Must not: run as part of `make test`, leave a server or a socket behind, or
+write outside --out and a temporary root under /srv.
+"""
+import argparse
+import contextlib
+import json
+import os
+import re
+import resource
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+PRONG_FLAGS = ("--access-log off --max-per-ip 0 --max-connection-rate 0 --max-requests 1000000")
+PEER_NAMES = {  # short name -> the start of peers.py's row name
+    "nginx": "nginx",
+    "lighttpd": "lighttpd",
+    "webfs": "webfs",
+    "mini_httpd": "mini_httpd",
+    "althttpd": "althttpd",
+    "floor": "floor",
+}
+
+
+# ---------------------------------------------------------------- peers.py
+def run_peers(args, scenario, prong):
+    out = os.path.join(args.out, f"{scenario}.json")
+    server = f"prong={prong} --root {{root}} --listen 127.0.0.1:{{port}} {PRONG_FLAGS}"
+    command = [sys.executable, args.peers, "--scenario", scenario, "--server", server, "--json", out,
+               "--secs", str(args.secs), "--conns", str(args.conns)]
+    if args.althttpd:
+        command += ["--althttpd", args.althttpd]
+    print("$ " + " ".join(f"'{c}'" if " " in c else c for c in command), flush=True)
+    table = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=True).stdout
+    print(table, flush=True)
+    with open(out) as f:
+        return {row["server"]: row for row in json.load(f)}
+
+
+def find(rows, short):
+    for name, row in rows.items():
+        if name.startswith(PEER_NAMES.get(short, short)) and "keepalive" in row:
+            return row
+    return None
+
+
+def ratio(ours, theirs):
+    return None if not ours or not theirs else ours / theirs
+
+
+def goal_line(label, value, goal, higher_is_better=True):
+    if value is None:
+        return f"  {label}: not measured (peer missing or failed)"
+    met = value >= goal if higher_is_better else value <= goal
+    sign = ">=" if higher_is_better else "<="
+    return f"  {label}: {value:.2f}x (goal {sign} {goal}x: {'met' if met else 'MISSED'})"
+
+
+def print_ratios(small, big):
+    prong = find(small, "prong")
+    if not prong:
+        print("prong did not run in the small scenario: no ratios")
+        return
+    keep, close = prong["keepalive"]["rps"], prong["close"]["rps"]
+    print("Ratios, this run (prong / peer; server on one core, wrk on the other):")
+    nginx = find(small, "nginx")
+    print(goal_line("1 KiB keep-alive vs nginx", ratio(keep, nginx and nginx["keepalive"]["rps"]), 0.6))
+    floor = find(small, "floor")
+    print(goal_line("1 KiB Connection: close vs the unsandboxed fork floor",
+                    ratio(close, floor and floor["close"]["rps"]), 1.0))
+    for peer in ("mini_httpd", "althttpd"):
+        row = find(small, peer)
+        print(goal_line(f"1 KiB keep-alive vs {peer}", ratio(keep, row and row["keepalive"]["rps"]), 5))
+        print(goal_line(f"1 KiB Connection: close vs {peer}", ratio(close, row and row["close"]["rps"]), 2))
+    for peer in ("lighttpd", "webfs"):
+        row = find(small, peer)
+        if row:
+            print(f"  1 KiB vs {peer}: keep-alive {keep / row['keepalive']['rps']:.2f}x, "
+                  f"close {close / row['close']['rps']:.2f}x" if row["keepalive"]["rps"] and row["close"]["rps"]
+                  else f"  1 KiB vs {peer}: peer answered nothing")
+    if nginx and prong["keepalive"]["p99_ms"] and nginx["keepalive"]["p99_ms"]:
+        print(goal_line("1 KiB keep-alive p99 vs nginx's (lower is better)",
+                        prong["keepalive"]["p99_ms"] / nginx["keepalive"]["p99_ms"], 2, higher_is_better=False))
+        if prong["close"]["p99_ms"] and nginx["close"]["p99_ms"]:
+            print(f"  1 KiB Connection: close p99 vs nginx's: "
+                  f"{prong['close']['p99_ms'] / nginx['close']['p99_ms']:.2f}x (for information)")
+    prong_big, nginx_big = find(big, "prong"), find(big, "nginx")
+    if prong_big and nginx_big:
+        print(goal_line("10 MiB keep-alive MB/s vs nginx", ratio(prong_big["keepalive"]["mb_s"],
+                                                                 nginx_big["keepalive"]["mb_s"]), 0.95))
+        print(goal_line("10 MiB Connection: close MB/s vs nginx", ratio(prong_big["close"]["mb_s"],
+                                                                       nginx_big["close"]["mb_s"]), 0.95))
+    else:
+        print("  10 MiB vs nginx: not measured")
+
+
+# ---------------------------------------------------------------- memory
+def memory_of(pid):
+    """(RSS, PSS, USS) in KiB from /proc/PID/smaps_rollup: PSS shares each page
+    among the processes mapping it, so it can be summed; USS is what only this
+    process holds (what ending it would free)."""
+    fields = {}
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        for line in f:
+            match = re.match(r"(\w+):\s+(\d+) kB", line)
+            if match:
+                fields[match.group(1)] = int(match.group(2))
+    return fields["Rss"], fields["Pss"], fields["Private_Clean"] + fields["Private_Dirty"]
+
+
+def page_tables_of(pid):
+    """VmPTE in KiB: the page tables, kernel memory that smaps does not count."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmPTE:"):
+                return int(line.split()[1])
+    return 0
+
+
+def used_kib():
+    """MemTotal - MemAvailable: the whole machine's view, kernel included."""
+    with open("/proc/meminfo") as f:
+        fields = {line.split(":")[0]: int(line.split()[1]) for line in f}
+    return fields["MemTotal"] - fields["MemAvailable"]
+
+
+def children_of(pid):
+    found = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as f:
+            found += [int(p) for p in f.read().split()]
+    return found
+
+
+def kept_alive(port, count):
+    """count connections, each having had one answered keep-alive request."""
+    request = b"GET /small.txt HTTP/1.1\r\nHost: bench\r\n\r\n"
+    socks = []
+    for _ in range(count):
+        sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        socks.append(sock)
+        sock.sendall(request)
+        answer = b""
+        while b"\r\n\r\n" not in answer or len(answer) < answer.index(b"\r\n\r\n") + 4 + 1024:
+            chunk = sock.recv(4096)
+            if not chunk:
+                raise RuntimeError("the server closed a kept-alive connection")
+            answer += chunk
+        if not answer.startswith(b"HTTP/1.1 200"):
+            raise RuntimeError(f"unexpected answer: {answer[:40]!r}")
+    return socks
+
+
+class Prong:
+    """A started ./prong on 127.0.0.1:0, its standard error drained by a thread
+    (a full pipe would stall the monitor, and with it every connection)."""
+
+    def __init__(self, prong, root, *extra):
+        command = [prong, "--root", root, "--listen", "127.0.0.1:0", *PRONG_FLAGS.split(), *extra]
+        print("$ " + " ".join(command), flush=True)
+        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.PIPE, text=True, start_new_session=True)
+        self.lines, self.port = [], None
+        listening = threading.Event()
+
+        def drain():
+            for line in self.process.stderr:
+                self.lines.append(line)
+                match = re.match(r"prong: listening on \S+:(\d+)$", line.strip())
+                if match:
+                    self.port = int(match.group(1))
+                    listening.set()
+            listening.set()
+        self.reader = threading.Thread(target=drain, daemon=True)
+        self.reader.start()
+        if not listening.wait(15) or self.port is None:
+            self.stop()
+            raise RuntimeError("prong did not start: " + "".join(self.lines))
+        self.monitor = self.process.pid
+        self.supervisor = children_of(self.monitor)[0]
+
+    def stop(self):
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        self.reader.join(5)
+
+
+@contextlib.contextmanager
+def bench_root():
+    """A document root holding small.txt, below a directory only root can write
+    (prong refuses a root its run user could write, and /tmp is world-writable)."""
+    os.makedirs("/srv", exist_ok=True)
+    with tempfile.TemporaryDirectory(dir="/srv", prefix="prong-bench-") as parent:
+        os.chmod(parent, 0o755)
+        root = os.path.join(parent, "www")
+        os.mkdir(root, 0o755)
+        with open(os.path.join(root, "small.txt"), "wb") as f:
+            f.write(b"x" * 1024)
+        os.chmod(os.path.join(root, "small.txt"), 0o644)
+        yield root
+
+
+def measure_memory(prong, root, connections):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, connections + 256)), hard))
+    server = Prong(prong, root, "--max-children", str(connections + 64), "--idle-timeout", "120")
+    socks = []
+    try:
+        at_rest = {"monitor": memory_of(server.monitor), "supervisor": memory_of(server.supervisor)}
+        socks = kept_alive(server.port, 1)
+        time.sleep(0.3)
+        one_child = memory_of(children_of(server.supervisor)[0])
+        for sock in socks:
+            sock.close()
+        time.sleep(0.5)
+        before = used_kib()
+        socks = kept_alive(server.port, connections)
+        time.sleep(1)
+        grown = used_kib() - before
+        kids = children_of(server.supervisor)
+        per_child = [memory_of(pid) for pid in kids]
+        page_tables = sum(page_tables_of(pid) for pid in kids)
+        loaded = {"monitor": memory_of(server.monitor), "supervisor": memory_of(server.supervisor)}
+    finally:
+        for sock in socks:
+            sock.close()
+        server.stop()
+    mib = lambda kib: f"{kib / 1024:.1f} MiB"
+    print("Memory (from /proc/PID/smaps_rollup; RSS counts shared pages in full, PSS shares them out, "
+          "USS is what the process alone holds):")
+    for role in ("monitor", "supervisor"):
+        rss, pss, uss = at_rest[role]
+        print(f"  {role}, at rest: RSS {rss} KiB, PSS {pss} KiB, USS {uss} KiB")
+    rss, pss, uss = one_child
+    print(f"  one connection process, idle after one request: RSS {rss} KiB, PSS {pss} KiB, USS {uss} KiB")
+    total_pss = sum(p for _, p, _ in per_child) + loaded["monitor"][1] + loaded["supervisor"][1]
+    total_uss = sum(u for _, _, u in per_child)
+    print(f"  {len(kids)} idle kept-alive connections: every prong process together PSS {mib(total_pss)}; "
+          f"the connection processes' own memory (USS) {mib(total_uss)}, "
+          f"{total_uss / max(1, len(kids)):.0f} KiB each; supervisor RSS with them {loaded['supervisor'][0]} KiB")
+    print(f"  their page tables (VmPTE, kernel memory not in PSS) {mib(page_tables)}; the machine's used memory "
+          f"(MemTotal - MemAvailable, kernel and client sockets included) grew by {mib(grown)} while they opened")
+    if len(kids) != connections:
+        print(f"  note: {connections} connections opened but {len(kids)} connection processes found")
+
+
+# ---------------------------------------------------------------- per connection
+def on_cpu_ns(pid):
+    """Nanoseconds pid has run so far (/proc/PID/schedstat, first field)."""
+    with open(f"/proc/{pid}/schedstat") as f:
+        return int(f.read().split()[0])
+
+
+def fetch_and_close(port, request):
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(request)
+        while sock.recv(65536):
+            pass
+
+
+def measure_per_connection(prong, root, count):
+    """count sequential Connection: close requests; the supervisor's CPU per
+    connection (accept, fork's parent side, reap) from schedstat, and each
+    connection process's CPU, maximum RSS and minor faults from its end line."""
+    request = b"GET /small.txt HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n"
+    server = Prong(prong, root, "--log-children")
+    try:
+        for _ in range(50):  # warm-up, not counted
+            fetch_and_close(server.port, request)
+        time.sleep(0.5)
+        start = on_cpu_ns(server.supervisor)
+        for _ in range(count):
+            fetch_and_close(server.port, request)
+        time.sleep(0.5)
+        supervisor_us = (on_cpu_ns(server.supervisor) - start) / 1000 / count
+    finally:
+        server.stop()
+    ends = re.findall(r"child pid=\d+ \S+ exit=0 cpu_us=(\d+) maxrss_kb=(\d+) minflt=(\d+)", "".join(server.lines))
+    ends = ends[-count:]
+    if not ends:
+        print("  per connection: no connection process end was logged")
+        return
+    median = lambda values: sorted(values)[len(values) // 2]
+    child_us = median([int(e[0]) for e in ends])
+    print(f"Per connection ({count} sequential Connection: close requests): supervisor {supervisor_us:.0f} us of CPU "
+          f"(accept, fork, reap); connection process median {child_us} us of CPU, maxrss "
+          f"{median([int(e[1]) for e in ends])} KiB, {median([int(e[2]) for e in ends])} minor faults; "
+          f"together {supervisor_us + child_us:.0f} us")
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    parser = argparse.ArgumentParser(description="prong against its peers, ratios and memory (make bench)")
+    parser.add_argument("--peers", default=os.path.join(here, "..", "..", "shared", "bench", "peers.py"))
+    parser.add_argument("--prong", default=os.path.join(here, "..", "prong"))
+    parser.add_argument("--out", default=os.path.join(here, "..", "build", "bench"))
+    parser.add_argument("--secs", type=int, default=8)
+    parser.add_argument("--conns", type=int, default=50)
+    parser.add_argument("--althttpd", help="a built althttpd binary, passed on to peers.py")
+    parser.add_argument("--idle-connections", type=int, default=1000)
+    parser.add_argument("--per-connection", type=int, default=2000, help="sequential connections for the CPU breakdown")
+    parser.add_argument("--only-memory", action="store_true", help="skip peers.py")
+    args = parser.parse_args()
+    if os.geteuid() != 0:
+        sys.exit("make bench: run as root (prong and the peers chroot and drop to nobody)")
+    prong = os.path.abspath(args.prong)
+    if not os.access(prong, os.X_OK):
+        sys.exit(f"make bench: {prong} is not built (make)")
+    os.makedirs(args.out, exist_ok=True)
+    if not args.only_memory:
+        if not os.path.isfile(args.peers):
+            sys.exit(f"make bench: {args.peers} not found (set PEERS=PATH to peers.py)")
+        small = run_peers(args, "small", prong)
+        big = run_peers(args, "big", prong)
+        print_ratios(small, big)
+    with bench_root() as root:
+        measure_memory(prong, root, args.idle_connections)
+        measure_per_connection(prong, root, args.per_connection)
+
+
+if __name__ == "__main__":
+    main()
