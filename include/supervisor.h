@@ -52,7 +52,7 @@ struct supervisor_settings {
  * (root or CAP_SYS_NICE; otherwise the nice value it was started with stays),
  * and SCHED_RESET_ON_FORK so every child starts at nice 0 again. Call while
  * privileged, before the jail. 0, or -1 with the reason. */
-#define SUPERVISOR_NICE (-10)
+#define SUPERVISOR_NICE (-5)
 int supervisor_raise_priority(char *error, size_t error_size);
 
 /* 0, or -1 with the reason. */

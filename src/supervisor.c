@@ -105,10 +105,13 @@ static void begin_stop(void);
 
 /* With fifty busy connection processes on a core, a supervisor at their
  * priority gets a fifty-first of it: new connections then wait for their fork
- * (a burst of 50 took p99 at 50 connections from ~15 ms to 150-220 ms here),
- * and refusing a flood waits too. Reset-on-fork keeps the boost out of the
- * children (sched(7)); they cannot set it back, having no sched_* or
- * setpriority call in the jail filter. */
+ * (50 new keep-alive connections beside 50 busy ones: p99 over 4 s 240-310 ms
+ * at nice 0, 105-115 at -3, 38-44 at -5, 29-38 at -10), and refusing a flood
+ * waits too. Not more than -5: at -10 the supervisor forks so far ahead that
+ * Connection: close traffic is served by many children sharing the core
+ * instead of in accept order (p99 ~145 ms against ~97 at -5 and ~115 at 0).
+ * Reset-on-fork keeps the boost out of the children (sched(7)); they cannot
+ * take it back, the jail filter having no sched_* or setpriority call. */
 int supervisor_raise_priority(char *error, size_t error_size)
 {
     struct sched_param none = {0};

@@ -115,13 +115,13 @@ class SandboxTest(LiveTestCase):
         self.assertNotEqual(fds[2], monitor_fds.get(2))
 
     def test_supervisor_runs_ahead_of_its_children(self):
-        """Nice -10 for the supervisor (started as root), with reset-on-fork, so
+        """Nice -5 for the supervisor (started as root), with reset-on-fork, so
         a connection process starts back at nice 0 and without the flag."""
         server = self.server()
         _, child = self.held_connection(server)
         supervisor = server.supervisor_pid()
         reset_on_fork = getattr(os, "SCHED_RESET_ON_FORK", 0x40000000)
-        self.assertEqual(os.getpriority(os.PRIO_PROCESS, supervisor), -10)
+        self.assertEqual(os.getpriority(os.PRIO_PROCESS, supervisor), -5)
         self.assertEqual(os.sched_getscheduler(supervisor), os.SCHED_OTHER | reset_on_fork)
         self.assertEqual(os.getpriority(os.PRIO_PROCESS, child), 0)
         self.assertEqual(os.sched_getscheduler(child), os.SCHED_OTHER)
