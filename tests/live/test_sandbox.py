@@ -114,6 +114,33 @@ class SandboxTest(LiveTestCase):
         monitor_fds = proc_fds(server.pid)
         self.assertNotEqual(fds[2], monitor_fds.get(2))
 
+    def test_each_connection_process_maps_only_its_own_scoreboard_slot(self):
+        """The scoreboard is one shared mapping in the supervisor; each child
+        inherits only the page of its own slot (docs/architecture.md)."""
+        def shared_mappings(pid):
+            found = []
+            with open(f"/proc/{pid}/maps") as f:
+                for line in f:
+                    fields = line.split()
+                    if fields[1].endswith("s"):  # rw-s: a shared mapping
+                        start, end = (int(x, 16) for x in fields[0].split("-"))
+                        found.append((fields[4], int(fields[2], 16), end - start))
+            return found
+        server = self.server("--max-children", "300")
+        (_, first), (_, second) = self.held_connection(server), self.held_connection(server)
+        supervisor, = shared_mappings(server.supervisor_pid())
+        inode, offset, size = supervisor
+        self.assertEqual((offset, size), (0, 300 * 4096), "the supervisor maps every slot")
+        slots = []
+        for child in (first, second):
+            mappings = shared_mappings(child)
+            self.assertEqual(len(mappings), 1, mappings)
+            child_inode, child_offset, child_size = mappings[0]
+            self.assertEqual((child_inode, child_size), (inode, 4096), "one page of the scoreboard")
+            self.assertLess(child_offset, size)
+            slots.append(child_offset)
+        self.assertNotEqual(slots[0], slots[1], "two children share a slot")
+
     def test_supervisor_runs_ahead_of_its_children(self):
         """Nice -5 for the supervisor (started as root), with reset-on-fork, so
         a connection process starts back at nice 0 and without the flag."""
