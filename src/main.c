@@ -113,13 +113,14 @@ static void fail_child(const char *step)
  * not dumpable, Landlock, the jail filter), then its own narrowing, then serve. */
 __attribute__((no_stack_protector, noreturn)) static void start_connection_process(const struct child_start *start)
 {
+    /* 1. Its own stack canary, before any function that checks one returns. */
     renew_stack_canary(start->canary);
     log_set_role("child");
-    /* 1. Hold only the client socket (as descriptor 3) and the log channel (2).
+    /* 2. Hold only the client socket (as descriptor 3) and the log channel (2).
      * Its scoreboard slot is the only one it maps (scoreboard.h). */
     if ((start->client_fd != 3 && dup2(start->client_fd, 3) != 3) || close_range(4, ~0u, 0) != 0)
         fail_child("cannot arrange its descriptors");
-    /* 2. No processes, few files, bounded CPU (memory and file writes: the
+    /* 3. No processes, few files, bounded CPU (memory and file writes: the
      * supervisor's limits, inherited). SIGXCPU at the soft CPU limit names the
      * cause in the log; the hard one, a second later, kills a process that ignores it. */
     const struct config *config = &startup.config;
@@ -128,7 +129,7 @@ __attribute__((no_stack_protector, noreturn)) static void start_connection_proce
          sandbox_lower_limit(RLIMIT_NOFILE, CHILD_MAX_FILES, CHILD_MAX_FILES) != 0 ||
          sandbox_lower_limit(RLIMIT_CPU, config->child_cpu_seconds, config->child_cpu_seconds + 1) != 0))
         fail_child("cannot lower its resource limits");
-    /* 3. Its own Landlock domain: no signal to, no abstract socket of, any other
+    /* 4. Its own Landlock domain: no signal to, no abstract socket of, any other
      * process (its siblings and the supervisor are outside it). */
     if (LAYER_APPLIED(config, LAYER_LANDLOCK) && sandbox_landlock_scope_self(error, sizeof error) < 0)
         fail_child(error);
