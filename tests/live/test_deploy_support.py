@@ -363,6 +363,9 @@ def kernel_runs_i386_calls():
 def run_escape_actions(test, server, secret_path):
     """Every escape action against a started build/prong-test, each with the
     outcome the release jail gives as root (tests/live/test_escape.py)."""
+    # The sibling must be this connection's process, not one of an earlier
+    # request still exiting (CI once took such a process for the sibling).
+    server.wait_for_no_children()
     sibling_socket = socket.create_connection(("127.0.0.1", server.port), timeout=10)
     test.addCleanup(sibling_socket.close)
     sibling = server.wait_for_children(1)[0]
