@@ -277,6 +277,15 @@ static uint64_t next_canary(void)
 
 static void reap_children(void);
 
+/* A connection that got a slot but no process: the slot and the client's count
+ * go back, and the client gets a 503. */
+static void give_back(uint32_t index, int fd, const struct client_key *key)
+{
+    self.free_slots[self.free_count++] = index;
+    client_table_remove(&self.clients, key);
+    refuse_busy(fd, key, "fork-failed");
+}
+
 static void spawn(int fd, const struct client_key *key, const struct sockaddr_storage *peer, uint64_t accepted_ns)
 {
     uint32_t index = self.free_slots[--self.free_count];
@@ -297,12 +306,11 @@ static void spawn(int fd, const struct client_key *key, const struct sockaddr_st
     /* Only this fork inherits this slot (scoreboard.h); the parent forgets the
      * child's canary at once, so no later child can find it in our memory. */
     if (scoreboard_lend(&self.scoreboard, index) != 0) {
-        self.free_slots[self.free_count++] = index;
-        client_table_remove(&self.clients, key);
-        refuse_busy(fd, key, "fork-failed");
+        give_back(index, fd, key);
         return;
     }
     pid_t pid = fork();
+    int fork_errno = errno; /* before the reclaim below can change it */
     if (pid == 0) {
         self.settings.start_child(&start);
         _exit(70); /* start_child never returns; if it ever did, this process must not serve as a supervisor */
@@ -314,11 +322,8 @@ static void spawn(int fd, const struct client_key *key, const struct sockaddr_st
         begin_stop();
     }
     if (pid < 0) {
-        int saved = errno;
-        self.free_slots[self.free_count++] = index;
-        client_table_remove(&self.clients, key);
-        refuse_busy(fd, key, "fork-failed");
-        back_off(strerror(saved));
+        give_back(index, fd, key);
+        back_off(strerror(fork_errno));
         return;
     }
     self.children[index] = (struct child){.pid = pid, .client_fd = fd, .key = *key, .started_ns = accepted_ns};
