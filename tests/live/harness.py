@@ -11,7 +11,7 @@ Contract:
     the exit code; used as a context manager it always stops and reaps.
   - Its standard error is collected in the background: .log_lines(),
     .wait_for_log(pattern), .access_lines(), .child_end_lines().
-  - .wait_for_children(n) / .wait_for_no_children(); proc_status(pid),
+  - .wait_for_children(n) / .wait_for_exactly(n) / .wait_for_no_children(); proc_status(pid),
     proc_fds(pid) and zombies_of(pid) read /proc (a process that vanishes
     mid-read is simply not counted).
   - make_root() builds a document root that the run user can read but not write.
@@ -198,12 +198,16 @@ class Server:
 
     def wait_for_no_children(self, timeout=10):
         """Wait until the supervisor has no connection process left (all reaped)."""
+        self.wait_for_exactly(0, timeout)
+
+    def wait_for_exactly(self, count, timeout=10):
+        """Wait until exactly `count` connection processes exist (finished ones reaped)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if not self.children():
+            if len(self.children()) == count:
                 return
             time.sleep(0.02)
-        raise AssertionError(f"connection processes still alive after {timeout}s: {self.children()}")
+        raise AssertionError(f"expected {count} connection processes, have {self.children()}")
 
     def child_end_lines(self):
         """The supervisor's "child pid=..." lines (every end with --log-children)."""

@@ -41,20 +41,11 @@ class EvictionTest(LiveTestCase):
         self.addCleanup(sock.close)
         return sock
 
-    def wait_for_exactly(self, server, count, limit=10.0):
-        """Wait until exactly `count` connection processes exist (finished ones reaped)."""
-        deadline = time.monotonic() + limit
-        while time.monotonic() < deadline:
-            if len(server.children()) == count:
-                return
-            time.sleep(0.02)
-        self.fail(f"expected {count} connection processes, have {len(server.children())}")
-
     def waiting(self, server, source, expect_children):
         """A connection from source that sent part of a head: its child waits for the rest."""
         sock = self.keep(hostile.connect_from(source, server.port))
         sock.sendall(PARTIAL_HEAD)
-        self.wait_for_exactly(server, expect_children)
+        server.wait_for_exactly(expect_children)
         return sock
 
     def idle(self, server, source, expect_children):
@@ -63,7 +54,7 @@ class EvictionTest(LiveTestCase):
         sock.sendall(hostile.request("/"))
         status, _, body = hostile.ResponseStream(sock).next(time.monotonic() + 10)
         self.assertEqual((status, body), (200, self.files["index.html"]))
-        self.wait_for_exactly(server, expect_children)
+        server.wait_for_exactly(expect_children)
         return sock
 
     def serving(self, server, source, expect_children):
@@ -73,7 +64,7 @@ class EvictionTest(LiveTestCase):
         sock.sendall(hostile.request("/big.bin"))
         stream = hostile.ResponseStream(sock)
         stream.wait_for_head(time.monotonic() + 10)
-        self.wait_for_exactly(server, expect_children)
+        server.wait_for_exactly(expect_children)
         return sock, stream
 
     def get(self, server, source):
@@ -119,7 +110,7 @@ class EvictionTest(LiveTestCase):
         self.assertEqual(self.get(server, "127.0.0.6")[0], 200)
         # A slot given back is a slot the client may use again.
         held[0].close()
-        self.wait_for_exactly(server, 2)
+        server.wait_for_exactly(2)
         self.assertEqual(self.get(server, "127.0.0.5")[0], 200)
         hostile.close_all(held)
         connections, refused, evicted = self.stopped_totals(server)
@@ -152,7 +143,7 @@ class EvictionTest(LiveTestCase):
         self.assertEqual(hashlib.sha256(body).hexdigest(), digest)
         self.assertTrue(hostile.is_open(downloader), "the serving connection was ended")
         hostile.close_all(newcomers + [downloader])  # else the stop waits --grace for their downloads
-        self.wait_for_exactly(server, 0)
+        server.wait_for_exactly(0)
         connections, refused, evicted = self.stopped_totals(server)
         self.assertEqual((connections, refused, evicted), (5, 1, 2))
         self.assertEqual(len([line for line in server.child_end_lines() if line.endswith(" evicted")]), 2)
@@ -166,7 +157,7 @@ class EvictionTest(LiveTestCase):
         self.assertEqual(sum(hostile.is_open(sock) for sock in pair), 1)
         self.assertEqual(self.evicted_clients(server, 1), ["127.0.0.3"])
         # Refill: three clients with one waiting connection each.
-        self.wait_for_exactly(server, 2)
+        server.wait_for_exactly(2)
         self.waiting(server, "127.0.0.5", 3)
         # A newcomer whose client already holds one (as many as any victim's) is refused...
         status, _, _ = self.get(server, "127.0.0.3")
@@ -212,7 +203,7 @@ class EvictionTest(LiveTestCase):
             with self.subTest(round=round_number):
                 status, _, body = self.get(server, "127.0.0.1")
                 self.assertEqual((status, body), (200, self.files["index.html"]))
-            self.wait_for_exactly(server, slots - 1)
+            server.wait_for_exactly(slots - 1)
             self.waiting(server, next(addresses), slots)  # the attacker refills the slot
         server.wait_for_log(r"prong\[supervisor \d+\]: child pid=", count=10)
         ends = server.child_end_lines()

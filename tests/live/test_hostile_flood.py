@@ -59,10 +59,7 @@ class FloodTest(LiveTestCase):
         refused = [s for s in held if peek(s).startswith(b"HTTP/1.1 503")]
         self.assertEqual(len(refused), 40 - self.PER_IP)
         # Exactly the cap's worth, once any process of an earlier connection is reaped.
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and len(server.children()) != self.PER_IP:
-            time.sleep(0.05)
-        self.assertEqual(len(server.children()), self.PER_IP)
+        server.wait_for_exactly(self.PER_IP)
         # A flood from another address while a normal client works.
         outcome = {}
         flood = threading.Thread(target=lambda: outcome.update(hostile.flood(server.port, 3000, FLOODER,
