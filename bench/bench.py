@@ -9,7 +9,8 @@ measures prong's memory: monitor, supervisor and one connection process, and
 everything together while 1,000 kept-alive connections sit idle.
 
 Needs root (prong chroots and drops to nobody), wrk, taskset and the peers.
-Prints figures only; nothing here asserts a time. Standard library only.
+Prints figures only; nothing here asserts a time. Standard library only (and the
+live tests' harness, tests/live/harness.py, to start, inspect and reap prong).
 Must not: run as part of `make test`, leave a server or a socket behind, or
 write outside --out and a temporary root under /srv.
 """
@@ -19,13 +20,14 @@ import json
 import os
 import re
 import resource
-import signal
 import socket
-import subprocess
 import sys
 import tempfile
-import threading
 import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "live"))
+from harness import Server  # noqa: E402  (starts, inspects and reaps the real binary)
 
 PRONG_FLAGS = ("--access-log off --max-per-ip 0 --max-connection-rate 0 --max-requests 1000000")
 PEER_NAMES = {  # short name -> the start of peers.py's row name
@@ -140,14 +142,6 @@ def used_kib():
     return fields["MemTotal"] - fields["MemAvailable"]
 
 
-def children_of(pid):
-    found = []
-    for task in os.listdir(f"/proc/{pid}/task"):
-        with open(f"/proc/{pid}/task/{task}/children") as f:
-            found += [int(p) for p in f.read().split()]
-    return found
-
-
 def kept_alive(port, count):
     """count connections, each having had one answered keep-alive request."""
     request = b"GET /small.txt HTTP/1.1\r\nHost: bench\r\n\r\n"
@@ -167,42 +161,12 @@ def kept_alive(port, count):
     return socks
 
 
-class Prong:
-    """A started ./prong on 127.0.0.1:0, its standard error drained by a thread
-    (a full pipe would stall the monitor, and with it every connection)."""
-
-    def __init__(self, prong, root, *extra):
-        command = [prong, "--root", root, "--listen", "127.0.0.1:0", *PRONG_FLAGS.split(), *extra]
-        print("$ " + " ".join(command), flush=True)
-        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.PIPE, text=True, start_new_session=True)
-        self.lines, self.port = [], None
-        listening = threading.Event()
-
-        def drain():
-            for line in self.process.stderr:
-                self.lines.append(line)
-                match = re.match(r"prong: listening on \S+:(\d+)$", line.strip())
-                if match:
-                    self.port = int(match.group(1))
-                    listening.set()
-            listening.set()
-        self.reader = threading.Thread(target=drain, daemon=True)
-        self.reader.start()
-        if not listening.wait(15) or self.port is None:
-            self.stop()
-            raise RuntimeError("prong did not start: " + "".join(self.lines))
-        self.monitor = self.process.pid
-        self.supervisor = children_of(self.monitor)[0]
-
-    def stop(self):
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-        self.reader.join(5)
+def started(prong, root, *extra):
+    """prong on 127.0.0.1:0 through the live tests' harness (which drains its
+    standard error and reaps every process it started); printed as run."""
+    server = Server(root, *PRONG_FLAGS.split(), *extra, binary=prong)
+    print("$ " + " ".join(server.argv()), flush=True)
+    return server
 
 
 @contextlib.contextmanager
@@ -223,28 +187,27 @@ def bench_root():
 def measure_memory(prong, root, connections):
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, connections + 256)), hard))
-    server = Prong(prong, root, "--max-children", str(connections + 64), "--idle-timeout", "120")
     socks = []
-    try:
-        at_rest = {"monitor": memory_of(server.monitor), "supervisor": memory_of(server.supervisor)}
-        socks = kept_alive(server.port, 1)
-        time.sleep(0.3)
-        one_child = memory_of(children_of(server.supervisor)[0])
-        for sock in socks:
-            sock.close()
-        time.sleep(0.5)
-        before = used_kib()
-        socks = kept_alive(server.port, connections)
-        time.sleep(1)
-        grown = used_kib() - before
-        kids = children_of(server.supervisor)
-        per_child = [memory_of(pid) for pid in kids]
-        page_tables = sum(page_tables_of(pid) for pid in kids)
-        loaded = {"monitor": memory_of(server.monitor), "supervisor": memory_of(server.supervisor)}
-    finally:
-        for sock in socks:
-            sock.close()
-        server.stop()
+    with started(prong, root, "--max-children", str(connections + 64), "--idle-timeout", "120") as server:
+        try:
+            supervisor = server.supervisor_pid()
+            at_rest = {"monitor": memory_of(server.pid), "supervisor": memory_of(supervisor)}
+            socks = kept_alive(server.port, 1)
+            time.sleep(0.3)
+            one_child = memory_of(server.children()[0])
+            socks.pop().close()
+            time.sleep(0.5)
+            before = used_kib()
+            socks = kept_alive(server.port, connections)
+            time.sleep(1)
+            grown = used_kib() - before
+            kids = server.children()
+            per_child = [memory_of(pid) for pid in kids]
+            page_tables = sum(page_tables_of(pid) for pid in kids)
+            loaded = {"monitor": memory_of(server.pid), "supervisor": memory_of(supervisor)}
+        finally:
+            for sock in socks:
+                sock.close()
     mib = lambda kib: f"{kib / 1024:.1f} MiB"
     print("Memory (from /proc/PID/smaps_rollup; RSS counts shared pages in full, PSS shares them out, "
           "USS is what the process alone holds):")
@@ -283,20 +246,18 @@ def measure_per_connection(prong, root, count):
     connection (accept, fork's parent side, reap) from schedstat, and each
     connection process's CPU, maximum RSS and minor faults from its end line."""
     request = b"GET /small.txt HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n"
-    server = Prong(prong, root, "--log-children")
-    try:
+    with started(prong, root, "--log-children") as server:
+        supervisor = server.supervisor_pid()
         for _ in range(50):  # warm-up, not counted
             fetch_and_close(server.port, request)
         time.sleep(0.5)
-        start = on_cpu_ns(server.supervisor)
+        start = on_cpu_ns(supervisor)
         for _ in range(count):
             fetch_and_close(server.port, request)
         time.sleep(0.5)
-        supervisor_us = (on_cpu_ns(server.supervisor) - start) / 1000 / count
-    finally:
-        server.stop()
+        supervisor_us = (on_cpu_ns(supervisor) - start) / 1000 / count
     # minflt= is absent from the lines of builds before it was added: compare those too.
-    ends = re.findall(r"child pid=\d+ \S+ exit=0 cpu_us=(\d+) maxrss_kb=(\d+)(?: minflt=(\d+))?", "".join(server.lines))
+    ends = re.findall(r"child pid=\d+ \S+ exit=0 cpu_us=(\d+) maxrss_kb=(\d+)(?: minflt=(\d+))?", "\n".join(server.log_lines()))
     ends = ends[-count:]
     if not ends:
         print("  per connection: no connection process end was logged")
@@ -310,11 +271,10 @@ def measure_per_connection(prong, root, count):
 
 
 def main():
-    here = os.path.dirname(os.path.abspath(__file__))
     parser = argparse.ArgumentParser(description="prong against its peers, ratios and memory (make bench)")
-    parser.add_argument("--peers", default=os.path.join(here, "..", "..", "shared", "bench", "peers.py"))
-    parser.add_argument("--prong", default=os.path.join(here, "..", "prong"))
-    parser.add_argument("--out", default=os.path.join(here, "..", "build", "bench"))
+    parser.add_argument("--peers", default=os.path.join(HERE, "..", "..", "shared", "bench", "peers.py"))
+    parser.add_argument("--prong", default=os.path.join(HERE, "..", "prong"))
+    parser.add_argument("--out", default=os.path.join(HERE, "..", "build", "bench"))
     parser.add_argument("--secs", type=int, default=8)
     parser.add_argument("--conns", type=int, default=50)
     parser.add_argument("--althttpd", help="a built althttpd binary, passed on to peers.py")
