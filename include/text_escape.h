@@ -14,12 +14,21 @@
  *   utf8_valid_length: the length of the valid UTF-8 sequence at text (1-4),
  *     or 0 when the bytes there are not one (overlongs, surrogates and code
  *     points above U+10FFFF are invalid).
+ *   text_sink_put: the same size-first, fill-second contract for any writer
+ *     that builds text in pieces: appends at out + length when out is not NULL,
+ *     and always adds to length.
  * Must not: allocate, or let any byte of the input reach the output unescaped
  * when it could end the context it is placed in. */
 #ifndef PRONG_TEXT_ESCAPE_H
 #define PRONG_TEXT_ESCAPE_H
 
 #include <stddef.h>
+
+struct text_sink {
+    char *out; /* NULL: only measure */
+    size_t length;
+};
+void text_sink_put(struct text_sink *sink, const char *text, size_t length);
 
 size_t escape_html(const char *text, size_t length, char *out);
 size_t escape_json(const char *text, size_t length, char *out);

@@ -64,45 +64,33 @@ void listing_sort(struct listing_entry *entries, size_t count)
 
 /* ---------------------------------------------------------------- rendering */
 
-struct sink {
-    char *out;
-    size_t length;
-};
-
-static void put(struct sink *sink, const char *text, size_t length)
+static void put_text(struct text_sink *sink, const char *text)
 {
-    if (sink->out)
-        memcpy(sink->out + sink->length, text, length);
-    sink->length += length;
-}
-
-static void put_text(struct sink *sink, const char *text)
-{
-    put(sink, text, strlen(text));
+    text_sink_put(sink, text, strlen(text));
 }
 
 typedef size_t (*escape_function)(const char *, size_t, char *);
 
-static void put_escaped(struct sink *sink, escape_function escape, const char *text, size_t length)
+static void put_escaped(struct text_sink *sink, escape_function escape, const char *text, size_t length)
 {
     sink->length += escape(text, length, sink->out ? sink->out + sink->length : NULL);
 }
 
-static void put_number(struct sink *sink, uint64_t value)
+static void put_number(struct text_sink *sink, uint64_t value)
 {
     char digits[24];
     int length = snprintf(digits, sizeof digits, "%llu", (unsigned long long)value);
-    put(sink, digits, (size_t)length);
+    text_sink_put(sink, digits, (size_t)length);
 }
 
-static void put_date(struct sink *sink, int64_t seconds)
+static void put_date(struct text_sink *sink, int64_t seconds)
 {
     char date[32];
     http_date_format_iso(seconds, date);
     put_text(sink, date);
 }
 
-static void render_html_entry(struct sink *sink, const struct listing_entry *entry)
+static void render_html_entry(struct text_sink *sink, const struct listing_entry *entry)
 {
     bool directory = entry->kind == LISTING_DIRECTORY;
     put_text(sink, "<tr><td><a href=\"./");
@@ -119,7 +107,7 @@ static void render_html_entry(struct sink *sink, const struct listing_entry *ent
     put_text(sink, "</td></tr>\n");
 }
 
-static void render_html(struct sink *sink, const struct listing *listing)
+static void render_html(struct text_sink *sink, const struct listing *listing)
 {
     put_text(sink, "<!doctype html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n"
                    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>Index of ");
@@ -143,7 +131,7 @@ static void render_html(struct sink *sink, const struct listing *listing)
     put_text(sink, "</body>\n</html>\n");
 }
 
-static void render_json_entry(struct sink *sink, const struct listing_entry *entry)
+static void render_json_entry(struct text_sink *sink, const struct listing_entry *entry)
 {
     static const char *const KINDS[] = {"file", "directory", "symlink"};
     put_text(sink, "{\"name\":\"");
@@ -163,7 +151,7 @@ static void render_json_entry(struct sink *sink, const struct listing_entry *ent
     put_text(sink, "\"}");
 }
 
-static void render_json(struct sink *sink, const struct listing *listing)
+static void render_json(struct text_sink *sink, const struct listing *listing)
 {
     put_text(sink, "{\"path\":\"");
     put_escaped(sink, escape_json, listing->path, listing->path_length);
@@ -178,7 +166,7 @@ static void render_json(struct sink *sink, const struct listing *listing)
 
 size_t listing_render(const struct listing *listing, enum listing_format format, char *out)
 {
-    struct sink sink = {out, 0};
+    struct text_sink sink = {out, 0};
     if (format == LISTING_JSON)
         render_json(&sink, listing);
     else

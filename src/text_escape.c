@@ -10,12 +10,7 @@
 
 static const char HEX[] = "0123456789abcdef";
 
-struct sink {
-    char *out;
-    size_t length;
-};
-
-static void put(struct sink *sink, const char *text, size_t length)
+void text_sink_put(struct text_sink *sink, const char *text, size_t length)
 {
     if (sink->out)
         memcpy(sink->out + sink->length, text, length);
@@ -62,23 +57,23 @@ size_t utf8_valid_length(const unsigned char *text, size_t available)
 
 size_t escape_html(const char *text, size_t length, char *out)
 {
-    struct sink sink = {out, 0};
+    struct text_sink sink = {out, 0};
     const unsigned char *bytes = (const unsigned char *)text;
     for (size_t i = 0; i < length;) {
         unsigned char byte = bytes[i];
         size_t valid = utf8_valid_length(bytes + i, length - i);
         if (valid == 0 || byte < 0x20 || byte == 0x7f) {
-            put(&sink, "&#xfffd;", 8);
+            text_sink_put(&sink, "&#xfffd;", 8);
             i++;
             continue;
         }
         switch (byte) {
-        case '&': put(&sink, "&amp;", 5); break;
-        case '<': put(&sink, "&lt;", 4); break;
-        case '>': put(&sink, "&gt;", 4); break;
-        case '"': put(&sink, "&quot;", 6); break;
-        case '\'': put(&sink, "&#39;", 5); break;
-        default: put(&sink, text + i, valid); break;
+        case '&': text_sink_put(&sink, "&amp;", 5); break;
+        case '<': text_sink_put(&sink, "&lt;", 4); break;
+        case '>': text_sink_put(&sink, "&gt;", 4); break;
+        case '"': text_sink_put(&sink, "&quot;", 6); break;
+        case '\'': text_sink_put(&sink, "&#39;", 5); break;
+        default: text_sink_put(&sink, text + i, valid); break;
         }
         i += valid;
     }
@@ -87,24 +82,24 @@ size_t escape_html(const char *text, size_t length, char *out)
 
 size_t escape_json(const char *text, size_t length, char *out)
 {
-    struct sink sink = {out, 0};
+    struct text_sink sink = {out, 0};
     const unsigned char *bytes = (const unsigned char *)text;
     for (size_t i = 0; i < length;) {
         unsigned char byte = bytes[i];
         size_t valid = utf8_valid_length(bytes + i, length - i);
         if (valid == 0) {
-            put(&sink, "\\ufffd", 6);
+            text_sink_put(&sink, "\\ufffd", 6);
             i++;
             continue;
         }
         if (byte == '"' || byte == '\\') {
             char escaped[2] = {'\\', (char)byte};
-            put(&sink, escaped, 2);
+            text_sink_put(&sink, escaped, 2);
         } else if (byte < 0x20 || byte == 0x7f || byte == '<' || byte == '>' || byte == '&') {
             char escaped[6] = {'\\', 'u', '0', '0', HEX[byte >> 4], HEX[byte & 15]};
-            put(&sink, escaped, 6);
+            text_sink_put(&sink, escaped, 6);
         } else {
-            put(&sink, text + i, valid);
+            text_sink_put(&sink, text + i, valid);
         }
         i += valid;
     }
@@ -113,16 +108,16 @@ size_t escape_json(const char *text, size_t length, char *out)
 
 size_t escape_uri_component(const char *text, size_t length, char *out)
 {
-    struct sink sink = {out, 0};
+    struct text_sink sink = {out, 0};
     for (size_t i = 0; i < length; i++) {
         unsigned char byte = (unsigned char)text[i];
         int unreserved = (byte >= 'a' && byte <= 'z') || (byte >= 'A' && byte <= 'Z') || (byte >= '0' && byte <= '9') ||
                          byte == '-' || byte == '.' || byte == '_' || byte == '~';
         if (unreserved) {
-            put(&sink, text + i, 1);
+            text_sink_put(&sink, text + i, 1);
         } else {
             char escaped[3] = {'%', "0123456789ABCDEF"[byte >> 4], "0123456789ABCDEF"[byte & 15]};
-            put(&sink, escaped, 3);
+            text_sink_put(&sink, escaped, 3);
         }
     }
     return sink.length;
