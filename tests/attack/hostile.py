@@ -176,6 +176,38 @@ class ResponseStream:
         return status, headers, body
 
 
+# ---------------------------------------------------------------- background workers
+class Worker:
+    """A daemon thread running self._run; stop() asks it to end, and join(timeout)
+    also asks when it outlives timeout, then waits join_grace() more seconds."""
+
+    def __init__(self, name):
+        self.started = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def start(self):
+        self.started = time.monotonic()
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self._stop.set()
+
+    def alive(self):
+        return self._thread.is_alive()
+
+    def join_grace(self):
+        return 5.0
+
+    def join(self, timeout):
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            self._stop.set()
+            self._thread.join(self.join_grace())
+        return not self._thread.is_alive()
+
+
 # ---------------------------------------------------------------- slowloris
 class Attempt:
     """One slowloris connection and how it ended."""
@@ -194,7 +226,7 @@ class Attempt:
 SLOW_HEAD = b"GET / HTTP/1.1\r\nHost: t\r\n" + b"X-Slow: a\r\n" * 2000
 
 
-class Slowloris:
+class Slowloris(Worker):
     """per_source connections from each source address, each sending one byte of
     SLOW_HEAD every `interval` seconds, for `duration` seconds. A connection the
     server closes is reopened after reconnect_delay (while the attack lasts).
@@ -211,31 +243,11 @@ class Slowloris:
         self.reconnect_delay, self.drain_limit, self.open_rate = reconnect_delay, drain_limit, open_rate
         self.head = head
         self.attempts = []
-        self.started = None
         self.finished = None
         self.error = None
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="slowloris", daemon=True)
+        super().__init__("slowloris")
 
     # public
-    def start(self):
-        self.started = time.monotonic()
-        self._thread.start()
-        return self
-
-    def stop(self):
-        self._stop.set()
-
-    def alive(self):
-        return self._thread.is_alive()
-
-    def join(self, timeout):
-        self._thread.join(timeout)
-        if self._thread.is_alive():
-            self._stop.set()
-            self._thread.join(5)
-        return not self._thread.is_alive()
-
     def open_count(self):
         return sum(1 for a in list(self.attempts) if a.closed is None and a.outcome is None)
 
@@ -371,7 +383,7 @@ class Slowloris:
 
 
 # ---------------------------------------------------------------- a normal client
-class Prober:
+class Prober(Worker):
     """Sequential GETs of `path` (a new connection each, Connection: close) from
     `source` until stopped, `duration` seconds or `limit` requests. Each must be
     a 200 with exactly `expected` as its body; anything else is an error. A
@@ -384,25 +396,10 @@ class Prober:
         self.duration, self.limit, self.pause, self.timeout = duration, limit, pause, timeout
         self.latencies = []
         self.errors = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="prober", daemon=True)
+        super().__init__("prober")
 
-    def start(self):
-        self._thread.start()
-        return self
-
-    def stop(self):
-        self._stop.set()
-
-    def alive(self):
-        return self._thread.is_alive()
-
-    def join(self, timeout):
-        self._thread.join(timeout)
-        if self._thread.is_alive():
-            self._stop.set()
-            self._thread.join(self.timeout + 5)
-        return not self._thread.is_alive()
+    def join_grace(self):
+        return self.timeout + 5  # a request in flight may take its whole timeout
 
     def run_inline(self):
         self._run()
@@ -485,7 +482,7 @@ class Reader:
         self.digest.update(data)
 
 
-class Readers:
+class Readers(Worker):
     """Downloads of `path` by `count` connections from `source`, each read at
     `rate` bytes/s; runs in a thread for at most `limit` seconds (or until every
     download is closed by the server or complete). rcvbuf and mss: connect_from."""
@@ -497,27 +494,7 @@ class Readers:
         self.limit, self.open_rate = limit, open_rate
         self.readers = []
         self.error = None
-        self.started = None
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="readers", daemon=True)
-
-    def start(self):
-        self.started = time.monotonic()
-        self._thread.start()
-        return self
-
-    def stop(self):
-        self._stop.set()
-
-    def alive(self):
-        return self._thread.is_alive()
-
-    def join(self, timeout):
-        self._thread.join(timeout)
-        if self._thread.is_alive():
-            self._stop.set()
-            self._thread.join(5)
-        return not self._thread.is_alive()
+        super().__init__("readers")
 
     def _run(self):
         try:
