@@ -5,9 +5,29 @@ the expected mechanism) and tests/escape/matrix.py (the lab build, one layer
 removed at a time, for docs/layers.md). An outcome is ("ok",), ("errno", NAME)
 or ("signal", NAME). Standard library only.
 """
+import os
 import re
 import socket
+import subprocess
+import tempfile
 import time
+
+PROBE_SOURCE = r"""
+#include <stdio.h>
+int main(void) { long r = 20; __asm__ volatile("int $0x80" : "+a"(r) : : "memory"); printf("%ld\n", r); return 0; }
+"""
+
+
+def kernel_runs_i386_calls():
+    """Whether this kernel serves `int $0x80` at all, probed outside any sandbox:
+    if it does not (IA-32 emulation off), the kernel itself ends the caller with
+    SIGSEGV before seccomp sees a call (the int80 action's expected outcome)."""
+    with tempfile.TemporaryDirectory() as work:
+        source, binary = os.path.join(work, "probe.c"), os.path.join(work, "probe")
+        with open(source, "w") as f:
+            f.write(PROBE_SOURCE)
+        subprocess.run(["cc", "-o", binary, source], check=True, timeout=60)
+        return subprocess.run([binary], capture_output=True, timeout=10).returncode == 0
 
 # (action, target, expected outcome under the full jail, the layer that stops it)
 # target: None, "sibling", "supervisor", "outside" (a file outside the root), "port"

@@ -37,7 +37,7 @@ import harness
 from harness import REPO, Server, child_pids
 
 sys.path.insert(0, os.path.join(REPO, "tests", "escape"))
-from actions import ACTIONS, run_action  # noqa: E402
+from actions import ACTIONS, kernel_runs_i386_calls, run_action  # noqa: E402
 
 TEST_BINARY = os.path.join(REPO, "build", "prong-test")
 LISTENING_ANY = re.compile(r"^prong: listening on (\S+)$")
@@ -347,19 +347,6 @@ def forwarded_field(line):
 
 
 # ---------------------------------------------------------------- escape actions
-def kernel_runs_i386_calls():
-    """Whether `int $0x80` works here at all (see tests/live/test_escape.py)."""
-    source = (r'#include <stdio.h>' "\n"
-              r'int main(void) { long r = 20; __asm__ volatile("int $0x80" : "+a"(r) : : "memory");'
-              r' printf("%ld\n", r); return 0; }' "\n")
-    with tempfile.TemporaryDirectory() as work:
-        path, binary = os.path.join(work, "probe.c"), os.path.join(work, "probe")
-        with open(path, "w") as f:
-            f.write(source)
-        subprocess.run(["cc", "-o", binary, path], check=True, timeout=60)
-        return subprocess.run([binary], capture_output=True, timeout=10).returncode == 0
-
-
 def run_escape_actions(test, server, secret_path):
     """Every escape action against a started build/prong-test, each with the
     outcome the release jail gives as root (tests/live/test_escape.py)."""

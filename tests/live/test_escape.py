@@ -7,7 +7,6 @@ action table and its expected outcomes live in tests/escape/actions.py.
 import os
 import re
 import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -15,25 +14,9 @@ import time
 from harness import REPO, LiveTestCase, Server, http_request
 
 sys.path.insert(0, os.path.join(REPO, "tests", "escape"))
-from actions import ACTIONS, run_action  # noqa: E402
+from actions import ACTIONS, kernel_runs_i386_calls, run_action  # noqa: E402
 
 TEST_BINARY = os.path.join(REPO, "build", "prong-test")
-PROBE_SOURCE = r"""
-#include <stdio.h>
-int main(void) { long r = 20; __asm__ volatile("int $0x80" : "+a"(r) : : "memory"); printf("%ld\n", r); return 0; }
-"""
-
-
-def kernel_runs_i386_calls():
-    """Whether this kernel serves `int $0x80` at all, probed outside any sandbox:
-    if it does not (IA-32 emulation off), the kernel itself ends the caller with
-    SIGSEGV before seccomp sees a call."""
-    with tempfile.TemporaryDirectory() as work:
-        source, binary = os.path.join(work, "probe.c"), os.path.join(work, "probe")
-        with open(source, "w") as f:
-            f.write(PROBE_SOURCE)
-        subprocess.run(["cc", "-o", binary, source], check=True, timeout=60)
-        return subprocess.run([binary], capture_output=True, timeout=10).returncode == 0
 
 
 class EscapeTest(LiveTestCase):
