@@ -143,8 +143,7 @@ def main():
         failures.append(f"zombies: {zombies}")
     if code != 0 or left:
         failures.append(f"the stop: exit {code}, left {left}")
-    print("RESULT: " + ("PASS" if not failures else "FAIL: " + "; ".join(failures)))
-    return 1 if failures else 0
+    return hostile.report(failures)
 
 
 if __name__ == "__main__":

@@ -125,6 +125,12 @@ def percentile(samples, fraction):
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
+def report(failures):
+    """The RESULT line every attack script ends with; its exit status."""
+    print("RESULT: " + ("PASS" if not failures else "FAIL: " + "; ".join(failures)))
+    return 1 if failures else 0
+
+
 def milliseconds(seconds):
     return "-" if seconds is None else f"{seconds * 1000:.1f} ms"
 

@@ -69,8 +69,7 @@ def main():
                 failures.append(f"{count}: {verified} verified, {problem}")
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    print("RESULT: " + ("PASS" if not failures else "FAIL: " + "; ".join(failures)))
-    return 1 if failures else 0
+    return hostile.report(failures)
 
 
 if __name__ == "__main__":

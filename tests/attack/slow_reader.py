@@ -124,8 +124,7 @@ def main():
         failures.append(f"the full-speed download failed: {download}")
     if code != 0:
         failures.append(f"prong exited {code}")
-    print("RESULT: " + ("PASS" if not failures else "FAIL: " + "; ".join(failures)))
-    return 1 if failures else 0
+    return hostile.report(failures)
 
 
 if __name__ == "__main__":
