@@ -13,6 +13,7 @@
 #define PRONG_CONNECTION_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "http_parser.h"
@@ -40,5 +41,9 @@ struct connection_context {
 void connection_configure(const struct connection_settings *settings);
 
 void connection_serve(const struct connection_context *context);
+
+/* The part of this process's connection state that every request writes, for
+ * the prefault of a new connection process (prefault.h). */
+void connection_hot_memory(void **start, size_t *length);
 
 #endif

@@ -28,7 +28,7 @@ enum policy_rule_kind {
     RULE_self,
     RULE_abort_only,
     RULE_enosys,
-    RULE_fork_advice,
+    RULE_page_advice,
 };
 
 struct policy_rule {
@@ -89,9 +89,11 @@ static int add_rule(scmp_filter_ctx context, const struct policy_rule *rule)
         return seccomp_rule_add(context, SCMP_ACT_ALLOW, number, 1, SCMP_A2(SCMP_CMP_EQ, SIGABRT));
     case RULE_enosys:
         return seccomp_rule_add(context, SCMP_ACT_ERRNO(ENOSYS), number, 0);
-    case RULE_fork_advice:
+    case RULE_page_advice:
         return seccomp_rule_add(context, SCMP_ACT_ALLOW, number, 1, SCMP_A2(SCMP_CMP_EQ, MADV_DOFORK)) |
-               seccomp_rule_add(context, SCMP_ACT_ALLOW, number, 1, SCMP_A2(SCMP_CMP_EQ, MADV_DONTFORK));
+               seccomp_rule_add(context, SCMP_ACT_ALLOW, number, 1, SCMP_A2(SCMP_CMP_EQ, MADV_DONTFORK)) |
+               seccomp_rule_add(context, SCMP_ACT_ALLOW, number, 1, SCMP_A2(SCMP_CMP_EQ, MADV_POPULATE_READ)) |
+               seccomp_rule_add(context, SCMP_ACT_ALLOW, number, 1, SCMP_A2(SCMP_CMP_EQ, MADV_POPULATE_WRITE));
     }
     return -EINVAL;
 }
