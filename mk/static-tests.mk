@@ -15,7 +15,7 @@ STATIC_TEST_DIR := $(BUILD)/tests
 STATIC_TEST_CC ?= clang
 STATIC_TEST_BIN := $(STATIC_TEST_DIR)/test_static
 STATIC_TEST_MODULES := src/byte_range.c src/conditional.c src/field_list.c src/negotiation.c \
-                       src/text_escape.c src/listing.c src/http_date.c src/http_parser.c
+                       src/text_escape.c src/listing.c src/http_date.c src/text_number.c src/http_parser.c
 STATIC_TEST_HEADERS := include/byte_range.h include/conditional.h include/field_list.h include/negotiation.h \
                        include/text_escape.h include/listing.h include/http_date.h include/http_parser.h
 STATIC_TEST_SANITIZERS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer

@@ -7,10 +7,10 @@
  * from a request. */
 #include "access_log.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "http_date.h"
+#include "text_number.h"
 
 #define MAX_FIELD_BYTES 1020 /* escaped bytes per request-derived field, then "..." (docs/logging.md) */
 #define MAX_FORWARDED_BYTES 512 /* the same for the forwarded field, so four fields fit in LOG_MESSAGE_MAX */
@@ -32,6 +32,13 @@ static void put(struct line *line, const char *text, size_t length)
 static void put_text(struct line *line, const char *text)
 {
     put(line, text, strlen(text));
+}
+
+/* Digits by hand, not snprintf (text_number.h says why). */
+static void put_number(struct line *line, uint64_t value)
+{
+    char digits[NUMBER_DECIMAL_MAX];
+    put(line, digits, number_decimal(value, digits));
 }
 
 /* A request-derived field in quotes: "-" when absent, escaped, capped. */
@@ -69,7 +76,7 @@ static void put_quoted(struct line *line, struct http_span span, size_t max_esca
 size_t access_log_format(const struct access_record *record, char *out, size_t out_size)
 {
     struct line line = {out, out_size, 0};
-    char number[96], when[32];
+    char when[32];
     if (out_size == 0)
         return 0;
     out[0] = '\0';
@@ -79,14 +86,19 @@ size_t access_log_format(const struct access_record *record, char *out, size_t o
     put_text(&line, when);
     put_text(&line, "] ");
     put_quoted(&line, record->request_line, MAX_FIELD_BYTES);
-    snprintf(number, sizeof number, " %d %llu ", record->status, (unsigned long long)record->body_bytes);
-    put_text(&line, number);
+    put_text(&line, " ");
+    put_number(&line, (uint64_t)record->status);
+    put_text(&line, " ");
+    put_number(&line, record->body_bytes);
+    put_text(&line, " ");
     put_quoted(&line, record->referer, MAX_FIELD_BYTES);
     put_text(&line, " ");
     put_quoted(&line, record->user_agent, MAX_FIELD_BYTES);
-    snprintf(number, sizeof number, " %llu %s ", (unsigned long long)record->duration_us,
-             record->reason ? record->reason : "-");
-    put_text(&line, number);
+    put_text(&line, " ");
+    put_number(&line, record->duration_us);
+    put_text(&line, " ");
+    put_text(&line, record->reason ? record->reason : "-");
+    put_text(&line, " ");
     put_quoted(&line, record->forwarded, MAX_FORWARDED_BYTES);
     return line.length;
 }

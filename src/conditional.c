@@ -8,18 +8,31 @@
  * Must not: allocate, or treat a malformed date as a condition. */
 #include "conditional.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "field_list.h"
 #include "http_date.h"
+#include "text_number.h"
 
 void conditional_format_etag(int64_t mtime_seconds, long mtime_nanoseconds, uint64_t size, enum content_coding coding,
                              char out[ETAG_SIZE])
 {
+    /* "\"MTIME.NANOSECONDS-SIZE[-CODING]\"" in hexadecimal, written by hand (text_number.h) */
     const char *name = negotiation_coding_name(coding);
-    snprintf(out, ETAG_SIZE, "\"%llx.%lx-%llx%s%s\"", (unsigned long long)mtime_seconds,
-             (unsigned long)mtime_nanoseconds, (unsigned long long)size, name ? "-" : "", name ? name : "");
+    char *at = out;
+    *at++ = '"';
+    at += number_hex((uint64_t)mtime_seconds, at);
+    *at++ = '.';
+    at += number_hex((uint64_t)mtime_nanoseconds, at);
+    *at++ = '-';
+    at += number_hex(size, at);
+    if (name) {
+        *at++ = '-';
+        memcpy(at, name, strlen(name));
+        at += strlen(name);
+    }
+    *at++ = '"';
+    *at = '\0';
 }
 
 static bool is_etagc(unsigned char byte)

@@ -6,8 +6,9 @@
  * proleptic Gregorian date. Must not: depend on the locale or on TZ. */
 #include "http_date.h"
 
-#include <stdio.h>
 #include <string.h>
+
+#include "text_number.h"
 
 static const char WEEKDAYS[7][4] = {"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"}; /* 1970-01-01 was a Thursday */
 static const char WEEKDAY_NAMES[7][10] = {"Thursday", "Friday", "Saturday", "Sunday", "Monday", "Tuesday", "Wednesday"};
@@ -62,31 +63,77 @@ static struct civil_time split_seconds(int64_t seconds)
     return time;
 }
 
-void http_date_format(int64_t seconds, char out[HTTP_DATE_SIZE])
+/* Formatting writes fixed-width fields by hand, not with snprintf (text_number.h says why). */
+static char *put_text(char *at, const char *text, size_t length)
+{
+    memcpy(at, text, length);
+    return at + length;
+}
+
+static char *put_padded(char *at, int64_t value, size_t width)
+{
+    return at + number_padded((uint64_t)value, width, at);
+}
+
+/* The civil time of seconds, or of the epoch when its year has no four digits. */
+static struct civil_time four_digit_year(int64_t seconds)
 {
     struct civil_time time = split_seconds(seconds);
-    if (time.year < 0 || time.year > 9999)
-        time = split_seconds(0);
-    snprintf(out, HTTP_DATE_SIZE, "%s, %02d %s %04d %02d:%02d:%02d GMT", WEEKDAYS[time.weekday], time.day,
-             MONTHS[time.month - 1], (int)time.year, time.hour, time.minute, time.second);
+    return time.year < 0 || time.year > 9999 ? split_seconds(0) : time;
+}
+
+/* "HH:MM:SS" */
+static char *put_clock(char *at, const struct civil_time *time)
+{
+    at = put_padded(at, time->hour, 2);
+    *at++ = ':';
+    at = put_padded(at, time->minute, 2);
+    *at++ = ':';
+    return put_padded(at, time->second, 2);
+}
+
+void http_date_format(int64_t seconds, char out[HTTP_DATE_SIZE])
+{
+    struct civil_time time = four_digit_year(seconds); /* "Sun, 06 Nov 1994 08:49:37 GMT" */
+    char *at = put_text(out, WEEKDAYS[time.weekday], 3);
+    at = put_text(at, ", ", 2);
+    at = put_padded(at, time.day, 2);
+    *at++ = ' ';
+    at = put_text(at, MONTHS[time.month - 1], 3);
+    *at++ = ' ';
+    at = put_padded(at, time.year, 4);
+    *at++ = ' ';
+    at = put_clock(at, &time);
+    at = put_text(at, " GMT", 4);
+    *at = '\0';
 }
 
 void http_date_format_log(int64_t seconds, char out[32])
 {
-    struct civil_time time = split_seconds(seconds);
-    if (time.year < 0 || time.year > 9999)
-        time = split_seconds(0);
-    snprintf(out, 32, "%02d/%s/%04d:%02d:%02d:%02d +0000", time.day, MONTHS[time.month - 1], (int)time.year,
-             time.hour, time.minute, time.second);
+    struct civil_time time = four_digit_year(seconds); /* "06/Nov/1994:08:49:37 +0000" */
+    char *at = put_padded(out, time.day, 2);
+    *at++ = '/';
+    at = put_text(at, MONTHS[time.month - 1], 3);
+    *at++ = '/';
+    at = put_padded(at, time.year, 4);
+    *at++ = ':';
+    at = put_clock(at, &time);
+    at = put_text(at, " +0000", 6);
+    *at = '\0';
 }
 
 void http_date_format_iso(int64_t seconds, char out[32])
 {
-    struct civil_time time = split_seconds(seconds);
-    if (time.year < 0 || time.year > 9999)
-        time = split_seconds(0);
-    snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02dZ", (int)time.year, time.month, time.day, time.hour, time.minute,
-             time.second);
+    struct civil_time time = four_digit_year(seconds); /* "1994-11-06T08:49:37Z" */
+    char *at = put_padded(out, time.year, 4);
+    *at++ = '-';
+    at = put_padded(at, time.month, 2);
+    *at++ = '-';
+    at = put_padded(at, time.day, 2);
+    *at++ = 'T';
+    at = put_clock(at, &time);
+    *at++ = 'Z';
+    *at = '\0';
 }
 
 /* ---------------------------------------------------------------- parsing */

@@ -21,6 +21,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "text_number.h"
+
 #define LISTEN_BACKLOG 4096 /* the kernel caps it at net.core.somaxconn */
 #define SD_LISTEN_FDS_START 3
 
@@ -179,17 +181,49 @@ int listener_parse(const char *text, struct listener *listener, char *error, siz
     return result;
 }
 
+/* Dotted decimal by hand: every connection process formats its client's
+ * address, and inet_ntop's IPv4 path goes through sprintf (text_number.h says
+ * why that matters). False when text cannot hold it. */
+static bool format_ipv4(const struct in_addr *address, char *text, size_t text_size)
+{
+    const unsigned char *bytes = (const unsigned char *)&address->s_addr; /* network order: first byte first */
+    char *at = text;
+    if (text_size < INET_ADDRSTRLEN)
+        return false;
+    for (size_t i = 0; i < 4; i++) {
+        if (i > 0)
+            *at++ = '.';
+        at += number_decimal(bytes[i], at);
+    }
+    *at = '\0';
+    return true;
+}
+
+/* text, truncated to text_size with a NUL, as snprintf would, without stdio. */
+static void copy_text(char *text, size_t text_size, const char *literal)
+{
+    size_t length = strlen(literal);
+    if (text_size == 0)
+        return;
+    if (length >= text_size)
+        length = text_size - 1;
+    memcpy(text, literal, length);
+    text[length] = '\0';
+}
+
 void listener_format_host(const struct sockaddr *address, char *text, size_t text_size)
 {
     if (address->sa_family == AF_UNIX) {
-        snprintf(text, text_size, "local");
+        copy_text(text, text_size, "local");
         return;
     }
-    const void *raw = address->sa_family == AF_INET6 ? (const void *)&((const struct sockaddr_in6 *)address)->sin6_addr
-                                                     : (const void *)&((const struct sockaddr_in *)address)->sin_addr;
-    if ((address->sa_family != AF_INET && address->sa_family != AF_INET6) ||
-        !inet_ntop(address->sa_family, raw, text, (socklen_t)text_size))
-        snprintf(text, text_size, "unknown");
+    if (address->sa_family == AF_INET && format_ipv4(&((const struct sockaddr_in *)address)->sin_addr, text, text_size))
+        return;
+    /* IPv6 keeps inet_ntop: RFC 5952's text (the longest zero run compressed) is not worth a copy. */
+    if (address->sa_family == AF_INET6 &&
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)address)->sin6_addr, text, (socklen_t)text_size))
+        return;
+    copy_text(text, text_size, "unknown");
 }
 
 void listener_format_address(const struct sockaddr *address, char *text, size_t text_size)

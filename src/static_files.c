@@ -14,7 +14,6 @@
 #include "static_files.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -196,11 +195,22 @@ static void plan_options(struct response_plan *plan)
 
 /* ---------------------------------------------------------------- files */
 
+/* first then second into path, NUL-terminated; false if that does not fit. */
+static bool join_path(char path[RELATIVE_MAX], const char *first, const char *second)
+{
+    size_t first_length = strlen(first), second_length = strlen(second);
+    if (first_length + second_length >= RELATIVE_MAX)
+        return false;
+    memcpy(path, first, first_length);
+    memcpy(path + first_length, second, second_length + 1);
+    return true;
+}
+
 /* A precompressed sibling ("PATH.br"): an open regular file, or -1. */
 static int open_sibling(const char *relative, const char *suffix, struct stat *status)
 {
     char path[RELATIVE_MAX];
-    if ((size_t)snprintf(path, sizeof path, "%s%s", relative, suffix) >= sizeof path)
+    if (!join_path(path, relative, suffix))
         return -1;
     int fd = path_resolve_open(path, false, settings.symlinks);
     if (fd < 0)
@@ -282,7 +292,7 @@ static void plan_directory(const struct http_request *request, const char *relat
     for (size_t i = 0; i < settings.index_count; i++) {
         const char *name = settings.index_names[i];
         char path[RELATIVE_MAX];
-        if ((size_t)snprintf(path, sizeof path, "%s%s", root ? "" : relative, name) >= sizeof path)
+        if (!join_path(path, root ? "" : relative, name))
             continue;
         int file_fd = path_resolve_open(path, false, settings.symlinks);
         if (file_fd < 0)

@@ -73,5 +73,6 @@ void test_listener(void);
 void test_response(void);
 void test_rate_limit(void);
 void test_cidr(void);
+void test_text_number(void);
 
 #endif
