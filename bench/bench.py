@@ -21,6 +21,7 @@ import os
 import re
 import resource
 import socket
+import subprocess
 import sys
 import tempfile
 import time
