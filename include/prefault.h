@@ -2,7 +2,8 @@
  * instead of one page fault each.
  *
  * Contract: prefault_note_image() runs once at start-up, before any jail step,
- * and records the read-only segments of prong's own image (code and constants).
+ * and records the read-only segments of prong's own image (code and constants;
+ * not the segment of ELF headers and relocations, used only at start-up).
  * prefault_child() runs first thing in a connection process: one
  * MADV_POPULATE_READ per read-only segment and one MADV_POPULATE_WRITE per
  * writable range it is given (the stack it is about to use, its connection

@@ -24,8 +24,11 @@ void prefault_note_image(void)
     const ElfW(Ehdr) *header = (const ElfW(Ehdr) *)(const void *)__ehdr_start;
     const ElfW(Phdr) *segments = (const ElfW(Phdr) *)(const void *)(__ehdr_start + header->e_phoff);
     image_segment_count = 0;
+    /* Read-only segments, but not the one holding the ELF header itself: the
+     * headers, symbols and relocations in it are read only at start-up, and
+     * populating it could cost a page-table page of its own. */
     for (size_t i = 0; i < header->e_phnum && image_segment_count < IMAGE_SEGMENTS_MAX; i++)
-        if (segments[i].p_type == PT_LOAD && !(segments[i].p_flags & PF_W))
+        if (segments[i].p_type == PT_LOAD && !(segments[i].p_flags & PF_W) && segments[i].p_offset != 0)
             image_segments[image_segment_count++] =
                 (struct prefault_range){__ehdr_start + segments[i].p_vaddr, segments[i].p_memsz};
 }
