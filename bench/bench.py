@@ -49,6 +49,8 @@ def run_peers(args, scenario, prong):
                "--secs", str(args.secs), "--conns", str(args.conns)]
     if args.althttpd:
         command += ["--althttpd", args.althttpd]
+    if args.only:
+        command += ["--only", args.only]
     print("$ " + " ".join(f"'{c}'" if " " in c else c for c in command), flush=True)
     table = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=True).stdout
     print(table, flush=True)
@@ -282,6 +284,7 @@ def main():
     parser.add_argument("--idle-connections", type=int, default=1000)
     parser.add_argument("--per-connection", type=int, default=2000, help="sequential connections for the CPU breakdown")
     parser.add_argument("--only-memory", action="store_true", help="skip peers.py")
+    parser.add_argument("--only", help="peers.py's --only: comma-separated parts of the server names to run (prong too)")
     args = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("make bench: run as root (prong and the peers chroot and drop to nobody)")

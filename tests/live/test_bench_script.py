@@ -1,0 +1,72 @@
+"""test_bench_script.py: `make bench`'s driver, bench/bench.py, runs to the end.
+
+Figures are never asserted (speed lives in benchmarks); what is checked is that
+every part of the script runs against the real binary and prints its lines:
+peers.py with prong and the fork floor (one second per scenario and mode), the
+goal ratios, the memory of idle kept-alive connections and the CPU per
+connection, and that it leaves no prong process and no temporary root behind.
+peers.py is not part of this repository; where ../shared/bench is absent the
+peers part skips and says so, the memory part still runs.
+"""
+import glob
+import os
+import signal
+import subprocess
+
+from harness import REPO, LiveTestCase
+
+BENCH = os.path.join(REPO, "bench", "bench.py")
+PEERS = os.path.join(os.path.dirname(REPO), "shared", "bench", "peers.py")
+PRONG = os.path.join(REPO, "prong")
+
+
+def prong_pids():
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if os.readlink(f"/proc/{pid}/exe") == PRONG:
+                found.append(int(pid))
+        except OSError:
+            continue
+    return found
+
+
+class BenchScriptTest(LiveTestCase):
+    def run_bench(self, *flags):
+        """bench.py in its own process group, all of which is killed if it overruns."""
+        before = set(prong_pids())
+        roots_before = set(glob.glob("/srv/prong-bench-*"))
+        bench = subprocess.Popen(["python3", BENCH, "--prong", PRONG, "--out", os.path.join(self.root, "bench"),
+                                  "--idle-connections", "20", "--per-connection", "30", *flags],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        try:
+            out, err = bench.communicate(timeout=100)
+        except subprocess.TimeoutExpired:
+            os.killpg(bench.pid, signal.SIGKILL)
+            bench.communicate()
+            raise
+        self.assertEqual(bench.returncode, 0, out[-3000:] + err[-3000:])
+        self.assertEqual(set(prong_pids()) - before, set(), "bench.py left a prong process behind")
+        self.assertEqual(set(glob.glob("/srv/prong-bench-*")) - roots_before, set(), "bench.py left its root behind")
+        return out
+
+    def check_memory_lines(self, out):
+        self.assertRegex(out, r"monitor, at rest: RSS \d+ KiB, PSS \d+ KiB, USS \d+ KiB")
+        self.assertRegex(out, r"supervisor, at rest: RSS \d+ KiB")
+        self.assertRegex(out, r"one connection process, idle after one request: RSS \d+ KiB")
+        self.assertRegex(out, r"20 idle kept-alive connections: every prong process together PSS [\d.]+ MiB")
+        self.assertRegex(out, r"Per connection \(30 sequential Connection: close requests\): supervisor \d+ us")
+
+    def test_memory_and_cost(self):
+        self.check_memory_lines(self.run_bench("--only-memory"))
+
+    def test_peers_ratios_memory_and_cost(self):
+        if not os.path.exists(PEERS):
+            self.skipTest(f"{PEERS} is not on this machine (the peers benchmark lives outside the repository)")
+        out = self.run_bench("--peers", PEERS, "--secs", "1", "--conns", "4", "--only", "prong,floor")
+        for scenario in ("small", "big"):
+            self.assertTrue(os.path.exists(os.path.join(self.root, "bench", f"{scenario}.json")), scenario)
+        self.assertRegex(out, r"\| prong \| \d+ \|")
+        self.assertRegex(out, r"1 KiB Connection: close vs the unsandboxed fork floor: [\d.]+x \(goal >= 1.0x: (met|MISSED)\)")
+        self.assertRegex(out, r"1 KiB keep-alive vs nginx: not measured")
+        self.check_memory_lines(out)
