@@ -56,8 +56,9 @@ int sandbox_landlock_logs_only(const int *directory_fds, size_t count, char *err
 
 /* A connection process's own layer (ABI 6): it may not signal, nor reach an
  * abstract socket of, any process outside its own new domain, which excludes
- * its siblings and the supervisor. */
-int sandbox_landlock_scope_self(char *error, size_t error_size);
+ * its siblings and the supervisor. abi: sandbox_landlock_abi(), asked once at
+ * start-up rather than once per connection. */
+int sandbox_landlock_scope_self(int abi, char *error, size_t error_size);
 
 
 /* Install a seccomp filter exported ahead of time (prctl, no rebuilding). The

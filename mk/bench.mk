@@ -6,7 +6,8 @@
 # every prong layer on and only the per-client caps lifted, writes the rows to
 # $(BUILD)/bench/{small,big}.json, prints the tables, the ratios and the memory
 # of 1,000 idle kept-alive connections. BENCH_FLAGS passes more (--secs,
-# --althttpd PATH). Not part of `make test`: figures are compared within one
+# --althttpd PATH, --only prong,nginx). Not part of `make test` (test_bench_script.py
+# runs the script briefly, asserting no figure): figures are compared within one
 # run, never asserted. The peers are Debian packages; installing nginx or
 # lighttpd may start their system services. Must not: write outside $(BUILD)/bench.
 

@@ -247,9 +247,8 @@ int sandbox_landlock_logs_only(const int *directory_fds, size_t count, char *err
     return restrict_self(ruleset, error, error_size) == 0 ? abi : -1;
 }
 
-int sandbox_landlock_scope_self(char *error, size_t error_size)
+int sandbox_landlock_scope_self(int abi, char *error, size_t error_size)
 {
-    int abi = sandbox_landlock_abi();
     if (abi < 6)
         return 0;
     struct ruleset_attributes attributes = {
