@@ -8,10 +8,15 @@ prints each goal of the speed issue as a ratio measured in this run, and
 measures prong's memory: monitor, supervisor and one connection process, and
 everything together while 1,000 kept-alive connections sit idle.
 
+`bench.py --prong A --compare B` does only an A/B of two builds instead: CPU
+per Connection: close request in interleaved blocks (docs/architecture.md,
+"Per-connection cost", reports its figures).
+
 Needs root (prong chroots and drops to nobody), wrk, taskset and the peers.
 Prints figures only; nothing here asserts a time. Standard library only (and the
 live tests' harness, tests/live/harness.py, to start, inspect and reap prong).
-Must not: run as part of `make test`, leave a server or a socket behind, or
+Must not: run as part of `make test` (tests/live/test_bench_script.py runs it
+briefly, asserting no figure), leave a server or a socket behind, or
 write outside --out and a temporary root under /srv.
 """
 import argparse
@@ -273,6 +278,47 @@ def measure_per_connection(prong, root, count):
           f"together {supervisor_us + child_us:.0f} us")
 
 
+def cpu_busy_ns(cpu):
+    """Nanoseconds CPU cpu has spent on anything but idle and iowait (/proc/stat)."""
+    with open("/proc/stat") as f:
+        for line in f:
+            if line.startswith(f"cpu{cpu} "):
+                ticks = [int(value) for value in line.split()[1:]]
+                return (sum(ticks) - ticks[3] - ticks[4]) * 1_000_000_000 // os.sysconf("SC_CLK_TCK")
+    raise RuntimeError(f"no cpu{cpu} line in /proc/stat")
+
+
+def measure_compare(binaries, root, blocks, per_block, server_cpu=1, client_cpu=0):
+    """An A/B of prong builds on this noisy machine: blocks of per_block
+    sequential Connection: close requests, taking turns between the builds, so
+    a drift of the machine hits them alike. Each block's cost is the server
+    CPU's busy time per connection: supervisor, connection process, exit and
+    the kernel's network work together, all of which a build can change."""
+    request = b"GET /small.txt HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n"
+    os.sched_setaffinity(0, {client_cpu})
+    with contextlib.ExitStack() as stack:
+        servers = [stack.enter_context(started(binary, root)) for binary in binaries]
+        for server in servers:  # children inherit the supervisor's CPU
+            for pid in (server.pid, server.supervisor_pid()):
+                os.sched_setaffinity(pid, {server_cpu})
+            for _ in range(50):  # warm-up, not counted
+                fetch_and_close(server.port, request)
+        costs = [[] for _ in servers]
+        for _ in range(blocks):
+            for server, cost in zip(servers, costs):
+                start = cpu_busy_ns(server_cpu)
+                for _ in range(per_block):
+                    fetch_and_close(server.port, request)
+                time.sleep(0.05)  # the last exits and reaps
+                cost.append((cpu_busy_ns(server_cpu) - start) / 1000 / per_block)
+    median = lambda values: sorted(values)[len(values) // 2]
+    print(f"CPU {server_cpu} busy time per Connection: close request, {blocks} blocks of {per_block}, builds in turn:")
+    for binary, cost in zip(binaries, costs):
+        print(f"  {binary}: median {median(cost):.0f} us  (blocks: {' '.join(f'{c:.0f}' for c in cost)})")
+    if len(binaries) == 2:
+        print(f"  {binaries[0]} / {binaries[1]}: {median(costs[0]) / median(costs[1]):.2f}x the CPU per connection")
+
+
 def main():
     parser = argparse.ArgumentParser(description="prong against its peers, ratios and memory (make bench)")
     parser.add_argument("--peers", default=os.path.join(HERE, "..", "..", "shared", "bench", "peers.py"))
@@ -285,6 +331,11 @@ def main():
     parser.add_argument("--per-connection", type=int, default=2000, help="sequential connections for the CPU breakdown")
     parser.add_argument("--only-memory", action="store_true", help="skip peers.py")
     parser.add_argument("--only", help="peers.py's --only: comma-separated parts of the server names to run (prong too)")
+    parser.add_argument("--compare", metavar="OTHER_PRONG",
+                        help="instead of the rest: CPU per Connection: close request of --prong and this other build, "
+                             "in interleaved blocks (an A/B for a change)")
+    parser.add_argument("--blocks", type=int, default=8, help="--compare: blocks per build")
+    parser.add_argument("--block-requests", type=int, default=400, help="--compare: sequential requests per block")
     args = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("make bench: run as root (prong and the peers chroot and drop to nobody)")
@@ -292,6 +343,10 @@ def main():
     if not os.access(prong, os.X_OK):
         sys.exit(f"make bench: {prong} is not built (make)")
     os.makedirs(args.out, exist_ok=True)
+    if args.compare:
+        with bench_root() as root:
+            measure_compare([prong, os.path.abspath(args.compare)], root, args.blocks, args.block_requests)
+        return
     if not args.only_memory:
         if not os.path.isfile(args.peers):
             sys.exit(f"make bench: {args.peers} not found (set PEERS=PATH to peers.py)")

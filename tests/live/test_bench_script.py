@@ -4,12 +4,14 @@ Figures are never asserted (speed lives in benchmarks); what is checked is that
 every part of the script runs against the real binary and prints its lines:
 peers.py with prong and the fork floor (one second per scenario and mode), the
 goal ratios, the memory of idle kept-alive connections and the CPU per
-connection, and that it leaves no prong process and no temporary root behind.
+connection; the A/B of two builds (--compare); and that it leaves no prong
+process and no temporary root behind.
 peers.py is not part of this repository; where ../shared/bench is absent the
 peers part skips and says so, the memory part still runs.
 """
 import glob
 import os
+import re
 import signal
 import subprocess
 
@@ -59,6 +61,13 @@ class BenchScriptTest(LiveTestCase):
 
     def test_memory_and_cost(self):
         self.check_memory_lines(self.run_bench("--only-memory"))
+
+    def test_compare_two_builds(self):
+        out = self.run_bench("--compare", PRONG, "--blocks", "2", "--block-requests", "20")
+        self.assertRegex(out, r"CPU 1 busy time per Connection: close request, 2 blocks of 20, builds in turn:")
+        self.assertEqual(len(re.findall(r"median \d+ us  \(blocks: \d+ \d+\)", out)), 2, out)
+        self.assertRegex(out, r"x the CPU per connection")
+        self.assertNotIn("idle kept-alive", out, "--compare does only the A/B")
 
     def test_peers_ratios_memory_and_cost(self):
         if not os.path.exists(PEERS):
