@@ -15,7 +15,6 @@
 #include <nss.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <stdint.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
@@ -151,7 +150,8 @@ __attribute__((no_stack_protector, noreturn)) static void start_connection_proce
         fail_child("cannot lower its resource limits");
     /* 5. Its own Landlock domain: no signal to, no abstract socket of, any other
      * process (its siblings and the supervisor are outside it). */
-    if (LAYER_APPLIED(config, LAYER_LANDLOCK) && sandbox_landlock_scope_self(startup.landlock_abi, error, sizeof error) < 0)
+    if (LAYER_APPLIED(config, LAYER_LANDLOCK) &&
+        sandbox_landlock_scope_self(startup.landlock_abi, error, sizeof error) < 0)
         fail_child(error);
     /* 6. Serve, then exit. */
     char client[64];
