@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from statistics import median_high  # the upper median: sorted(values)[len(values) // 2]
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "live"))
@@ -270,11 +271,11 @@ def measure_per_connection(prong, root, count):
     if not ends:
         print("  per connection: no connection process end was logged")
         return
-    median = lambda values: sorted(values)[len(values) // 2]
-    child_us = median([int(e[0]) for e in ends])
+    child_us = median_high([int(e[0]) for e in ends])
     print(f"Per connection ({count} sequential Connection: close requests): supervisor {supervisor_us:.0f} us of CPU "
           f"(accept, fork, reap); connection process median {child_us} us of CPU, maxrss "
-          f"{median([int(e[1]) for e in ends])} KiB, {median([int(e[2] or -1) for e in ends])} minor faults (-1: not logged); "
+          f"{median_high([int(e[1]) for e in ends])} KiB, "
+          f"{median_high([int(e[2] or -1) for e in ends])} minor faults (-1: not logged); "
           f"together {supervisor_us + child_us:.0f} us")
 
 
@@ -311,12 +312,11 @@ def measure_compare(binaries, root, blocks, per_block, server_cpu=1, client_cpu=
                     fetch_and_close(server.port, request)
                 time.sleep(0.05)  # the last exits and reaps
                 cost.append((cpu_busy_ns(server_cpu) - start) / 1000 / per_block)
-    median = lambda values: sorted(values)[len(values) // 2]
     print(f"CPU {server_cpu} busy time per Connection: close request, {blocks} blocks of {per_block}, builds in turn:")
     for binary, cost in zip(binaries, costs):
-        print(f"  {binary}: median {median(cost):.0f} us  (blocks: {' '.join(f'{c:.0f}' for c in cost)})")
+        print(f"  {binary}: median {median_high(cost):.0f} us  (blocks: {' '.join(f'{c:.0f}' for c in cost)})")
     if len(binaries) == 2:
-        print(f"  {binaries[0]} / {binaries[1]}: {median(costs[0]) / median(costs[1]):.2f}x the CPU per connection")
+        print(f"  {binaries[0]} / {binaries[1]}: {median_high(costs[0]) / median_high(costs[1]):.2f}x the CPU per connection")
 
 
 def main():
