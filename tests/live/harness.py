@@ -207,7 +207,27 @@ class Server:
             if len(self.children()) == count:
                 return
             time.sleep(0.02)
-        raise AssertionError(f"expected {count} connection processes, have {self.children()}")
+        raise AssertionError(f"expected {count} connection processes, have {self.describe_children()}")
+
+    def describe_children(self):
+        """For a failure message: each connection process's pid, state, age and
+        the client it serves (descriptor 3's TCP peer), so a count that is off
+        says which connection the extra process belongs to."""
+        peers = tcp_peers_by_inode()
+        described = []
+        for pid in self.children():
+            try:
+                status = proc_status(pid)
+                with open(f"/proc/{pid}/stat") as f:
+                    started_ticks = int(f.read().rsplit(")", 1)[1].split()[19])
+                with open("/proc/uptime") as f:
+                    age = float(f.read().split()[0]) - started_ticks / os.sysconf("SC_CLK_TCK")
+                link = os.readlink(f"/proc/{pid}/fd/3") if os.path.exists(f"/proc/{pid}/fd/3") else "-"
+            except (FileNotFoundError, ProcessLookupError):
+                continue  # gone while we looked
+            inode = link[len("socket:["):-1] if link.startswith("socket:[") else None
+            described.append(f"{pid} {status.get('State', '?')} age {age:.1f} s client {peers.get(inode, link)}")
+        return described
 
     def child_end_lines(self):
         """The supervisor's "child pid=..." lines (every end with --log-children)."""
@@ -250,6 +270,19 @@ def wait_until_gone(pid, timeout=10):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and os.path.exists(f"/proc/{pid}"):
         time.sleep(0.02)
+
+
+def tcp_peers_by_inode():
+    """Socket inode -> "address:port" of the remote end, from /proc/net/tcp (IPv4)."""
+    peers = {}
+    with open("/proc/net/tcp") as f:
+        next(f)
+        for line in f:
+            fields = line.split()
+            address, port = fields[2].split(":")
+            dotted = ".".join(str(int(address[i:i + 2], 16)) for i in (6, 4, 2, 0))  # little-endian hex
+            peers[fields[9]] = f"{dotted}:{int(port, 16)}"
+    return peers
 
 
 def proc_status(pid):

@@ -85,7 +85,7 @@ class FloodTest(LiveTestCase):
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and (len(server.children()) != self.PER_IP or zombies_of(supervisor)):
             time.sleep(0.05)
-        self.assertEqual(len(server.children()), self.PER_IP)
+        self.assertEqual(len(server.children()), self.PER_IP, server.describe_children())
         self.assertEqual(zombies_of(supervisor), [])
         self.assertEqual([line for line in server.access_lines() if line.startswith("127.0.0.1 ") and " 503 " in line],
                          [])
