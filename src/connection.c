@@ -102,11 +102,20 @@ static int milliseconds_until(uint64_t deadline_ns)
 }
 
 /* Read more bytes before the deadline. In the idle phase the first byte starts
- * the next head's own deadline. */
-static enum receive_outcome receive_more(void)
+ * the next head's own deadline. With wait_first (a kept-alive connection just
+ * answered, its input empty) it polls before reading: the client cannot have
+ * sent its next request before reading our response, so a read first would
+ * almost always answer EAGAIN, one system call per request for nothing. */
+static enum receive_outcome receive_more(bool wait_first)
 {
     int fd = state.context->client_fd;
+    bool wait = wait_first;
     for (;;) {
+        if (wait) {
+            struct pollfd wait_for = {.fd = fd, .events = POLLIN};
+            if (poll(&wait_for, 1, milliseconds_until(state.deadline_ns)) < 0 && errno != EINTR)
+                return RECEIVE_FAILED;
+        }
         ssize_t got = read(fd, state.input + state.filled, sizeof state.input - state.filled);
         if (got > 0) {
             state.filled += (size_t)got;
@@ -114,17 +123,15 @@ static enum receive_outcome receive_more(void)
         }
         if (got == 0)
             return RECEIVE_CLOSED;
-        if (errno == EINTR)
+        if (errno == EINTR) {
+            wait = false;
             continue;
+        }
         if (errno != EAGAIN)
             return RECEIVE_FAILED;
-        int timeout = milliseconds_until(state.deadline_ns);
-        if (timeout == 0)
+        if (milliseconds_until(state.deadline_ns) == 0)
             return RECEIVE_TIMEOUT;
-        struct pollfd wait_for = {.fd = fd, .events = POLLIN};
-        int ready = poll(&wait_for, 1, timeout);
-        if (ready < 0 && errno != EINTR)
-            return RECEIVE_FAILED;
+        wait = true;
     }
 }
 
@@ -303,7 +310,7 @@ static void close_gracefully(bool drain)
     size_t drained = 0;
     while (drained < LINGER_MAX_BYTES) {
         state.filled = 0;
-        if (receive_more() != RECEIVED)
+        if (receive_more(false) != RECEIVED)
             break;
         drained += state.filled;
     }
@@ -350,7 +357,7 @@ static int read_head(void)
         do {
             bool was_idle = state.filled == 0 && state.answered_any;
             bool was_empty = state.filled == 0;
-            outcome = receive_more();
+            outcome = receive_more(was_idle);
             if (outcome == RECEIVED && was_idle) {
                 state.head_started_ns = monotonic_ns();
                 state.deadline_ns = state.head_started_ns + (uint64_t)settings.next_head_timeout_ms * 1000000u;
