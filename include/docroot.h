@@ -4,8 +4,8 @@
  * drop (the jail is entered through it with fchdir, so a root below a directory
  * the run user cannot search still works). docroot_verify() walks the whole tree
  * without following symlinks and refuses, with the first offending path: an
- * entry the run user can write or (unless allow_owned) owns, a device node, a
- * setuid or setgid file.
+ * entry the run user can write (mode bits, or a file's or directory's access
+ * ACL) or (unless allow_owned) owns, a device node, a setuid or setgid file.
  * Must not: follow a symlink, or accept a tree it could not read completely. */
 #ifndef PRONG_DOCROOT_H
 #define PRONG_DOCROOT_H

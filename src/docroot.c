@@ -2,9 +2,10 @@
  *
  * The walk is iterative over openat/fdopendir with O_NOFOLLOW, depth-first, so
  * a symlink in the tree is judged as a link (its target is checked by the
- * serving layers, not here) and a loop cannot trap it. Access control lists are
- * not read: permissions are judged from owner, group and mode bits (documented
- * in SECURITY.md). Must not: follow symlinks or stop early on an unreadable entry. */
+ * serving layers, not here) and a loop cannot trap it. Permissions are judged
+ * from owner, group and mode bits, and for files and directories also from
+ * their access ACL (posix_acl.h): a named entry may grant the run user what the
+ * mode bits do not show. Must not: follow symlinks or stop early on an unreadable entry. */
 #include "docroot.h"
 
 #include <dirent.h>
@@ -14,7 +15,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
+
+#include "posix_acl.h"
 
 #define MAX_DEPTH 64
 
@@ -53,6 +57,7 @@ struct walk {
     bool allow_owned;
     size_t entries;
     char path[4096];
+    unsigned char acl[8192]; /* an access ACL's value: 1,023 entries */
     char *error;
     size_t error_size;
 };
@@ -61,6 +66,27 @@ static int refuse_entry(struct walk *walk, const char *reason)
 {
     snprintf(walk->error, walk->error_size, "refusing the document root: %s %s", walk->path, reason);
     return -1;
+}
+
+/* Why the access ACL of the entry at walk->path makes it unsafe, or NULL. Read
+ * by path with lgetxattr(2) (no *at form before Linux 6.13): the path is the
+ * resolved root and entries the walk reached without following a link. */
+static const char *acl_reason(struct walk *walk)
+{
+    ssize_t length = lgetxattr(walk->path, "system.posix_acl_access", walk->acl, sizeof walk->acl);
+    if (length < 0 && (errno == ENODATA || errno == ENOTSUP))
+        return NULL; /* no ACL, or a filesystem without them */
+    if (length < 0)
+        return errno == ERANGE ? "has an access control list too large to check"
+                               : "has an access control list that cannot be read";
+    switch (posix_acl_grants_write(walk->acl, (size_t)length, walk->run_uid, walk->run_gid)) {
+    case ACL_NO_WRITE:
+        return NULL;
+    case ACL_GRANTS_WRITE:
+        return "is writable by the run user (access control list)";
+    default:
+        return "has an access control list that cannot be read";
+    }
 }
 
 static int walk_directory(struct walk *walk, int directory_fd, int depth)
@@ -96,6 +122,8 @@ static int walk_directory(struct walk *walk, int directory_fd, int depth)
             break;
         }
         const char *reason = unsafe_reason(&status, walk->run_uid, walk->run_gid, walk->allow_owned);
+        if (!reason && (S_ISREG(status.st_mode) || S_ISDIR(status.st_mode)))
+            reason = acl_reason(walk);
         if (reason) {
             result = refuse_entry(walk, reason);
             break;
@@ -131,6 +159,8 @@ int docroot_verify(int root_fd, const char *path, uid_t run_uid, gid_t run_gid, 
         return -1;
     }
     const char *reason = unsafe_reason(&status, run_uid, run_gid, allow_owned);
+    if (!reason)
+        reason = acl_reason(&walk);
     if (reason)
         return refuse_entry(&walk, reason);
     int copy = openat(root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);

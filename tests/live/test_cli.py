@@ -4,10 +4,12 @@ and nothing on standard output; --help, --version and --check exit 0 without
 serving. --help is checked against the flag table in src/config.c, so a flag
 added there without help text (or a default) fails here."""
 import os
+import pwd
 import re
 import shutil
 import socket
 import stat
+import struct
 import subprocess
 import tempfile
 
@@ -213,6 +215,37 @@ class CliTest(LiveTestCase):
                 root = self.scratch_root({"index.html": b"x\n", "sub/page.txt": b"y\n"})
                 spoil(root)
                 self.assert_refused("--root", root, *self.listen_args(), mentions=r"writable by the run user")
+
+    def test_root_with_an_access_acl_granting_the_run_user_write(self):
+        """A named ACL entry can give nobody write access that the mode bits do not
+        show (they show the mask, and the owning group is root's); the start-up
+        walk reads each file's and directory's access ACL. Controls: the same ACL
+        with a read-only mask, and for another uid, are accepted."""
+        nobody = pwd.getpwnam("nobody")
+        everyone = 0xFFFFFFFF
+
+        def acl(*entries):  # the kernel's system.posix_acl_access value: version 2, then tag, perm, id,
+            entries = sorted(entries)  # in tag order, as the kernel requires (USER_OBJ 1 ... OTHER 0x20)
+            return struct.pack("<I", 2) + b"".join(struct.pack("<HHI", *entry) for entry in entries)
+
+        def named(tag, ident, mask):  # owner rwx, owning group r-x, a named entry rwx, the mask, other r-x
+            return acl((0x01, 7, everyone), (tag, 7, ident), (0x04, 5, everyone), (0x10, mask, everyone),
+                       (0x20, 5, everyone))
+
+        cases = [(".", named(0x02, nobody.pw_uid, 7), True), ("sub", named(0x08, nobody.pw_gid, 7), True),
+                 ("sub/page.txt", named(0x02, nobody.pw_uid, 6), True),
+                 ("sub/page.txt", named(0x02, nobody.pw_uid, 5), False),  # the mask takes write away
+                 ("sub/page.txt", named(0x02, nobody.pw_uid + 1, 7), False)]  # another user
+        for target, value, refused in cases:
+            with self.subTest(target=target, acl=value.hex(), refused=refused):
+                root = self.scratch_root({"index.html": b"x\n", "sub/page.txt": b"y\n"})
+                os.setxattr(os.path.join(root, target), "system.posix_acl_access", value)
+                if refused:
+                    self.assert_refused("--root", root, *self.listen_args(),
+                                        mentions=r"writable by the run user \(access control list\)")
+                else:
+                    code, _, err = run_prong("--root", root, *self.listen_args(), "--check")
+                    self.assertEqual(code, 0, err)
 
     def test_root_with_files_owned_by_the_run_user(self):
         for target in ("index.html", "sub", "sub/page.txt", "."):

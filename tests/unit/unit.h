@@ -74,5 +74,6 @@ void test_response(void);
 void test_rate_limit(void);
 void test_cidr(void);
 void test_text_number(void);
+void test_posix_acl(void);
 
 #endif

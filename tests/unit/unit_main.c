@@ -191,7 +191,7 @@ static const struct suite SUITES[] = {
     {"http_date", test_http_date},     {"client_table", test_client_table}, {"access_log", test_access_log},
     {"proc_status", test_proc_status}, {"config", test_config},             {"mime", test_mime},
     {"listener", test_listener},       {"response", test_response},       {"rate_limit", test_rate_limit},
-    {"cidr", test_cidr},               {"text_number", test_text_number},
+    {"cidr", test_cidr},               {"text_number", test_text_number}, {"posix_acl", test_posix_acl},
 };
 
 int main(int argc, char **argv)
