@@ -3,9 +3,9 @@
  * The walk is iterative over openat/fdopendir with O_NOFOLLOW, depth-first, so
  * a symlink in the tree is judged as a link (its target is checked by the
  * serving layers, not here) and a loop cannot trap it. Permissions are judged
- * from owner, group and mode bits, and for files and directories also from
- * their access ACL (posix_acl.h): a named entry may grant the run user what the
- * mode bits do not show. Must not: follow symlinks or stop early on an unreadable entry. */
+ * from owner, group and mode bits, and for regular files and directories also
+ * from their POSIX access ACL (posix_acl.h): a named entry may grant the run
+ * user what the mode bits do not show. Must not: follow symlinks or stop early on an unreadable entry. */
 #include "docroot.h"
 
 #include <dirent.h>
@@ -14,6 +14,8 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/limits.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -21,6 +23,7 @@
 #include "posix_acl.h"
 
 #define MAX_DEPTH 64
+#define ACL_VALUE_MAX XATTR_SIZE_MAX /* the largest value any filesystem stores (64 KiB) */
 
 int docroot_open(const char *path, char *error, size_t error_size)
 {
@@ -57,7 +60,7 @@ struct walk {
     bool allow_owned;
     size_t entries;
     char path[4096];
-    unsigned char acl[8192]; /* an access ACL's value: 1,023 entries */
+    unsigned char *acl; /* ACL_VALUE_MAX bytes, mapped for the walk only */
     char *error;
     size_t error_size;
 };
@@ -68,17 +71,20 @@ static int refuse_entry(struct walk *walk, const char *reason)
     return -1;
 }
 
-/* Why the access ACL of the entry at walk->path makes it unsafe, or NULL. Read
- * by path with lgetxattr(2) (no *at form before Linux 6.13): the path is the
- * resolved root and entries the walk reached without following a link. */
-static const char *acl_reason(struct walk *walk)
+/* Why the access ACL of an entry makes it unsafe, or NULL: read from fd when
+ * the walk holds one (the root, directories), else by walk->path with
+ * lgetxattr(2), which does not follow a final link (there is no *at form
+ * before Linux 6.13); the walk reached that path without following a link.
+ * Only POSIX ACLs are read: an NFSv4 or CIFS server's own ACLs are not seen
+ * (SECURITY.md). */
+static const char *acl_reason(struct walk *walk, int fd)
 {
-    ssize_t length = lgetxattr(walk->path, "system.posix_acl_access", walk->acl, sizeof walk->acl);
+    ssize_t length = fd >= 0 ? fgetxattr(fd, "system.posix_acl_access", walk->acl, ACL_VALUE_MAX)
+                             : lgetxattr(walk->path, "system.posix_acl_access", walk->acl, ACL_VALUE_MAX);
     if (length < 0 && (errno == ENODATA || errno == ENOTSUP))
         return NULL; /* no ACL, or a filesystem without them */
     if (length < 0)
-        return errno == ERANGE ? "has an access control list too large to check"
-                               : "has an access control list that cannot be read";
+        return "has an access control list that cannot be read";
     switch (posix_acl_grants_write(walk->acl, (size_t)length, walk->run_uid, walk->run_gid)) {
     case ACL_NO_WRITE:
         return NULL;
@@ -122,8 +128,8 @@ static int walk_directory(struct walk *walk, int directory_fd, int depth)
             break;
         }
         const char *reason = unsafe_reason(&status, walk->run_uid, walk->run_gid, walk->allow_owned);
-        if (!reason && (S_ISREG(status.st_mode) || S_ISDIR(status.st_mode)))
-            reason = acl_reason(walk);
+        if (!reason && S_ISREG(status.st_mode))
+            reason = acl_reason(walk, -1);
         if (reason) {
             result = refuse_entry(walk, reason);
             break;
@@ -132,6 +138,11 @@ static int walk_directory(struct walk *walk, int directory_fd, int depth)
             int child = openat(dirfd(directory), entry->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
             if (child < 0 && errno == EACCES)
                 continue; /* the run user cannot enter it either: nothing served from there */
+            if (child >= 0 && (reason = acl_reason(walk, child)) != NULL) {
+                close(child);
+                result = refuse_entry(walk, reason);
+                break;
+            }
             if (child < 0 || walk_directory(walk, child, depth + 1) != 0) {
                 if (child < 0)
                     result = refuse_entry(walk, "cannot be opened");
@@ -158,17 +169,26 @@ int docroot_verify(int root_fd, const char *path, uid_t run_uid, gid_t run_gid, 
         snprintf(error, error_size, "--root %s: %s", path, strerror(errno));
         return -1;
     }
-    const char *reason = unsafe_reason(&status, run_uid, run_gid, allow_owned);
-    if (!reason)
-        reason = acl_reason(&walk);
-    if (reason)
-        return refuse_entry(&walk, reason);
-    int copy = openat(root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (copy < 0) {
-        snprintf(error, error_size, "--root %s: %s", path, strerror(errno));
+    walk.acl = mmap(NULL, ACL_VALUE_MAX, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (walk.acl == MAP_FAILED) {
+        snprintf(error, error_size, "--root %s: no memory to check its access control lists", path);
         return -1;
     }
-    int result = walk_directory(&walk, copy, 0);
+    const char *reason = unsafe_reason(&status, run_uid, run_gid, allow_owned);
+    if (!reason)
+        reason = acl_reason(&walk, root_fd);
+    int result = -1;
+    int copy = reason ? -1 : openat(root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (reason)
+        refuse_entry(&walk, reason);
+    else if (copy < 0)
+        snprintf(error, error_size, "--root %s: %s", path, strerror(errno));
+    else
+        result = walk_directory(&walk, copy, 0);
+    if (munmap(walk.acl, ACL_VALUE_MAX) != 0 && result == 0) { /* the supervisor and children need none of it */
+        snprintf(error, error_size, "--root %s: cannot release the memory of its check: %s", path, strerror(errno));
+        result = -1;
+    }
     *entries = walk.entries;
     return result;
 }

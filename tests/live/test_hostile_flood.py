@@ -46,7 +46,7 @@ class FloodTest(LiveTestCase):
 
     def test_connection_flood_and_half_open_connections_from_one_address(self):
         page = self.files["index.html"]
-        server = self.server("--max-per-ip", str(self.PER_IP), "--max-children", "64", "--head-timeout", "60",
+        server = self.server("--max-per-ip", str(self.PER_IP), "--max-children", "64", "--head-timeout", "120",
                              "--grace", str(self.GRACE))
         supervisor = server.supervisor_pid()
         seen_children = set()
@@ -85,7 +85,9 @@ class FloodTest(LiveTestCase):
         # Up to 30 s: under load a flood connection can reach the accept queue, or
         # its client's FIN reach its process, only after TCP retransmissions, seconds
         # after the flood (a clean-clone run once counted 17 at 10 s). The head
-        # timeout here is 60 s, so a process that missed its client's close still fails.
+        # timeout is 120 s: the held connections' processes outlive the flood (40 s
+        # at most), the prober's join (20) and this wait, and a flood connection's
+        # process that missed its client's close is still there to fail the count.
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and (len(server.children()) != self.PER_IP or zombies_of(supervisor)):
             time.sleep(0.05)
