@@ -210,6 +210,18 @@ static long attempt(const struct parameters *parameters, int client_fd)
         struct rlimit none = {0, 0};
         return syscall(SYS_prlimit64, target, RLIMIT_CPU, &none, NULL);
     }
+    /* The supervisor runs at nice -5 so that new connections are not starved
+     * (supervisor.c); a jailed process must neither take that priority for
+     * itself nor push the supervisor down, which needs no privilege between
+     * processes of one user. */
+    if (strcmp(action, "renice-other") == 0)
+        return syscall(SYS_setpriority, PRIO_PROCESS, target, 19);
+    if (strcmp(action, "raise-priority") == 0)
+        return syscall(SYS_setpriority, PRIO_PROCESS, 0, -5);
+    if (strcmp(action, "realtime") == 0) {
+        struct sched_param first = {.sched_priority = 1};
+        return syscall(SYS_sched_setscheduler, 0, SCHED_FIFO, &first);
+    }
     if (strcmp(action, "raise-rlimit") == 0) {
         struct rlimit more = {1 << 20, 1 << 20};
         return syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, &more, NULL);
