@@ -181,21 +181,73 @@ int listener_parse(const char *text, struct listener *listener, char *error, siz
     return result;
 }
 
-/* Dotted decimal by hand: every connection process formats its client's
- * address, and inet_ntop's IPv4 path goes through sprintf (text_number.h says
- * why that matters). False when text cannot hold it. */
-static bool format_ipv4(const struct in_addr *address, char *text, size_t text_size)
+/* Addresses by hand: every connection process formats its client's address,
+ * and inet_ntop goes through sprintf for both families (text_number.h says why
+ * that matters). The text is inet_ntop's, byte for byte (tests/unit/test_listener.c
+ * compares them). */
+static size_t write_dotted_quad(const unsigned char *bytes, char *out)
 {
-    const unsigned char *bytes = (const unsigned char *)&address->s_addr; /* network order: first byte first */
-    char *at = text;
-    if (text_size < INET_ADDRSTRLEN)
-        return false;
+    char *at = out;
     for (size_t i = 0; i < 4; i++) {
         if (i > 0)
             *at++ = '.';
         at += number_decimal(bytes[i], at);
     }
-    *at = '\0';
+    return (size_t)(at - out);
+}
+
+/* False when text cannot hold it. */
+static bool format_ipv4(const struct in_addr *address, char *text, size_t text_size)
+{
+    if (text_size < INET_ADDRSTRLEN)
+        return false;
+    text[write_dotted_quad((const unsigned char *)&address->s_addr, text)] = '\0'; /* network order */
+    return true;
+}
+
+/* RFC 5952 text as glibc's inet_ntop writes it: lowercase hexadecimal groups,
+ * the longest run of two or more zero groups (the first of equals) as "::",
+ * and the last 32 bits dotted for ::ffff:0:0/96 and for ::/96 when the zero
+ * run is exactly six groups. False when text cannot hold it. */
+static bool format_ipv6(const struct in6_addr *address, char *text, size_t text_size)
+{
+    const unsigned char *bytes = address->s6_addr;
+    unsigned groups[8];
+    for (size_t i = 0; i < 8; i++)
+        groups[i] = (unsigned)bytes[2 * i] << 8 | bytes[2 * i + 1];
+    size_t best_start = 8, best_length = 0;
+    for (size_t i = 0; i < 8;) {
+        size_t run = 0;
+        while (i + run < 8 && groups[i + run] == 0)
+            run++;
+        if (run > best_length)
+            best_start = i, best_length = run;
+        i += run ? run : 1;
+    }
+    if (best_length < 2)
+        best_start = 8, best_length = 0;
+    char out[INET6_ADDRSTRLEN], *at = out;
+    for (size_t i = 0; i < 8; i++) {
+        if (i >= best_start && i < best_start + best_length) {
+            if (i == best_start)
+                *at++ = ':';
+            continue;
+        }
+        if (i > 0)
+            *at++ = ':';
+        if (i == 6 && best_start == 0 && (best_length == 6 || (best_length == 5 && groups[5] == 0xffff))) {
+            at += write_dotted_quad(bytes + 12, at);
+            break;
+        }
+        at += number_hex(groups[i], at);
+    }
+    if (best_length > 0 && best_start + best_length == 8)
+        *at++ = ':';
+    size_t length = (size_t)(at - out);
+    if (length >= text_size)
+        return false;
+    memcpy(text, out, length);
+    text[length] = '\0';
     return true;
 }
 
@@ -219,9 +271,7 @@ void listener_format_host(const struct sockaddr *address, char *text, size_t tex
     }
     if (address->sa_family == AF_INET && format_ipv4(&((const struct sockaddr_in *)address)->sin_addr, text, text_size))
         return;
-    /* IPv6 keeps inet_ntop: RFC 5952's text (the longest zero run compressed) is not worth a copy. */
-    if (address->sa_family == AF_INET6 &&
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)address)->sin6_addr, text, (socklen_t)text_size))
+    if (address->sa_family == AF_INET6 && format_ipv6(&((const struct sockaddr_in6 *)address)->sin6_addr, text, text_size))
         return;
     copy_text(text, text_size, "unknown");
 }

@@ -8,7 +8,9 @@
  * each with a one-line reason naming the text; formats parsed addresses back
  * ("[2001:DB8:0::1]:80" becomes "[2001:db8::1]:80") and parses the result to
  * the same address; checks listener_format_host, an unknown family and small
- * buffers.
+ * buffers; compares listener_format_host's IPv6 text with inet_ntop's for edge
+ * addresses (zero runs of every length and place, ties, the dotted forms) at
+ * every buffer size, and for 50,000 random addresses.
  *
  * Contract: texts are NUL-terminated heap copies of exactly their length.
  * Must not: open, bind or connect a socket. */
@@ -193,9 +195,70 @@ static void test_formatting_edges(void)
           "listener_format_host into 12 bytes: terminated, no partial address, got \"%s\"", small);
 }
 
+/* listener_format_host of addr, into a buffer of size bytes (a heap copy of
+ * exactly that size, so AddressSanitizer sees a write past it). */
+static void format_host_into(const struct sockaddr_storage *addr, size_t size, char *out, size_t out_size)
+{
+    char *exact = malloc(size ? size : 1);
+    if (!exact)
+        abort();
+    listener_format_host((const struct sockaddr *)addr, exact, size);
+    snprintf(out, out_size, "%.*s", (int)(size ? strnlen(exact, size) : 0), exact);
+    free(exact);
+}
+
+/* Client addresses are written by hand; the text must be inet_ntop's. */
+static void check_host_text(const unsigned char bytes[16], size_t size)
+{
+    struct sockaddr_storage storage;
+    memset(&storage, 0, sizeof storage);
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&storage;
+    v6->sin6_family = AF_INET6;
+    memcpy(v6->sin6_addr.s6_addr, bytes, 16);
+    char expected[INET6_ADDRSTRLEN + 16];
+    if (!inet_ntop(AF_INET6, bytes, expected, (socklen_t)size))
+        snprintf(expected, sizeof expected, "%.*s", size ? (int)size - 1 : 0, "unknown");
+    char got[INET6_ADDRSTRLEN + 16];
+    format_host_into(&storage, size, got, sizeof got);
+    char shown[INET6_ADDRSTRLEN];
+    inet_ntop(AF_INET6, bytes, shown, sizeof shown);
+    CHECK_STR(got, expected, "listener_format_host of %s into %zu bytes", shown, size);
+}
+
+static void test_ipv6_text(void)
+{
+    static const char *const EDGES[] = {
+        "::", "::1", "1::", "1::1", "::ffff:1.2.3.4", "::ffff:0:0", "::ffff:0.0.0.0", "::1.2.3.4", "::0.0.1.0",
+        "::1:2", "::ffff", "::ffff:1", "::fffe:1.2.3.4", "0:0:0:0:1:ffff:1.2.3.4", "64:ff9b::1.2.3.4",
+        "1:0:0:2:0:0:3:4", "1:0:0:2::3", "1:0:2:3:4:5:6:7", "1:2:3:4:5:6:7:0", "0:1:2:3:4:5:6:7", "1::2:0:0:3",
+        "2001:db8::1", "2001:db8:0:0:1:0:0:1", "fe80::1:2:3:4", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+        "2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff", "a:b:c:d:e:f:0:0", "0:0:a:b:c:d:e:f", "a:0:0:b:0:0:0:c"};
+    for (size_t i = 0; i < sizeof EDGES / sizeof EDGES[0]; i++) {
+        unsigned char bytes[16];
+        if (!CHECK(inet_pton(AF_INET6, EDGES[i], bytes) == 1, "inet_pton(\"%s\")", EDGES[i]))
+            continue;
+        for (size_t size = 0; size <= INET6_ADDRSTRLEN + 2; size++)
+            check_host_text(bytes, size);
+    }
+    /* Random addresses, each group zero half the time (so runs of every length
+     * and position occur), else 0xffff, a small value or anything. */
+    uint64_t state = unit_random_state(0x1b6u);
+    for (int round = 0; round < 50000; round++) {
+        unsigned char bytes[16];
+        for (size_t g = 0; g < 8; g++) {
+            uint64_t kind = unit_random_below(&state, 8), value = unit_random(&state) & 0xffff;
+            unsigned group = kind < 4 ? 0 : kind == 4 ? 0xffff : kind == 5 ? (unsigned)(value & 0xf) : (unsigned)value;
+            bytes[2 * g] = (unsigned char)(group >> 8);
+            bytes[2 * g + 1] = (unsigned char)group;
+        }
+        check_host_text(bytes, round % 10 == 0 ? (size_t)unit_random_below(&state, INET6_ADDRSTRLEN + 1) : 64);
+    }
+}
+
 void test_listener(void)
 {
     test_valid();
     test_refused();
     test_formatting_edges();
+    test_ipv6_text();
 }
