@@ -103,8 +103,8 @@ static int milliseconds_until(uint64_t deadline_ns)
 
 /* Read more bytes before the deadline. In the idle phase the first byte starts
  * the next head's own deadline. With wait_first (a kept-alive connection just
- * answered, its input empty) it polls before reading: the client cannot have
- * sent its next request before reading our response, so a read first would
+ * answered, its input empty) it polls before reading: a client that waits for
+ * each response has not sent its next request yet, so a read first would
  * almost always answer EAGAIN, one system call per request for nothing. */
 static enum receive_outcome receive_more(bool wait_first)
 {

@@ -5,7 +5,8 @@
  * serving layers, not here) and a loop cannot trap it. Permissions are judged
  * from owner, group and mode bits, and for regular files and directories also
  * from their POSIX access ACL (posix_acl.h): a named entry may grant the run
- * user what the mode bits do not show. Must not: follow symlinks or stop early on an unreadable entry. */
+ * user what the mode bits do not show.
+ * Must not: follow symlinks or stop early on an unreadable entry. */
 #include "docroot.h"
 
 #include <dirent.h>
@@ -174,18 +175,21 @@ int docroot_verify(int root_fd, const char *path, uid_t run_uid, gid_t run_gid, 
         snprintf(error, error_size, "--root %s: no memory to check its access control lists", path);
         return -1;
     }
+    int result = -1;
     const char *reason = unsafe_reason(&status, run_uid, run_gid, allow_owned);
     if (!reason)
         reason = acl_reason(&walk, root_fd);
-    int result = -1;
-    int copy = reason ? -1 : openat(root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (reason)
+    if (reason) {
         refuse_entry(&walk, reason);
-    else if (copy < 0)
-        snprintf(error, error_size, "--root %s: %s", path, strerror(errno));
-    else
-        result = walk_directory(&walk, copy, 0);
-    if (munmap(walk.acl, ACL_VALUE_MAX) != 0 && result == 0) { /* the supervisor and children need none of it */
+    } else {
+        int copy = openat(root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (copy < 0)
+            snprintf(error, error_size, "--root %s: %s", path, strerror(errno));
+        else
+            result = walk_directory(&walk, copy, 0);
+    }
+    /* Released before the jail: the supervisor and its children need none of it. */
+    if (munmap(walk.acl, ACL_VALUE_MAX) != 0 && result == 0) {
         snprintf(error, error_size, "--root %s: cannot release the memory of its check: %s", path, strerror(errno));
         result = -1;
     }
