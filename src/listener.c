@@ -183,8 +183,7 @@ int listener_parse(const char *text, struct listener *listener, char *error, siz
 
 /* Addresses by hand: every connection process formats its client's address,
  * and inet_ntop goes through sprintf for both families (text_number.h says why
- * that matters). The text is inet_ntop's, byte for byte (tests/unit/test_listener.c
- * compares them). */
+ * that matters). */
 static size_t write_dotted_quad(const unsigned char *bytes, char *out)
 {
     char *at = out;
@@ -205,10 +204,12 @@ static bool format_ipv4(const struct in_addr *address, char *text, size_t text_s
     return true;
 }
 
-/* RFC 5952 text as glibc's inet_ntop writes it: lowercase hexadecimal groups,
- * the longest run of two or more zero groups (the first of equals) as "::",
- * and the last 32 bits dotted for ::ffff:0:0/96 and for ::/96 when the zero
- * run is exactly six groups. False when text cannot hold it. */
+/* RFC 5952 text as glibc's inet_ntop writes it, byte for byte: lowercase
+ * hexadecimal groups, the longest run of two or more zero groups (the first of
+ * equals) as "::", and the last 32 bits dotted for ::ffff:0:0/96 and for ::/96
+ * when the zero run is exactly six groups. False when text cannot hold it,
+ * exactly where inet_ntop answers ENOSPC (tests/unit/test_listener.c compares
+ * the two at every buffer size). */
 static bool format_ipv6(const struct in6_addr *address, char *text, size_t text_size)
 {
     const unsigned char *bytes = address->s6_addr;
