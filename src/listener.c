@@ -183,7 +183,8 @@ int listener_parse(const char *text, struct listener *listener, char *error, siz
 
 /* Addresses by hand: every connection process formats its client's address,
  * and inet_ntop goes through sprintf for both families (text_number.h says why
- * that matters). */
+ * that matters). The text, and where it does not fit, are inet_ntop's, byte
+ * for byte (tests/unit/test_listener.c compares the two at every buffer size). */
 static size_t write_dotted_quad(const unsigned char *bytes, char *out)
 {
     char *at = out;
@@ -195,21 +196,28 @@ static size_t write_dotted_quad(const unsigned char *bytes, char *out)
     return (size_t)(at - out);
 }
 
-/* False when text cannot hold it. */
-static bool format_ipv4(const struct in_addr *address, char *text, size_t text_size)
+/* text, when it fits with its NUL (else false, as inet_ntop answers ENOSPC). */
+static bool fit_text(const char *formatted, size_t length, char *text, size_t text_size)
 {
-    if (text_size < INET_ADDRSTRLEN)
+    if (length >= text_size)
         return false;
-    text[write_dotted_quad((const unsigned char *)&address->s_addr, text)] = '\0'; /* network order */
+    memcpy(text, formatted, length);
+    text[length] = '\0';
     return true;
 }
 
-/* RFC 5952 text as glibc's inet_ntop writes it, byte for byte: lowercase
- * hexadecimal groups, the longest run of two or more zero groups (the first of
- * equals) as "::", and the last 32 bits dotted for ::ffff:0:0/96 and for ::/96
- * when the zero run is exactly six groups. False when text cannot hold it,
- * exactly where inet_ntop answers ENOSPC (tests/unit/test_listener.c compares
- * the two at every buffer size). */
+/* Dotted decimal, as inet_ntop writes it. False when text cannot hold it. */
+static bool format_ipv4(const struct in_addr *address, char *text, size_t text_size)
+{
+    char out[INET_ADDRSTRLEN];
+    size_t length = write_dotted_quad((const unsigned char *)&address->s_addr, out); /* network order */
+    return fit_text(out, length, text, text_size);
+}
+
+/* RFC 5952 text as glibc's inet_ntop writes it: lowercase hexadecimal groups,
+ * the longest run of two or more zero groups (the first of equals) as "::",
+ * and the last 32 bits dotted for ::ffff:0:0/96 and for ::/96 when the zero
+ * run is exactly six groups. False when text cannot hold it. */
 static bool format_ipv6(const struct in6_addr *address, char *text, size_t text_size)
 {
     const unsigned char *bytes = address->s6_addr;
@@ -244,12 +252,7 @@ static bool format_ipv6(const struct in6_addr *address, char *text, size_t text_
     }
     if (best_length > 0 && best_start + best_length == 8)
         *at++ = ':';
-    size_t length = (size_t)(at - out);
-    if (length >= text_size)
-        return false;
-    memcpy(text, out, length);
-    text[length] = '\0';
-    return true;
+    return fit_text(out, (size_t)(at - out), text, text_size);
 }
 
 /* text, truncated to text_size with a NUL, as snprintf would, without stdio. */

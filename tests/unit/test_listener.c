@@ -8,9 +8,10 @@
  * each with a one-line reason naming the text; formats parsed addresses back
  * ("[2001:DB8:0::1]:80" becomes "[2001:db8::1]:80") and parses the result to
  * the same address; checks listener_format_host, an unknown family and small
- * buffers; compares listener_format_host's IPv6 text with inet_ntop's for edge
- * addresses (zero runs of every length and place, ties, the dotted forms) at
- * every buffer size, and for 50,000 random addresses.
+ * buffers; compares listener_format_host's text with inet_ntop's for edge
+ * addresses of both families (for IPv6 zero runs of every length and place,
+ * ties, the dotted forms) at every buffer size, and for 20,000 random IPv4 and
+ * 50,000 random IPv6 addresses.
  *
  * Contract: texts are NUL-terminated heap copies of exactly their length.
  * Must not: open, bind or connect a socket. */
@@ -207,22 +208,47 @@ static void format_host_into(const struct sockaddr_storage *addr, size_t size, c
     free(exact);
 }
 
-/* Client addresses are written by hand; the text must be inet_ntop's. */
-static void check_host_text(const unsigned char bytes[16], size_t size)
+/* Client addresses are written by hand; the text, and whether it fits, must be
+ * inet_ntop's (family AF_INET: 4 bytes, AF_INET6: 16). */
+static void check_host_text(int family, const unsigned char *bytes, size_t size)
 {
     struct sockaddr_storage storage;
     memset(&storage, 0, sizeof storage);
-    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&storage;
-    v6->sin6_family = AF_INET6;
-    memcpy(v6->sin6_addr.s6_addr, bytes, 16);
+    storage.ss_family = (sa_family_t)family;
+    if (family == AF_INET)
+        memcpy(&((struct sockaddr_in *)&storage)->sin_addr, bytes, 4);
+    else
+        memcpy(((struct sockaddr_in6 *)&storage)->sin6_addr.s6_addr, bytes, 16);
     char expected[INET6_ADDRSTRLEN + 16];
-    if (!inet_ntop(AF_INET6, bytes, expected, (socklen_t)size))
+    if (!inet_ntop(family, bytes, expected, (socklen_t)size))
         snprintf(expected, sizeof expected, "%.*s", size ? (int)size - 1 : 0, "unknown");
     char got[INET6_ADDRSTRLEN + 16];
     format_host_into(&storage, size, got, sizeof got);
     char shown[INET6_ADDRSTRLEN];
-    inet_ntop(AF_INET6, bytes, shown, sizeof shown);
+    inet_ntop(family, bytes, shown, sizeof shown);
     CHECK_STR(got, expected, "listener_format_host of %s into %zu bytes", shown, size);
+}
+
+static void test_ipv4_text(void)
+{
+    static const char *const EDGES[] = {"0.0.0.0", "255.255.255.255", "1.2.3.4", "10.0.0.1", "100.200.250.9",
+                                        "127.0.0.1", "192.168.100.10"};
+    for (size_t i = 0; i < sizeof EDGES / sizeof EDGES[0]; i++) {
+        unsigned char bytes[4];
+        if (!CHECK(inet_pton(AF_INET, EDGES[i], bytes) == 1, "inet_pton(\"%s\")", EDGES[i]))
+            continue;
+        for (size_t size = 0; size <= INET_ADDRSTRLEN + 2; size++)
+            check_host_text(AF_INET, bytes, size);
+    }
+    uint64_t state = unit_random_state(0x1b4u);
+    for (int round = 0; round < 20000; round++) {
+        unsigned char bytes[4];
+        for (size_t b = 0; b < 4; b++)
+            bytes[b] = (unsigned char)(unit_random_below(&state, 3) == 0 ? unit_random_below(&state, 10)
+                                                                         : unit_random(&state));
+        size_t size = round % 10 == 0 ? (size_t)unit_random_below(&state, INET_ADDRSTRLEN + 1) : 64;
+        check_host_text(AF_INET, bytes, size);
+    }
 }
 
 static void test_ipv6_text(void)
@@ -238,7 +264,7 @@ static void test_ipv6_text(void)
         if (!CHECK(inet_pton(AF_INET6, EDGES[i], bytes) == 1, "inet_pton(\"%s\")", EDGES[i]))
             continue;
         for (size_t size = 0; size <= INET6_ADDRSTRLEN + 2; size++)
-            check_host_text(bytes, size);
+            check_host_text(AF_INET6, bytes, size);
     }
     /* Random addresses, each group zero half the time (so runs of every length
      * and position occur), else 0xffff, a small value or anything. */
@@ -251,7 +277,8 @@ static void test_ipv6_text(void)
             bytes[2 * g] = (unsigned char)(group >> 8);
             bytes[2 * g + 1] = (unsigned char)group;
         }
-        check_host_text(bytes, round % 10 == 0 ? (size_t)unit_random_below(&state, INET6_ADDRSTRLEN + 1) : 64);
+        size_t size = round % 10 == 0 ? (size_t)unit_random_below(&state, INET6_ADDRSTRLEN + 1) : 64;
+        check_host_text(AF_INET6, bytes, size);
     }
 }
 
@@ -260,5 +287,6 @@ void test_listener(void)
     test_valid();
     test_refused();
     test_formatting_edges();
+    test_ipv4_text();
     test_ipv6_text();
 }
