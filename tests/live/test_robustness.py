@@ -45,6 +45,7 @@ class RobustnessTest(LiveTestCase):
         rate = 32 << 20  # bytes per second: the download takes about 1.5 s
         digest, received, body_started = hashlib.sha256(), 0, None
         signalled_at = None
+        checked_during_stop = 0
         with socket.socket() as s:
             s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 << 10)
             s.settimeout(10)
@@ -76,10 +77,12 @@ class RobustnessTest(LiveTestCase):
                     # Well into the stop: no new connection is accepted, and prong is still running.
                     self.assertIsNone(server.process.poll(), "prong exited with a response in flight")
                     self.assertTrue(connection_refused(server.port), "still accepting after SIGTERM")
+                    checked_during_stop += 1
             # The response is complete; then the server ends the kept-alive connection by itself.
             s.settimeout(5)
             self.assertEqual(s.recv(1), b"", "the connection stayed open after the stop")
         self.assertIsNotNone(signalled_at)
+        self.assertGreater(checked_during_stop, 0, "the stop was never observed with the download in flight")
         self.assertGreater(time.monotonic() - signalled_at, 0.8, "the download was not in flight for the stop")
         self.assertEqual(received, size)
         self.assertEqual(digest.hexdigest(), expected)

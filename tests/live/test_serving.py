@@ -452,7 +452,8 @@ class ServingTest(LiveTestCase):
                 for needle in (b"script", b"alert", b"31337", b"%3C"):
                     self.assertNotIn(needle, received.lower())
         # The access log escapes what it records: no raw quote or angle-bracket payload breaks a line.
-        for line in server.access_lines():
+        lines = server.wait_for_log(r"^\S+ - - \[", count=len(cases))  # at least one per case
+        for line in lines:
             self.assertRegex(line, r'^127\.0\.0\.1 - - \[[^]]+\] "([^"\\]|\\x[0-9a-f]{2})*" \d{3} \d+ '
                                    r'"([^"\\]|\\x[0-9a-f]{2})*" "([^"\\]|\\x[0-9a-f]{2})*" \d+ \S+'
                                    r'( "([^"\\]|\\x[0-9a-f]{2})*"| [^" ]+)*$')  # fields appended later
