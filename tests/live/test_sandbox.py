@@ -2,11 +2,15 @@
 the real binary runs (docs/architecture.md). A connection process is held
 open (the client sends nothing, or half a head) so it can be inspected: run
 user on every id, no groups, no capability in any set, no_new_privs, a seccomp
-filter, the document root as its root, only descriptors 0-3 and tight rlimits.
+filter, the document root as its root, only descriptors 0-3 and tight rlimits,
+not dumpable (its /proc files are root's, and a process of the run user cannot
+open its memory, though it can open its own) and SIGABRT ignored.
 The supervisor is jailed the same way and leads its own process group; the
 monitor keeps uid 0 but has no capability, runs filtered and holds no socket."""
+import ctypes
 import os
 import pwd
+import signal
 import socket
 import time
 
@@ -14,6 +18,41 @@ from harness import LiveTestCase, http_request, proc_fds, proc_status
 
 RUN_USER = pwd.getpwnam("nobody")
 CAP_SETS = ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")
+PR_SET_DUMPABLE = 4  # <linux/prctl.h>
+
+
+def open_memory_as_run_user(pid):
+    """Whether a process of the run user may open the target's /proc/PID/mem and,
+    as the control, its own (a dumpable process of that user may): a pair of
+    "opened"/"denied" (nothing if the child could not become dumpable). A forked child drops to the run user and reports through
+    a pipe; it only makes system calls, then _exit."""
+    read_end, write_end = os.pipe()
+    child = os.fork()
+    if child == 0:
+        try:
+            os.close(read_end)
+            os.setgroups([])
+            os.setgid(RUN_USER.pw_gid)
+            os.setuid(RUN_USER.pw_uid)
+            # A change of uid leaves a process undumpable (prctl(2)); make this
+            # one dumpable again, so its own memory is the positive control.
+            if ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0:
+                os._exit(1)
+            answers = []
+            for path in (f"/proc/{pid}/mem", "/proc/self/mem"):
+                try:
+                    os.close(os.open(path, os.O_RDONLY))
+                    answers.append("opened")
+                except PermissionError:
+                    answers.append("denied")
+            os.write(write_end, " ".join(answers).encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as f:
+        answer = f.read().decode()  # ends when the child exits
+    os.waitpid(child, 0)
+    return tuple(answer.split())
 
 
 def limits(pid):
@@ -46,6 +85,12 @@ class SandboxTest(LiveTestCase):
         process_limits = limits(pid)
         self.assertEqual(process_limits["Max file size"], ("0", "0"), f"{role} may write files")
         self.assertEqual(process_limits["Max core file size"], ("0", "0"), f"{role} may dump core")
+        # Not dumpable (prctl PR_SET_DUMPABLE 0): the kernel gives its /proc files
+        # to root, and ptrace access checks refuse a process of the same user.
+        self.assertEqual(os.stat(f"/proc/{pid}/mem").st_uid, 0, f"{role} is dumpable: /proc/{pid} is its user's")
+        self.assertEqual(open_memory_as_run_user(pid), ("denied", "opened"), f"{role} memory, then our own")
+        ignored = int(status["SigIgn"], 16)
+        self.assertTrue(ignored & (1 << (signal.SIGABRT - 1)), f"{role} does not ignore SIGABRT: {status['SigIgn']}")
 
     def held_connection(self, server, data=b""):
         """A connection whose process waits for the rest of its head; (socket, child pid)."""
