@@ -32,6 +32,16 @@ BEGIN, END = "<!-- BEGIN MATRIX -->", "<!-- END MATRIX -->"
 KERNEL_DEPENDENT = {"int80"}  # SIGSEGV where the kernel has no IA-32 emulation
 
 
+def alive(pid):
+    """Whether pid still runs: a killed process not yet reaped is a zombie (state Z)
+    and still has its /proc entry, so existence alone would count it alive."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
 def describe(outcome, expected_stop):
     """A cell: how the attack ended. Success of an attack is 'ESCAPED'."""
     if outcome == ("ok",):
@@ -93,11 +103,11 @@ def run_configuration(binary, flags, outside_file):
                 time.sleep(0.1)  # a signal takes effect after the call returns
             if action == "tgkill-abort" and outcome == ("ok",):
                 cell = "sent, ignored"  # every jailed process ignores SIGABRT
-            if not os.path.exists(f"/proc/{supervisor}") or jail.server.process.poll() is not None:
+            if not alive(supervisor) or jail.server.process.poll() is not None:
                 cell = "**ESCAPED** (killed the supervisor)"
                 jail.stop()
                 jail.start()
-            elif not os.path.exists(f"/proc/{jail.sibling}"):
+            elif not alive(jail.sibling):
                 cell = "**ESCAPED** (killed the sibling)"
                 jail.open_sibling()
             results[(action, target)] = cell
