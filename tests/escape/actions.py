@@ -30,12 +30,15 @@ def kernel_runs_i386_calls():
         return subprocess.run([binary], capture_output=True, timeout=10).returncode == 0
 
 # (action, target, expected outcome under the full jail, the layer that stops it)
-# target: None, "sibling", "supervisor", "outside" (a file outside the root), "port"
+# target: None, "sibling", "supervisor", "outside" (a file outside the root, in a
+# directory of mode 1777 that anyone may write), "port"
 ACTIONS = [
     ("read-root-file", None, ("ok",), "positive control: reading a file in the root works"),
     ("getpid", None, ("ok",), "positive control: an allowed system call works"),
     ("open-absolute", "outside", ("errno", "ENOENT"), "chroot: the path does not exist in the jail"),
     ("open-dotdot", "outside", ("errno", "ENOENT"), "chroot: '..' stops at the jail's root"),
+    ("create-outside", "outside", ("errno", "ENOENT"),
+     "chroot: the directory does not exist in the jail; without it, Landlock (no write right anywhere)"),
     ("open-write", None, ("signal", "SIGSYS"), "seccomp: no openat in the jail (openat2 only)"),
     ("open-create", None, ("signal", "SIGSYS"), "seccomp: no openat in the jail (openat2 only)"),
     ("open-tmpfile", None, ("signal", "SIGSYS"), "seccomp: no openat in the jail (openat2 only)"),

@@ -165,6 +165,14 @@ static long attempt(const struct parameters *parameters, int client_fd)
         return syscall(SYS_openat, AT_FDCWD, "escape-created", O_WRONLY | O_CREAT, 0600);
     if (strcmp(action, "open-tmpfile") == 0)
         return syscall(SYS_openat, AT_FDCWD, ".", O_TMPFILE | O_RDWR, 0600);
+    if (strcmp(action, "create-outside") == 0) {
+        /* A new file beside the outside target, in a directory anyone may write
+         * (mode 1777, like /tmp): permissions allow it, the jail must not. */
+        const char *slash = strrchr(parameters->path, '/');
+        int directory_length = slash ? (int)(slash - parameters->path) : 0;
+        snprintf(content_path, sizeof content_path, "%.*s/escape-created", directory_length, parameters->path);
+        return open_how(content_path, O_WRONLY | O_CREAT | O_EXCL);
+    }
     if (strcmp(action, "openat2-write") == 0)
         return open_how("index.html", O_WRONLY);
     if (strcmp(action, "write-root") == 0)

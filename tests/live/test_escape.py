@@ -6,6 +6,7 @@ action table and its expected outcomes live in tests/escape/actions.py.
 """
 import os
 import re
+import shutil
 import socket
 import sys
 import tempfile
@@ -27,12 +28,12 @@ class EscapeTest(LiveTestCase):
         if not os.path.exists(TEST_BINARY):
             self.fail(f"{TEST_BINARY} is missing: run make build/prong-test")
         self.outside = tempfile.mkdtemp(prefix="prong-outside-")
-        os.chmod(self.outside, 0o755)
+        os.chmod(self.outside, 0o1777)  # anyone may write here, as in /tmp: only the jail stops create-outside
         self.secret = os.path.join(self.outside, "secret")
         with open(self.secret, "w") as f:
             f.write("outside the jail\n")
         os.chmod(self.secret, 0o644)
-        self.addCleanup(lambda: (os.unlink(self.secret), os.rmdir(self.outside)))
+        self.addCleanup(shutil.rmtree, self.outside, True)
 
     def test_every_attack_is_stopped_by_its_layer(self):
         server = self.server("--crash-limit", "0", binary=TEST_BINARY)

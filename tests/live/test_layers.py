@@ -3,12 +3,16 @@
 Regenerates the matrix (tests/escape/matrix.py against build/prong-lab, each
 layer removed in turn) and compares it row by row with the committed table; the
 int80 row is compared only where this kernel serves i386 calls the same way as
-the machine the table was made on (see docs/layers.md).
+the machine the table was made on (see docs/layers.md). A write the matrix
+shows stopped in every column (create-outside) is run once more with both of
+its stoppers removed, chroot and Landlock, and must then succeed: it is the
+jail, not file permissions, that refuses it.
 """
 import os
+import shutil
 import sys
 
-from harness import REPO, LiveTestCase
+from harness import REPO, LiveTestCase, make_root
 
 sys.path.insert(0, os.path.join(REPO, "tests", "escape"))
 import matrix  # noqa: E402
@@ -38,3 +42,14 @@ class LayerMatrixTest(LiveTestCase):
         all_layers = [line.split("|")[3].strip() for line in measured if line.startswith("| `")]
         self.assertFalse([cell for cell in all_layers if "ESCAPED" in cell])
         self.assertTrue(any("ESCAPED" in line.split("|")[5] for line in measured if line.startswith("| `")))
+
+    def test_create_outside_is_stopped_by_the_jail_not_by_permissions(self):
+        if not os.path.exists(LAB_BINARY):
+            self.fail(f"{LAB_BINARY} is missing: run make lab")
+        outside = make_root({"secret": b"outside the jail\n"})
+        self.addCleanup(shutil.rmtree, outside, True)
+        os.chmod(outside, 0o1777)
+        results = matrix.run_configuration(LAB_BINARY, ["--lab-without", "chroot", "--lab-without", "landlock"],
+                                           os.path.join(outside, "secret"))
+        self.assertEqual(results[("create-outside", "outside")], "**ESCAPED**")
+        self.assertIn("escape-created", os.listdir(outside))
