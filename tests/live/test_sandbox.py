@@ -24,8 +24,9 @@ PR_SET_DUMPABLE = 4  # <linux/prctl.h>
 def open_memory_as_run_user(pid):
     """Whether a process of the run user may open the target's /proc/PID/mem and,
     as the control, its own (a dumpable process of that user may): a pair of
-    "opened"/"denied" (nothing if the child could not become dumpable). A forked child drops to the run user and reports through
-    a pipe; it only makes system calls, then _exit."""
+    "opened"/"denied", or nothing if the child could not become dumpable. A
+    forked child drops to the run user and reports through a pipe; it only
+    makes system calls, then _exit."""
     read_end, write_end = os.pipe()
     child = os.fork()
     if child == 0:
