@@ -229,17 +229,24 @@ static void check_host_text(int family, const unsigned char *bytes, size_t size)
     CHECK_STR(got, expected, "listener_format_host of %s into %zu bytes", shown, size);
 }
 
+/* Each edge address of family, at every buffer size from 0 to two past the longest text. */
+static void check_edges(int family, const char *const *edges, size_t count)
+{
+    size_t largest = family == AF_INET ? INET_ADDRSTRLEN : INET6_ADDRSTRLEN;
+    for (size_t i = 0; i < count; i++) {
+        unsigned char bytes[16];
+        if (!CHECK(inet_pton(family, edges[i], bytes) == 1, "inet_pton(\"%s\")", edges[i]))
+            continue;
+        for (size_t size = 0; size <= largest + 2; size++)
+            check_host_text(family, bytes, size);
+    }
+}
+
 static void test_ipv4_text(void)
 {
     static const char *const EDGES[] = {"0.0.0.0", "255.255.255.255", "1.2.3.4", "10.0.0.1", "100.200.250.9",
                                         "127.0.0.1", "192.168.100.10"};
-    for (size_t i = 0; i < sizeof EDGES / sizeof EDGES[0]; i++) {
-        unsigned char bytes[4];
-        if (!CHECK(inet_pton(AF_INET, EDGES[i], bytes) == 1, "inet_pton(\"%s\")", EDGES[i]))
-            continue;
-        for (size_t size = 0; size <= INET_ADDRSTRLEN + 2; size++)
-            check_host_text(AF_INET, bytes, size);
-    }
+    check_edges(AF_INET, EDGES, sizeof EDGES / sizeof EDGES[0]);
     uint64_t state = unit_random_state(0x1b4u);
     for (int round = 0; round < 20000; round++) {
         unsigned char bytes[4];
@@ -259,13 +266,7 @@ static void test_ipv6_text(void)
         "1:0:0:2:0:0:3:4", "1:0:0:2::3", "1:0:2:3:4:5:6:7", "1:2:3:4:5:6:7:0", "0:1:2:3:4:5:6:7", "1::2:0:0:3",
         "2001:db8::1", "2001:db8:0:0:1:0:0:1", "fe80::1:2:3:4", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
         "2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff", "a:b:c:d:e:f:0:0", "0:0:a:b:c:d:e:f", "a:0:0:b:0:0:0:c"};
-    for (size_t i = 0; i < sizeof EDGES / sizeof EDGES[0]; i++) {
-        unsigned char bytes[16];
-        if (!CHECK(inet_pton(AF_INET6, EDGES[i], bytes) == 1, "inet_pton(\"%s\")", EDGES[i]))
-            continue;
-        for (size_t size = 0; size <= INET6_ADDRSTRLEN + 2; size++)
-            check_host_text(AF_INET6, bytes, size);
-    }
+    check_edges(AF_INET6, EDGES, sizeof EDGES / sizeof EDGES[0]);
     /* Random addresses, each group zero half the time (so runs of every length
      * and position occur), else 0xffff, a small value or anything. */
     uint64_t state = unit_random_state(0x1b6u);
