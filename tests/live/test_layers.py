@@ -12,12 +12,11 @@ import os
 import shutil
 import sys
 
-from harness import REPO, LiveTestCase, make_root
+from harness import LAB_BINARY, REPO, LiveTestCase, make_root, proc_status
 
 sys.path.insert(0, os.path.join(REPO, "tests", "escape"))
 import matrix  # noqa: E402
 
-LAB_BINARY = os.path.join(REPO, "build", "prong-lab")
 CAP_SYS_RESOURCE = 24  # <linux/capability.h>
 DROP_COLUMN = 7  # "without the privilege drop", counting the empty field before the first |
 
@@ -29,11 +28,7 @@ def without_column(row, index):
 def bounding_set_has(capability):
     """Whether this test's own capability bounding set holds capability (some
     containers run root without CAP_SYS_RESOURCE, and so does every process they start)."""
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("CapBnd:"):
-                return bool(int(line.split()[1], 16) >> capability & 1)
-    return False
+    return bool(int(proc_status("self")["CapBnd"], 16) >> capability & 1)
 
 
 def table_rows(text):

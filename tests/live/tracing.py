@@ -31,23 +31,15 @@ def attach(server):
         f.write(f"monitor {monitor}\nsupervisor {supervisor}\n")
     # strace attaches asynchronously: wait until both are traced, so no call the
     # test causes goes unrecorded (a late attach would let the check pass on less).
+    from harness import proc_status  # here, not above: harness imports this module
     deadline = time.monotonic() + 10
-    while not all(tracer_pid(pid) == tracer.pid for pid in (monitor, supervisor)):
+    while not all(int(proc_status(pid)["TracerPid"]) == tracer.pid for pid in (monitor, supervisor)):
         if time.monotonic() > deadline or tracer.poll() is not None:
             tracer.kill()
             tracer.wait()
             raise AssertionError(f"strace did not attach to the monitor and the supervisor (exit {tracer.poll()})")
         time.sleep(0.01)
     return tracer
-
-
-def tracer_pid(pid):
-    """TracerPid from /proc/PID/status: 0 when nothing traces it."""
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("TracerPid:"):
-                return int(line.split()[1])
-    return 0
 
 
 def detach(tracer):
