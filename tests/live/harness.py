@@ -36,6 +36,7 @@ import tracing
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PRONG = os.environ.get("PRONG", os.path.join(REPO, "prong"))
+LAB_BINARY = os.path.join(REPO, "build", "prong-lab")  # make lab (test-live builds it): never installed
 TEST_TIME_LIMIT = int(os.environ.get("PRONG_TEST_TIME_LIMIT", "120"))  # seconds per test
 LISTENING = re.compile(r"^prong: listening on (\S+):(\d+)$")
 

@@ -5,9 +5,7 @@ import json
 import os
 import subprocess
 
-from harness import PRONG, REPO, LiveTestCase
-
-LAB = os.path.join(REPO, "build", "prong-lab")
+from harness import LAB_BINARY, PRONG, LiveTestCase
 
 
 class AttestTest(LiveTestCase):
@@ -45,7 +43,7 @@ class AttestTest(LiveTestCase):
         self.assertFalse(child["landlock"]["visible_in_proc"], "Landlock is not in /proc; the line must not claim it")
 
     def test_missing_child_limits_are_caught(self):
-        result = self.attest("--lab-sabotage", "child-limits", binary=LAB)
+        result = self.attest("--lab-sabotage", "child-limits", binary=LAB_BINARY)
         self.assertEqual(result.returncode, 1, result.stdout + result.stderr)
         child = [json.loads(line) for line in result.stdout.splitlines()][2]
         self.assertFalse(child["ok"])
@@ -56,13 +54,13 @@ class AttestTest(LiveTestCase):
                                ("capabilities", "the supervisor's jail is not as configured"),
                                ("chroot", "the supervisor's root is not the document root")):
             with self.subTest(layer=layer):
-                result = self.attest("--lab-sabotage", layer, binary=LAB)
+                result = self.attest("--lab-sabotage", layer, binary=LAB_BINARY)
                 self.assertEqual(result.returncode, 2, result.stderr)
                 self.assertIn(message, result.stderr)
                 self.assertNotIn("listening on", result.stderr, "it must refuse before serving")
 
     def test_lab_without_a_layer_is_reported_honestly(self):
-        result = self.attest("--lab-without", "seccomp", binary=LAB)
+        result = self.attest("--lab-without", "seccomp", binary=LAB_BINARY)
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
         supervisor = [json.loads(line) for line in result.stdout.splitlines()][1]
         self.assertEqual(supervisor["seccomp"], 0, "without seccomp, /proc must show no filter")

@@ -19,10 +19,8 @@ import socket
 import tempfile
 import threading
 
-from harness import REPO
+from harness import LAB_BINARY
 from test_static_helpers import StaticTestCase, exchange, request
-
-LAB_BINARY = os.path.join(REPO, "build", "prong-lab")  # make lab; test-live builds it
 
 INSIDE = b"inside the root\n"
 SECRET = b"SECRET from outside the root\n"
