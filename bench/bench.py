@@ -3,8 +3,11 @@
 Runs ../shared/bench/peers.py (or --peers PATH) twice, for the 1 KiB file and
 the 10 MiB file, with prong added as a --server, every layer on and only the
 per-client caps lifted (wrk's 50 connections all come from one address, which
-the defaults would cap at 64 and at 200 new connections a second). Then it
-prints each goal of the speed issue as a ratio measured in this run, and
+the defaults would cap at 64 and at 200 new connections a second). The 1 KiB
+run also has the process floor (bench/apps/process_floor.c: a process per
+connection, linked as prong is, with nothing else), so each run shows what the
+process model alone costs here. Then it prints each goal of the speed issue as
+a ratio measured in this run, prong against the process floor, and
 measures prong's memory: monitor, supervisor and one connection process, and
 everything together while 1,000 kept-alive connections sit idle.
 
@@ -44,15 +47,30 @@ PEER_NAMES = {  # short name -> the start of peers.py's row name
     "mini_httpd": "mini_httpd",
     "althttpd": "althttpd",
     "floor": "floor",
+    "process floor": "process floor",
 }
+PROCESS_FLOOR = "process floor (fork per connection as prong links: static PIE; keep-alive; no parsing or sandbox)"
 
 
 # ---------------------------------------------------------------- peers.py
-def run_peers(args, scenario, prong):
+def build_process_floor(out):
+    """bench/apps/process_floor.c, linked as prong is; None (and a note) without a compiler."""
+    binary = os.path.join(out, "process_floor")
+    source = os.path.join(HERE, "apps", "process_floor.c")
+    built = subprocess.run(["cc", "-O2", "-static-pie", "-o", binary, source])
+    if built.returncode != 0:
+        print("make bench: process_floor.c did not build; its row is left out", flush=True)
+        return None
+    return binary
+
+
+def run_peers(args, scenario, prong, process_floor=None):
     out = os.path.join(args.out, f"{scenario}.json")
     server = f"prong={prong} --root {{root}} --listen 127.0.0.1:{{port}} {PRONG_FLAGS}"
     command = [sys.executable, args.peers, "--scenario", scenario, "--server", server, "--json", out,
                "--secs", str(args.secs), "--conns", str(args.conns)]
+    if process_floor:  # its fixed 1 KiB answer means nothing for the 10 MiB file
+        command += ["--server", f"{PROCESS_FLOOR}={process_floor} {{port}}"]
     if args.althttpd:
         command += ["--althttpd", args.althttpd]
     if args.only:
@@ -119,6 +137,22 @@ def print_ratios(small, big):
                                                                        nginx_big["close"]["mb_s"]), 0.95))
     else:
         print("  10 MiB vs nginx: not measured")
+    print_process_floor(prong, find(small, "process floor"))
+
+
+def print_process_floor(prong, floor):
+    """Not goals: prong against the bare process model, to tell what the model
+    costs on this machine from what prong's own work adds."""
+    if not floor or not floor["keepalive"]["rps"] or not floor["close"]["rps"]:
+        print("  process floor: not measured")
+        return
+    print("For context, not goals: prong / the process floor (the same process model with nothing else):")
+    print(f"  1 KiB keep-alive {prong['keepalive']['rps'] / floor['keepalive']['rps']:.2f}x, "
+          f"Connection: close {prong['close']['rps'] / floor['close']['rps']:.2f}x")
+    if prong["keepalive"]["p99_ms"] and floor["keepalive"]["p99_ms"]:
+        print(f"  1 KiB keep-alive p99: prong {prong['keepalive']['p99_ms']:.1f} ms, "
+              f"the process floor {floor['keepalive']['p99_ms']:.1f} ms "
+              f"({prong['keepalive']['p99_ms'] / floor['keepalive']['p99_ms']:.2f}x)")
 
 
 # ---------------------------------------------------------------- memory
@@ -350,7 +384,7 @@ def main():
     if not args.only_memory:
         if not os.path.isfile(args.peers):
             sys.exit(f"make bench: {args.peers} not found (set PEERS=PATH to peers.py)")
-        small = run_peers(args, "small", prong)
+        small = run_peers(args, "small", prong, build_process_floor(args.out))
         big = run_peers(args, "big", prong)
         print_ratios(small, big)
     with bench_root() as root:

@@ -2,10 +2,11 @@
 
 Figures are never asserted (speed lives in benchmarks); what is checked is that
 every part of the script runs against the real binary and prints its lines:
-peers.py with prong and the fork floor (one second per scenario and mode), the
-goal ratios, the memory of idle kept-alive connections and the CPU per
+peers.py with prong and the fork floors (one second per scenario and mode), the
+goal ratios and the lines against the process floor, the memory of idle kept-alive connections and the CPU per
 connection; the A/B of two builds (--compare); and that it leaves no prong
-process and no temporary root behind.
+process and no temporary root behind. The process floor (bench/apps/process_floor.c)
+is also built and spoken to directly: kept-alive answers, then a close when asked.
 peers.py is not part of this repository; where ../shared/bench is absent the
 peers part skips and says so, the memory part still runs.
 """
@@ -13,7 +14,11 @@ import glob
 import os
 import re
 import signal
+import socket
 import subprocess
+import sys
+import tempfile
+import time
 
 from harness import REPO, LiveTestCase
 
@@ -78,4 +83,50 @@ class BenchScriptTest(LiveTestCase):
         self.assertRegex(out, r"\| prong \| \d+ \|")
         self.assertRegex(out, r"1 KiB Connection: close vs the unsandboxed fork floor: [\d.]+x \(goal >= 1.0x: (met|MISSED)\)")
         self.assertRegex(out, r"1 KiB keep-alive vs nginx: not measured")
+        self.assertRegex(out, r"\| process floor \(fork per connection as prong links.*\| \d+ \|")
+        self.assertRegex(out, r"1 KiB keep-alive [\d.]+x, Connection: close [\d.]+x")
+        self.assertRegex(out, r"1 KiB keep-alive p99: prong [\d.]+ ms, the process floor [\d.]+ ms")
         self.check_memory_lines(out)
+
+    def test_process_floor_keeps_alive_then_closes(self):
+        sys.path.insert(0, os.path.dirname(BENCH))
+        import bench  # noqa: E402  (the build step make bench uses)
+        with tempfile.TemporaryDirectory() as out:
+            binary = bench.build_process_floor(out)
+            self.assertIsNotNone(binary, "process_floor.c did not build")
+            with socket.socket() as probe:  # a free loopback port (process_floor takes a number, not 0)
+                probe.bind(("127.0.0.1", 0))
+                port = probe.getsockname()[1]
+            floor = subprocess.Popen([binary, str(port)], start_new_session=True)
+            try:
+                sock = self.connect_when_listening(port, floor)
+                with sock:
+                    for ask_to_close in (False, False, True):
+                        request = b"GET /small.txt HTTP/1.1\r\nHost: bench\r\n"
+                        sock.sendall(request + (b"Connection: close\r\n\r\n" if ask_to_close else b"\r\n"))
+                        head, body = self.read_answer(sock)
+                        self.assertTrue(head.startswith(b"HTTP/1.1 200 OK\r\nContent-Length: 1024\r\n"), head)
+                        self.assertEqual(body, b"x" * 1024)
+                        self.assertEqual(b"Connection: close" in head, ask_to_close, head)
+                    self.assertEqual(sock.recv(1), b"", "the connection stays open after Connection: close")
+            finally:
+                os.killpg(floor.pid, signal.SIGKILL)
+                floor.wait(10)
+
+    def connect_when_listening(self, port, process, attempts=100):
+        for _ in range(attempts):
+            self.assertIsNone(process.poll(), "process_floor ended")
+            try:
+                return socket.create_connection(("127.0.0.1", port), timeout=10)
+            except ConnectionRefusedError:
+                time.sleep(0.05)
+        self.fail(f"process_floor is not listening on {port}")
+
+    def read_answer(self, sock):
+        data = b""
+        while b"\r\n\r\n" not in data or len(data) < data.index(b"\r\n\r\n") + 4 + 1024:
+            chunk = sock.recv(4096)
+            self.assertTrue(chunk, f"closed mid-answer: {data!r}")
+            data += chunk
+        end = data.index(b"\r\n\r\n") + 4
+        return data[:end], data[end:]
