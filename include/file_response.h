@@ -8,7 +8,7 @@
  * multipart/byteranges), 416 (a Content-Range of the length only, §14.4), or 200 when the
  * ranges are refused as a whole; otherwise 200 with Accept-Ranges: bytes.
  * Every file response (200, 206, 304) carries Last-Modified, the strong ETag,
- * Vary: Accept-Encoding when a sibling exists, and --cache-control's value; a
+ * Vary: Accept-Encoding (always: a sibling may exist), and --cache-control's value; a
  * 304 carries no Content-Type, Content-Length or body (§15.4.5). HEAD gets
  * exactly GET's head without a body; Range is not applied to HEAD (§14.2).
  * The plan takes over representation->fd (kept for the body, or closed).
@@ -28,7 +28,6 @@ struct representation {
     int fd;                   /* open for reading */
     struct stat status;       /* of fd */
     enum content_coding coding;
-    bool vary;                /* a precompressed sibling exists */
     const char *content_type; /* of the original file name */
 };
 

@@ -49,8 +49,10 @@ static void add_validators(struct file_context *file)
     struct response_head *head = &file->plan->head;
     response_add(head, "Last-Modified", file->last_modified);
     response_add(head, "ETag", file->etag);
-    if (file->representation->vary)
-        response_add(head, "Vary", "Accept-Encoding");
+    /* Which representation a file gets depends on Accept-Encoding whether or
+     * not a sibling exists now (RFC 9110 §12.5.5): said on every file response,
+     * so a cache's key does not depend on which client came first. */
+    response_add(head, "Vary", "Accept-Encoding");
     if (file->cache_control)
         response_add(head, "Cache-Control", file->cache_control);
 }

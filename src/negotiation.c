@@ -69,6 +69,14 @@ enum content_coding negotiation_choose_coding(const struct http_span *values, si
     return CODING_IDENTITY;
 }
 
+/* With both siblings offered, identity wins only if neither coding has a
+ * weight above 0 that reaches identity's and the other's; offering fewer takes
+ * a candidate away and never raises one, so identity would win then too. */
+bool negotiation_may_encode(const struct http_span *values, size_t count)
+{
+    return negotiation_choose_coding(values, count, true, true) != CODING_IDENTITY;
+}
+
 /* How specifically a media range matches type/subtype: 3 exact, 2 type/x, 1 x/x, 0 not. */
 static int media_range_match(struct http_span range, const char *type, const char *full)
 {

@@ -228,12 +228,17 @@ static void plan_regular_file(const struct http_request *request, const char *re
 {
     struct representation chosen = {
         .fd = fd, .status = *status, .coding = CODING_IDENTITY, .content_type = mime_type_for(name, strlen(name))};
-    struct stat br_status, gzip_status;
-    int br_fd = open_sibling(relative, ".br", &br_status);
-    int gzip_fd = open_sibling(relative, ".gz", &gzip_status);
-    chosen.vary = br_fd >= 0 || gzip_fd >= 0;
     struct http_span values[HTTP_MAX_FIELDS];
     size_t count = field_list_values(request, HTTP_FIELD_ACCEPT_ENCODING, values, HTTP_MAX_FIELDS);
+    /* Look for siblings only where one could be chosen: a client that accepts
+     * no coding (wrk, curl, most tools) gets the file without two lookups. The
+     * response says Vary either way (file_response.c). */
+    struct stat br_status, gzip_status;
+    int br_fd = -1, gzip_fd = -1;
+    if (negotiation_may_encode(values, count)) {
+        br_fd = open_sibling(relative, ".br", &br_status);
+        gzip_fd = open_sibling(relative, ".gz", &gzip_status);
+    }
     chosen.coding = negotiation_choose_coding(values, count, br_fd >= 0, gzip_fd >= 0);
     if (chosen.coding != CODING_IDENTITY) {
         close(fd);

@@ -77,11 +77,12 @@ class ConditionalTest(StaticTestCase):
         (status, headers, body), (gz_status, gz_headers, _), (last_status, _, last_body) = responses
         self.assertEqual((status, body), (304, b""))
         self.assertEqual(set(headers), {"date", "server", "x-content-type-options", "last-modified", "etag",
-                                        "cache-control"})
+                                        "vary", "cache-control"})
         self.assertEqual(headers["etag"], self.etag)
         self.assertEqual(headers["last-modified"], imf_date(MTIME))
         self.assertEqual(headers["cache-control"], "public, max-age=60")
-        # Vary is repeated on a 304 of a negotiated file (RFC 9110 §15.4.5).
+        # Vary is repeated on every 304 of a file (RFC 9110 §15.4.5), negotiated or not.
+        self.assertEqual(headers["vary"], "Accept-Encoding")
         self.assertEqual(gz_status, 304)
         self.assertEqual(gz_headers["vary"], "Accept-Encoding")
         self.assertNotIn("content-length", gz_headers)

@@ -2,16 +2,20 @@
 
 FILE.br and FILE.gz are served when Accept-Encoding allows them (RFC 9110
 §12.5.3: q-values, q=0, "*", identity; br before gzip at equal weight), with
-Content-Encoding, the original's Content-Type and Vary: Accept-Encoding (also
-on the plain file when a sibling exists, never when none does); Range applies
-to the encoded bytes; a sibling that is not a regular file is ignored. MIME
+Content-Encoding, the original's Content-Type and Vary: Accept-Encoding (on
+every file response, sibling or not); siblings are looked for only when the
+request accepts a coding (strace of the connection processes shows the
+lookups); Range applies to the encoded bytes; a sibling that is not a regular
+file is ignored. MIME
 types of common extensions, application/octet-stream for unknown ones, and
 --mime-types FILE end to end.
 """
 import os
+import re
 import shutil
 import tempfile
 
+import tracing
 from harness import Server
 from test_static_helpers import StaticTestCase, expected_etag, request
 
@@ -77,11 +81,30 @@ class EncodingTest(StaticTestCase):
         self.assertEqual(self.coding_of(server, "/only-gz.css", "*")[0], "gzip")
         coding, headers, _ = self.coding_of(server, "/plain.txt", "gzip, br")
         self.assertEqual(coding, "identity")
-        self.assertNotIn("vary", headers)
+        self.assertEqual(headers["vary"], "Accept-Encoding")  # on every file: a sibling may appear
         # The siblings themselves are plain files to anyone who asks for them by name.
         status, headers, body = request(server.port, "/app.js.gz", {"Accept-Encoding": "gzip"})
         self.assertEqual((status, body, headers["content-type"]), (200, JS_GZ, "application/gzip"))
         self.assertNotIn("content-encoding", headers)
+
+    def test_siblings_are_looked_for_only_when_a_coding_is_acceptable(self):
+        if tracing.TRACE_DIR:
+            self.skipTest("the policy check traces this server already (a process has one tracer)")
+        server = self.server()
+        with tempfile.TemporaryDirectory() as directory:
+            tracer = tracing.attach(server, directory)
+            try:
+                for accept in (None, "identity", "br;q=0, gzip;q=0, deflate", "gzip"):
+                    coding, headers, body = self.coding_of(server, "/app.js", accept)
+                    self.assertEqual((coding, headers["vary"]), ("gzip" if accept == "gzip" else "identity",
+                                                                 "Accept-Encoding"), accept)
+            finally:
+                tracing.stop(tracer)
+            with open(os.path.join(directory, f"trace.{server.pid}")) as f:
+                trace = f.read()
+        # Only the request that accepts gzip (the control) looked; the three others did not.
+        self.assertEqual(sorted(re.findall(r'openat2\([^"\n]*"(app\.js\.(?:br|gz))"', trace)),
+                         ["app.js.br", "app.js.gz"], trace[-3000:])
 
     def test_sibling_that_is_not_a_regular_file_is_ignored(self):
         os.mkdir(os.path.join(self.root, "plain.txt.gz"))
@@ -89,7 +112,7 @@ class EncodingTest(StaticTestCase):
         server = self.server()
         coding, headers, body = self.coding_of(server, "/plain.txt", "br, gzip")
         self.assertEqual((coding, body), ("identity", b"plain\n"))
-        self.assertNotIn("vary", headers)
+        self.assertEqual(headers["vary"], "Accept-Encoding")
 
     def test_index_file_siblings(self):
         with open(os.path.join(self.root, "index.html.gz"), "wb") as f:

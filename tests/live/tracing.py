@@ -4,30 +4,35 @@ When PRONG_TRACE_DIR is set, harness.Server attaches `strace -f` to the monitor
 and the supervisor as soon as prong is listening (the jail filter is installed
 by then), so every later call of the monitor, the supervisor and each
 connection process is written to PRONG_TRACE_DIR/trace.<monitor pid>.
-tests/policy/check_policy.py reads those files. Standard library only.
+tests/policy/check_policy.py reads those files. A test may also trace one
+server of its own into a directory it names (attach(server, directory), then
+stop()). Standard library only.
 Must not: change what the server does (strace only observes; root may trace
 non-dumpable processes with CAP_SYS_PTRACE).
 """
 import os
 import shutil
+import signal
 import subprocess
 import time
 
 TRACE_DIR = os.environ.get("PRONG_TRACE_DIR")
 
 
-def attach(server):
-    """Start strace on a started Server; returns the strace process or None."""
-    if not TRACE_DIR:
+def attach(server, directory=None):
+    """Start strace on a started Server, writing into directory (default
+    PRONG_TRACE_DIR); returns the strace process, or None when neither is set."""
+    directory = directory or TRACE_DIR
+    if not directory:
         return None
     if not shutil.which("strace"):
-        raise AssertionError("PRONG_TRACE_DIR is set but strace is missing (make deps installs it)")
-    os.makedirs(TRACE_DIR, exist_ok=True)
+        raise AssertionError("tracing needs strace, which is missing (make deps installs it)")
+    os.makedirs(directory, exist_ok=True)
     monitor, supervisor = server.pid, server.supervisor_pid()
-    tracer = subprocess.Popen(["strace", "-f", "-qq", "-o", os.path.join(TRACE_DIR, f"trace.{monitor}"),
+    tracer = subprocess.Popen(["strace", "-f", "-qq", "-o", os.path.join(directory, f"trace.{monitor}"),
                                "-p", str(monitor), "-p", str(supervisor)],
                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    with open(os.path.join(TRACE_DIR, f"roles.{monitor}"), "w") as f:
+    with open(os.path.join(directory, f"roles.{monitor}"), "w") as f:
         f.write(f"monitor {monitor}\nsupervisor {supervisor}\n")
     # strace attaches asynchronously: wait until both are traced, so no call the
     # test causes goes unrecorded (a late attach would let the check pass on less).
@@ -40,6 +45,12 @@ def attach(server):
             raise AssertionError(f"strace did not attach to the monitor and the supervisor (exit {tracer.poll()})")
         time.sleep(0.01)
     return tracer
+
+
+def stop(tracer):
+    """Detach strace from a server that keeps running; its file is complete after."""
+    tracer.send_signal(signal.SIGINT)
+    detach(tracer)
 
 
 def detach(tracer):

@@ -4,7 +4,8 @@
  * values, whitespace, invalid units and syntax, too many and overlapping
  * ranges, 64-bit lengths), field_list.c (qvalues, members, quoted commas),
  * negotiation.c (Accept-Encoding q-values, q=0, "*", identity, br over gzip;
- * Accept json-vs-html preference), conditional.c (entity-tag lists with strong
+ * whether any offer of siblings could be encoded, against every offer for
+ * written and generated values; Accept json-vs-html preference), conditional.c (entity-tag lists with strong
  * and weak comparison, the precondition order of RFC 9110 §13.2.2 on requests
  * parsed by the real parser, If-Range, dates in the three HTTP formats), and
  * text_escape.c and listing.c (HTML, JSON and URI escaping, UTF-8 validity,
@@ -316,6 +317,67 @@ static void test_accept_encoding(void)
     expect_coding(two_fields, 2, true, true, CODING_GZIP, __LINE__);
     const char *const two_fields_star[] = {"identity;q=0.1", "*"};
     expect_coding(two_fields_star, 2, true, true, CODING_BR, __LINE__);
+}
+
+/* negotiation_may_encode() must be false exactly when every offer of siblings
+ * (none, br, gzip, both) gets identity: a false "no" would skip a sibling the
+ * client should get, a false "yes" only costs two lookups. */
+static bool some_offer_encodes(const struct http_span *value)
+{
+    bool encodes = false;
+    for (int offer = 0; offer < 4; offer++)
+        encodes |= negotiation_choose_coding(value, 1, offer & 1, offer & 2) != CODING_IDENTITY;
+    return encodes;
+}
+
+/* expected: -1 to compare with every offer only. */
+static void expect_may_encode(const char *value, int expected, int line)
+{
+    size_t length = strlen(value);
+    char *copy = copy_of(value, length);
+    struct http_span span = {copy, length};
+    bool got = negotiation_may_encode(&span, 1), reference = some_offer_encodes(&span);
+    check(got == reference, __FILE__, line, "Accept-Encoding '%s': may_encode %d, some offer encodes %d", value, got,
+          reference);
+    if (expected >= 0)
+        check(got == (expected == 1), __FILE__, line, "Accept-Encoding '%s': may_encode %d, expected %d", value, got,
+              expected);
+    free(copy);
+}
+
+static void test_may_encode(void)
+{
+    CHECK(!negotiation_may_encode(NULL, 0), "no Accept-Encoding field: identity, nothing to look for");
+    expect_may_encode("", 0, __LINE__);
+    expect_may_encode("gzip", 1, __LINE__);
+    expect_may_encode("br", 1, __LINE__);
+    expect_may_encode("x-gzip;q=0.1", 1, __LINE__);
+    expect_may_encode("*", 1, __LINE__);
+    expect_may_encode("identity", 0, __LINE__);
+    expect_may_encode("deflate, compress, zstd", 0, __LINE__);
+    expect_may_encode("*;q=0", 0, __LINE__);
+    expect_may_encode("br;q=0, gzip;q=0", 0, __LINE__);
+    expect_may_encode("gzip;q=0.5, identity", 0, __LINE__);
+    expect_may_encode("br;q=0.4, gzip;q=0.5, identity;q=0.45", 1, __LINE__); /* gzip beats identity */
+    expect_may_encode("br;q=0.4, gzip;q=0.3, identity;q=0.45", 0, __LINE__);
+    expect_may_encode("gzip;q=abc", 0, __LINE__); /* malformed member ignored */
+    expect_may_encode("identity;q=0", 0, __LINE__); /* nothing acceptable: identity anyway */
+    /* Generated values: members and weights drawn from the cases above. */
+    static const char *const codings[] = {"br", "gzip", "x-gzip", "identity", "*", "deflate", "BR"};
+    static const char *const weights[] = {"", ";q=0", ";q=0.5", ";q=1", ";q=0.001", ";q=0.45", ";q=abc"};
+    uint64_t state = 0x9e3779b97f4a7c15u;
+    for (int round = 0; round < 20000; round++) {
+        char value[160] = "";
+        int members = 1 + (int)(state % 4);
+        for (int i = 0; i < members; i++) {
+            state ^= state << 13, state ^= state >> 7, state ^= state << 17; /* xorshift64 */
+            if (i > 0)
+                strcat(value, ", ");
+            strcat(value, codings[state % 7]);
+            strcat(value, weights[(state >> 8) % 7]);
+        }
+        expect_may_encode(value, -1, __LINE__);
+    }
 }
 
 /* ------------------------------------------------------------------ Accept */
@@ -692,6 +754,7 @@ int main(void)
     test_quality();
     test_members();
     test_accept_encoding();
+    test_may_encode();
     test_accept();
     test_etags();
     test_dates();
