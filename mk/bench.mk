@@ -1,9 +1,10 @@
-# bench.mk: prong against nginx, lighttpd, mini_httpd, webfs and the fork floor, in one run.
+# bench.mk: prong against nginx, lighttpd, mini_httpd, webfs and the fork floors, in one run.
 #
 #   make bench       (as root) peers.py small and 10 MiB scenarios with prong added, the goal ratios, prong's memory
 #
 # bench/bench.py drives ../shared/bench/peers.py (PEERS=PATH elsewhere) with
-# every prong layer on and only the per-client caps lifted, writes the rows to
+# every prong layer on and only the per-client caps lifted, and the process floor
+# (bench/apps/process_floor.c) beside them for the 1 KiB file, writes the rows to
 # $(BUILD)/bench/{small,big}.json, prints the tables, the ratios and the memory
 # of 1,000 idle kept-alive connections. BENCH_FLAGS passes more (--secs,
 # --althttpd PATH, --only prong,nginx). Not part of `make test` (test_bench_script.py

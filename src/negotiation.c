@@ -69,9 +69,11 @@ enum content_coding negotiation_choose_coding(const struct http_span *values, si
     return CODING_IDENTITY;
 }
 
-/* With both siblings offered, identity wins only if neither coding has a
- * weight above 0 that reaches identity's and the other's; offering fewer takes
- * a candidate away and never raises one, so identity would win then too. */
+/* Offering fewer siblings never helps a coding win. gzip alone must pass the
+ * very test it passes when both are offered. br alone need not reach gzip's
+ * weight any more, but if br lost to gzip only, gzip (above br, so above 0 and
+ * identity) would have won with both offered. So identity with both offered
+ * means identity with any offer. */
 bool negotiation_may_encode(const struct http_span *values, size_t count)
 {
     return negotiation_choose_coding(values, count, true, true) != CODING_IDENTITY;

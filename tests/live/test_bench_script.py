@@ -83,7 +83,7 @@ class BenchScriptTest(LiveTestCase):
         self.assertRegex(out, r"\| prong \| \d+ \|")
         self.assertRegex(out, r"1 KiB Connection: close vs the unsandboxed fork floor: [\d.]+x \(goal >= 1.0x: (met|MISSED)\)")
         self.assertRegex(out, r"1 KiB keep-alive vs nginx: not measured")
-        self.assertRegex(out, r"\| process floor \(fork per connection as prong links.*\| \d+ \|")
+        self.assertRegex(out, r"\| process floor \(static PIE, fork per connection.*\| \d+ \|")
         self.assertRegex(out, r"1 KiB keep-alive [\d.]+x, Connection: close [\d.]+x")
         self.assertRegex(out, r"1 KiB keep-alive p99: prong [\d.]+ ms, the process floor [\d.]+ ms")
         self.check_memory_lines(out)

@@ -3,12 +3,11 @@
 FILE.br and FILE.gz are served when Accept-Encoding allows them (RFC 9110
 §12.5.3: q-values, q=0, "*", identity; br before gzip at equal weight), with
 Content-Encoding, the original's Content-Type and Vary: Accept-Encoding (on
-every file response, sibling or not); siblings are looked for only when the
-request accepts a coding (strace of the connection processes shows the
+every file response, sibling or not); siblings are looked for only when a
+coding could win over identity (strace of the connection processes shows the
 lookups); Range applies to the encoded bytes; a sibling that is not a regular
-file is ignored. MIME
-types of common extensions, application/octet-stream for unknown ones, and
---mime-types FILE end to end.
+file is ignored. MIME types of common extensions, application/octet-stream for
+unknown ones, and --mime-types FILE end to end.
 """
 import os
 import re

@@ -48,9 +48,17 @@ def attach(server, directory=None):
 
 
 def stop(tracer):
-    """Detach strace from a server that keeps running; its file is complete after."""
+    """Detach strace from a server that keeps running; its file is complete
+    after (strace flushes it when SIGINT makes it detach)."""
+    if tracer is None:
+        return
     tracer.send_signal(signal.SIGINT)
-    detach(tracer)
+    try:
+        tracer.wait(15)
+    except subprocess.TimeoutExpired:
+        tracer.kill()
+        tracer.wait()
+        raise AssertionError("strace did not detach within 15 s: its file may be incomplete")
 
 
 def detach(tracer):

@@ -5,12 +5,12 @@
  * ranges, 64-bit lengths), field_list.c (qvalues, members, quoted commas),
  * negotiation.c (Accept-Encoding q-values, q=0, "*", identity, br over gzip;
  * whether any offer of siblings could be encoded, against every offer for
- * written and generated values; Accept json-vs-html preference), conditional.c (entity-tag lists with strong
- * and weak comparison, the precondition order of RFC 9110 §13.2.2 on requests
- * parsed by the real parser, If-Range, dates in the three HTTP formats), and
- * text_escape.c and listing.c (HTML, JSON and URI escaping, UTF-8 validity,
- * sorting, sizing equals writing). Expected values are written out here, never
- * taken from the code under test.
+ * written and generated values; Accept json-vs-html preference), conditional.c
+ * (entity-tag lists with strong and weak comparison, the precondition order of
+ * RFC 9110 §13.2.2 on requests parsed by the real parser, If-Range, dates in
+ * the three HTTP formats), and text_escape.c and listing.c (HTML, JSON and URI
+ * escaping, UTF-8 validity, sorting, sizing equals writing). Expected values
+ * are written out here, never taken from the code under test.
  *
  * Contract: no arguments. One line per failed check (file:line and what
  * differed), then the summary "static: N passed, N failed"; exit 0 only when
