@@ -186,6 +186,19 @@ def used_kib():
     return fields["MemTotal"] - fields["MemAvailable"]
 
 
+def read_small_answer(sock):
+    """(head, body) of one answer carrying small.txt's 1 KiB body; RuntimeError
+    when the connection closes before it is whole."""
+    answer = b""
+    while b"\r\n\r\n" not in answer or len(answer) < answer.index(b"\r\n\r\n") + 4 + 1024:
+        chunk = sock.recv(4096)
+        if not chunk:
+            raise RuntimeError(f"the server closed a kept-alive connection mid-answer: {answer[:80]!r}")
+        answer += chunk
+    end = answer.index(b"\r\n\r\n") + 4
+    return answer[:end], answer[end:]
+
+
 def kept_alive(port, count):
     """count connections, each having had one answered keep-alive request."""
     request = b"GET /small.txt HTTP/1.1\r\nHost: bench\r\n\r\n"
@@ -194,14 +207,9 @@ def kept_alive(port, count):
         sock = socket.create_connection(("127.0.0.1", port), timeout=10)
         socks.append(sock)
         sock.sendall(request)
-        answer = b""
-        while b"\r\n\r\n" not in answer or len(answer) < answer.index(b"\r\n\r\n") + 4 + 1024:
-            chunk = sock.recv(4096)
-            if not chunk:
-                raise RuntimeError("the server closed a kept-alive connection")
-            answer += chunk
-        if not answer.startswith(b"HTTP/1.1 200"):
-            raise RuntimeError(f"unexpected answer: {answer[:40]!r}")
+        head, _ = read_small_answer(sock)
+        if not head.startswith(b"HTTP/1.1 200"):
+            raise RuntimeError(f"unexpected answer: {head[:40]!r}")
     return socks
 
 

@@ -19,7 +19,7 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(REPO, "tests", "live"))
 from actions import ACTIONS, run_action  # noqa: E402
-from harness import Server, make_root  # noqa: E402
+from harness import Server, make_root, running  # noqa: E402
 
 CONFIGURATIONS = [
     ("all layers", []),
@@ -30,16 +30,6 @@ CONFIGURATIONS = [
 ]
 BEGIN, END = "<!-- BEGIN MATRIX -->", "<!-- END MATRIX -->"
 KERNEL_DEPENDENT = {"int80"}  # SIGSEGV where the kernel has no IA-32 emulation
-
-
-def alive(pid):
-    """Whether pid still runs: a killed process not yet reaped is a zombie (state Z)
-    and still has its /proc entry, so existence alone would count it alive."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except (FileNotFoundError, ProcessLookupError):
-        return False
 
 
 def describe(outcome, expected_stop):
@@ -103,11 +93,11 @@ def run_configuration(binary, flags, outside_file):
                 time.sleep(0.1)  # a signal takes effect after the call returns
             if action == "tgkill-abort" and outcome == ("ok",):
                 cell = "sent, ignored"  # every jailed process ignores SIGABRT
-            if not alive(supervisor) or jail.server.process.poll() is not None:
+            if not running(supervisor) or jail.server.process.poll() is not None:
                 cell = "**ESCAPED** (killed the supervisor)"
                 jail.stop()
                 jail.start()
-            elif not alive(jail.sibling):
+            elif not running(jail.sibling):
                 cell = "**ESCAPED** (killed the sibling)"
                 jail.open_sibling()
             results[(action, target)] = cell

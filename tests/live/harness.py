@@ -307,6 +307,15 @@ def proc_fds(pid):
     return fds
 
 
+def running(pid):
+    """Whether pid exists and is not a zombie (killed but not yet reaped, its
+    /proc entry still there)."""
+    try:
+        return not proc_status(pid).get("State", "").startswith("Z")
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
 def zombies_of(pid):
     zombies = []
     for kid in child_pids(pid):

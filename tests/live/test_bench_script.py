@@ -104,7 +104,7 @@ class BenchScriptTest(LiveTestCase):
                     for ask_to_close in (False, False, True):
                         request = b"GET /small.txt HTTP/1.1\r\nHost: bench\r\n"
                         sock.sendall(request + (b"Connection: close\r\n\r\n" if ask_to_close else b"\r\n"))
-                        head, body = self.read_answer(sock)
+                        head, body = bench.read_small_answer(sock)
                         self.assertTrue(head.startswith(b"HTTP/1.1 200 OK\r\nContent-Length: 1024\r\n"), head)
                         self.assertEqual(body, b"x" * 1024)
                         self.assertEqual(b"Connection: close" in head, ask_to_close, head)
@@ -121,12 +121,3 @@ class BenchScriptTest(LiveTestCase):
             except ConnectionRefusedError:
                 time.sleep(0.05)
         self.fail(f"process_floor is not listening on {port}")
-
-    def read_answer(self, sock):
-        data = b""
-        while b"\r\n\r\n" not in data or len(data) < data.index(b"\r\n\r\n") + 4 + 1024:
-            chunk = sock.recv(4096)
-            self.assertTrue(chunk, f"closed mid-answer: {data!r}")
-            data += chunk
-        end = data.index(b"\r\n\r\n") + 4
-        return data[:end], data[end:]

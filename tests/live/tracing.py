@@ -53,19 +53,18 @@ def stop(tracer):
     if tracer is None:
         return
     tracer.send_signal(signal.SIGINT)
-    try:
-        tracer.wait(15)
-    except subprocess.TimeoutExpired:
-        tracer.kill()
-        tracer.wait()
+    if not detach(tracer):
         raise AssertionError("strace did not detach within 15 s: its file may be incomplete")
 
 
 def detach(tracer):
+    """Wait for strace to end; False when it had to be killed after 15 s."""
     if tracer is None:
-        return
+        return True
     try:
         tracer.wait(15)
+        return True
     except subprocess.TimeoutExpired:
         tracer.kill()
         tracer.wait()
+        return False
