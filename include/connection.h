@@ -18,6 +18,7 @@
 
 #include "http_parser.h"
 #include "scoreboard.h"
+#include "prefault.h"
 
 struct connection_settings {
     struct http_limits limits;
@@ -42,8 +43,10 @@ void connection_configure(const struct connection_settings *settings);
 
 void connection_serve(const struct connection_context *context);
 
-/* The part of this process's connection state that every request writes, for
- * the prefault of a new connection process (prefault.h). */
-void connection_hot_memory(void **start, size_t *length);
+/* The parts of this process's connection state that a request writes (the
+ * bookkeeping, the parsed request and plan, the start of the input, the start
+ * of the small-file buffer), for the prefault of a new connection process
+ * (prefault.h): how many of ranges it filled, 0 if capacity is under 2. */
+size_t connection_hot_memory(struct prefault_range *ranges, size_t capacity);
 
 #endif

@@ -2,15 +2,19 @@
  * instead of one page fault each.
  *
  * Contract: prefault_note_image() runs once at start-up, before any jail step,
- * and records the read-only segments of prong's own image (code and constants;
- * not the segment of ELF headers and relocations, used only at start-up).
+ * and records what every connection process will touch at the same addresses:
+ * the read-only segments of prong's own image (code and constants; not the
+ * segment of ELF headers and relocations, used only at start-up), the vDSO's
+ * code, and the statics declared PREFAULT_CHILD_WRITES. prefault_note_writable()
+ * adds process-wide spans a connection process writes (its connection state).
  * prefault_child() runs first thing in a connection process: one
- * MADV_POPULATE_READ per read-only segment and one MADV_POPULATE_WRITE per
- * writable range it is given (the stack it is about to use, its connection
- * state, its scoreboard slot). Why: fork copies no page-table entries of the
+ * MADV_POPULATE_READ per read-only range and one MADV_POPULATE_WRITE per
+ * writable one, those noted and those it is given (the stack it is about to
+ * use, its scoreboard slot). Why: fork copies no page-table entries of
  * file-backed code, and every first write to an inherited page is a
  * copy-on-write fault; on a virtual machine each fault is an exit to the
- * hypervisor (docs/architecture.md, "Per-connection cost").
+ * hypervisor, here ~15-20 µs, where populating a page costs about a third of
+ * that (docs/architecture.md, "Per-connection cost").
  * Must not: change what any page holds or who may map it: populating only
  * makes present what the process would fault in anyway. A kernel without
  * MADV_POPULATE_* (before Linux 5.14) answers EINVAL and the pages then fault in
@@ -25,7 +29,20 @@ struct prefault_range {
     size_t length;
 };
 
+/* A static that every connection process writes (a cache, its log role): the
+ * linker keeps them together, and the prefault populates their pages in one call. */
+#define PREFAULT_CHILD_WRITES __attribute__((section("prong_child_writes")))
+
+/* Code a new connection process runs before its pages are populated (from
+ * fork's return to the madvise calls): kept together in one section, which the
+ * linker places among the .text.hot sections, so it faults in as one window of
+ * pages, not one fault for each file it comes from. */
+#define PREFAULT_CHILD_START_CODE __attribute__((section(".text.hot.prong_child_start")))
+
 void prefault_note_image(void);
+
+/* 0, or -1 when the table of noted spans is full. */
+int prefault_note_writable(void *start, size_t length);
 
 /* 0, or -1 with errno from the first call the kernel refused. */
 int prefault_child(const struct prefault_range *writable, size_t count);

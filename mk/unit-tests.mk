@@ -1,6 +1,6 @@
 # unit-tests.mk: unit tests of the pure helpers, one binary for all of them.
 #
-#   make test-unit        dates, client table, access log, /proc status, flags, MIME, listen addresses, heads, numbers as text, ACLs (ASan+UBSan)
+#   make test-unit        dates, client table, access log, /proc status, flags, MIME, listen addresses, heads, numbers as text, ACLs, the prefault (ASan+UBSan)
 #
 # tests/unit/unit_main.c and the suites it runs (UNIT_TEST_SUITES) are built,
 # with the real sources of the modules they test (UNIT_MODULES, never copied),
@@ -20,11 +20,11 @@ UNIT_TEST_BIN := $(UNIT_TEST_DIR)/test_unit
 UNIT_TEST_SCRATCH := $(UNIT_TEST_DIR)/scratch
 UNIT_TEST_GCC_STAMP := $(UNIT_TEST_DIR)/warnings-$(notdir $(CC)).stamp
 # Listed, not globbed: tests/unit/ also holds other suites with their own main().
-UNIT_TEST_SUITES := http_date client_table access_log proc_status config mime listener response rate_limit cidr text_number posix_acl
+UNIT_TEST_SUITES := http_date client_table access_log proc_status config mime listener response rate_limit cidr text_number posix_acl prefault
 UNIT_TEST_SOURCES := tests/unit/unit_main.c $(patsubst %,tests/unit/test_%.c,$(UNIT_TEST_SUITES))
 UNIT_TEST_HEADERS := tests/unit/unit.h
 # The modules under test, then what they link against (config: cidr, http_parser).
-UNIT_MODULES := http_date client_table access_log proc_status config mime listener response rate_limit cidr text_number posix_acl http_parser
+UNIT_MODULES := http_date client_table access_log proc_status config mime listener response rate_limit cidr text_number posix_acl prefault http_parser
 UNIT_MODULE_SOURCES := $(patsubst %,src/%.c,$(UNIT_MODULES))
 UNIT_TEST_SANITIZERS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 UNIT_TEST_CFLAGS := $(CFLAGS_BASE) -Itests/unit -O1 -g

@@ -6,6 +6,7 @@
  * dropped and the caller carries on (docs/logging.md, "Drops").
  * Must not: block on the channel, retry a full pipe, or split a message. */
 #include "log.h"
+#include "prefault.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -13,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *current_role = "monitor";
+static PREFAULT_CHILD_WRITES const char *current_role = "monitor"; /* every connection process sets its own */
 static int channel_fd = -1;
 static uint64_t dropped_messages;
 

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "http_date.h"
+#include "prefault.h"
 #include "text_number.h"
 
 static struct response_settings settings = {.server_header = true};
@@ -48,8 +49,10 @@ const char *response_reason_phrase(int status)
 
 const char *response_date_now(void)
 {
-    static _Alignas(32) char cached[HTTP_DATE_SIZE]; /* 30 bytes: never split across two pages (two faults) */
-    static time_t cached_second = -1;
+    /* Written by every connection process's first response: kept with the
+     * other statics the prefault populates (prefault.h). */
+    static PREFAULT_CHILD_WRITES char cached[HTTP_DATE_SIZE];
+    static PREFAULT_CHILD_WRITES time_t cached_second = -1;
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     if (now.tv_sec != cached_second) {

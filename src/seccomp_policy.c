@@ -52,7 +52,7 @@ static const struct policy_rule SANITIZER_RULES[] = {
 #endif
 #undef POLICY_RULE
 
-/* glibc's fork(): clone(CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD, ...). */
+/* glibc's fork() and _Fork() (the supervisor's): clone(CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD, ...). */
 #define FORK_CLONE_FLAGS ((scmp_datum_t)(CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD))
 
 /* O_TMPFILE includes O_DIRECTORY, which opendir() needs: filter __O_TMPFILE

@@ -75,5 +75,6 @@ void test_rate_limit(void);
 void test_cidr(void);
 void test_text_number(void);
 void test_posix_acl(void);
+void test_prefault(void);
 
 #endif

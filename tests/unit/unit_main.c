@@ -192,6 +192,7 @@ static const struct suite SUITES[] = {
     {"proc_status", test_proc_status}, {"config", test_config},             {"mime", test_mime},
     {"listener", test_listener},       {"response", test_response},       {"rate_limit", test_rate_limit},
     {"cidr", test_cidr},               {"text_number", test_text_number}, {"posix_acl", test_posix_acl},
+    {"prefault", test_prefault},
 };
 
 int main(int argc, char **argv)
