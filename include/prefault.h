@@ -34,9 +34,10 @@ struct prefault_range {
 #define PREFAULT_CHILD_WRITES __attribute__((section("prong_child_writes")))
 
 /* Code a new connection process runs before its pages are populated (from
- * fork's return to the madvise calls): kept together in one section, which the
- * linker places among the .text.hot sections, so it faults in as one window of
- * pages, not one fault for each file it comes from. */
+ * fork's return to the madvise calls): kept together in one section, which GNU
+ * ld's default script places among the .text.hot sections, so it faults in as
+ * one or two windows of pages (where they fall depends on the load address),
+ * not one fault for each file it comes from. */
 #define PREFAULT_CHILD_START_CODE __attribute__((section(".text.hot.prong_child_start")))
 
 void prefault_note_image(void);

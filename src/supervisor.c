@@ -316,10 +316,13 @@ PREFAULT_CHILD_START_CODE static void spawn(int fd, const struct client_key *key
         return;
     }
     void (*start_child)(const struct child_start *) = self->settings.start_child; /* the child sees *self wiped */
-    /* _Fork, not fork: the same system call without the atfork handlers and
-     * glibc's lock resets, which only a threaded parent needs (this one has a
-     * single thread) and which wrote three inherited pages in every child, a
-     * copy-on-write fault each (docs/architecture.md, "Fifth round"). */
+    /* _Fork, not fork: the same system call (the jail filter's clone rule is
+     * unchanged) without the atfork handlers and glibc's own resets in the
+     * child, which wrote three inherited pages in every child, a copy-on-write
+     * fault each (docs/architecture.md, "Fifth round"). Safe here: the one
+     * handler is libcap-ng's reset of its own state, which connection processes
+     * never use, and glibc's resets matter only to a parent with threads, which
+     * the jail filter forbids. */
     pid_t pid = _Fork();
     if (pid == 0) {
         start_child(&start);
