@@ -2,7 +2,9 @@
 """run.py: run the live test suites (tests/live/test_*.py) against ./prong.
 
 Usage: run.py [PATTERN...]   PATTERNs select test files (default test_*.py).
-Exits non-zero if any test fails or errors. Standard library only.
+Exits non-zero if any test fails or errors; names every skipped test and why
+(a test skips only where what it needs cannot exist here, never in CI for a
+missing tool: those fail). Standard library only.
 """
 import os
 import sys
@@ -20,6 +22,8 @@ def main():
     result = unittest.TextTestRunner(verbosity=2, stream=sys.stdout).run(suite)
     print(f"live: {result.testsRun} tests, {len(result.failures)} failures, {len(result.errors)} errors, "
           f"{len(result.skipped)} skipped")
+    for test, reason in result.skipped:  # a skip is not a pass: each one is named, with its reason
+        print(f"live: skipped {test.id()}: {reason}")
     return 0 if result.wasSuccessful() else 1
 
 
