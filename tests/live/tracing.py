@@ -29,22 +29,39 @@ def attach(server, directory=None):
         raise AssertionError("tracing needs strace, which is missing (make deps installs it)")
     os.makedirs(directory, exist_ok=True)
     monitor, supervisor = server.pid, server.supervisor_pid()
-    tracer = subprocess.Popen(["strace", "-f", "-qq", "-o", os.path.join(directory, f"trace.{monitor}"),
-                               "-p", str(monitor), "-p", str(supervisor)],
+    trace = os.path.join(directory, f"trace.{monitor}")
+    tracer = subprocess.Popen(["strace", "-f", "-qq", "-o", trace, "-p", str(monitor), "-p", str(supervisor)],
                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     with open(os.path.join(directory, f"roles.{monitor}"), "w") as f:
         f.write(f"monitor {monitor}\nsupervisor {supervisor}\n")
-    # strace attaches asynchronously: wait until both are traced, so no call the
-    # test causes goes unrecorded (a late attach would let the check pass on less).
-    from harness import proc_status  # here, not above: harness imports this module
+    # strace attaches asynchronously: wait until it has written a system call
+    # of each (its output is unbuffered), so no call the test causes goes
+    # unrecorded (a late attach would let the check pass on less). Being
+    # traced (TracerPid) is not enough: in one CI run the test's first request
+    # made the supervisor fork before strace had written anything of it (the
+    # monitor's first line came after the new child's), and strace then named
+    # every later call of the supervisor from its return value
+    # ("syscall_0x78bf", "setregid", errno 18446744073709551384), which the
+    # policy check rightly refused as calls outside the policy.
     deadline = time.monotonic() + 10
-    while not all(int(proc_status(pid)["TracerPid"]) == tracer.pid for pid in (monitor, supervisor)):
+    while not _has_written_for(trace, (monitor, supervisor)):
         if time.monotonic() > deadline or tracer.poll() is not None:
             tracer.kill()
             tracer.wait()
-            raise AssertionError(f"strace did not attach to the monitor and the supervisor (exit {tracer.poll()})")
+            raise AssertionError(f"strace wrote no system call of the monitor and the supervisor within 10 s "
+                                 f"(exit {tracer.poll()})")
         time.sleep(0.01)
     return tracer
+
+
+def _has_written_for(trace, pids):
+    """True once the trace file holds a line of each pid (strace starts each with it)."""
+    try:
+        with open(trace, errors="replace") as f:
+            seen = {line.split(" ", 1)[0] for line in f}
+    except FileNotFoundError:
+        return False
+    return all(str(pid) in seen for pid in pids)
 
 
 def stop(tracer):
