@@ -19,7 +19,10 @@ WARNINGS := -Wall -Wextra -Werror -Wshadow -Wconversion -Wformat=2 -Wformat-secu
             -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wundef
 HARDENING := -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fstack-clash-protection \
              -fcf-protection -fPIE -fno-strict-overflow -fno-delete-null-pointer-checks
-CFLAGS_BASE := -std=c17 -D_GNU_SOURCE -Iinclude -I$(BUILD)/policy $(WARNINGS)
+# Headers live in include/ROLE/ beside their sources' role folders (docs/architecture.md).
+INCLUDE_FLAGS := -Iinclude -Iinclude/http -Iinclude/static -Iinclude/jail -Iinclude/process
+HEADERS := $(wildcard include/*.h include/*/*.h)
+CFLAGS_BASE := -std=c17 -D_GNU_SOURCE $(INCLUDE_FLAGS) -I$(BUILD)/policy $(WARNINGS)
 CFLAGS ?= -O2 -g
 ALL_CFLAGS := $(CFLAGS_BASE) $(HARDENING) $(CFLAGS)
 # Static PIE: fork of a statically linked process is ~1.6x cheaper here
@@ -31,12 +34,12 @@ LDFLAGS_HARDENING := -static-pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
 LDLIBS := -lseccomp -lcap-ng
 
 # The parser: pure, shared by the server, the tools, the tests and the fuzzers.
-PARSER_SRC := src/http_parser.c
+PARSER_SRC := src/http/http_parser.c
 
-# The server's modules (one .c and one .h each; src/main.c holds the start-up order).
-SERVER_SRC := $(filter-out $(PARSER_SRC),$(wildcard src/*.c))
+# The server's modules, in role folders (one .c and one .h each; src/main.c holds the start-up order).
+SERVER_SRC := $(filter-out $(PARSER_SRC),$(wildcard src/*.c src/http/*.c src/static/*.c src/jail/*.c src/process/*.c))
 
-PARSER_OBJ := $(BUILD)/obj/http_parser.o
+PARSER_OBJ := $(BUILD)/obj/http/http_parser.o
 
 # The seccomp allowlists, turned into C tables (mk/policy.mk); defined here so
 # every fragment's rules see them, whatever order the fragments are read in.
@@ -50,12 +53,10 @@ all: prong $(BUILD)/parse-request
 # V=1 shows the full commands.
 Q := $(if $(V),,@)
 
-$(BUILD)/obj/%.o: src/%.c $(wildcard include/*.h) | $(BUILD)/obj
+$(BUILD)/obj/%.o: src/%.c $(HEADERS)
+	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
-
-$(BUILD)/obj:
-	mkdir -p $@
 
 prong: $(SERVER_OBJ) $(PARSER_OBJ)
 	@$(if $(Q),echo "  LINK    $@")
@@ -63,7 +64,7 @@ prong: $(SERVER_OBJ) $(PARSER_OBJ)
 	  grep -v -e 'statically linked applications requires at runtime' -e ': in function' $(BUILD)/link.log >&2; \
 	  exit $$status
 
-$(BUILD)/parse-request: src/tools/parse_request.c $(PARSER_OBJ) include/http_parser.h
+$(BUILD)/parse-request: src/tools/parse_request.c $(PARSER_OBJ) include/http/http_parser.h
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS_HARDENING) src/tools/parse_request.c $(PARSER_OBJ) -o $@
 

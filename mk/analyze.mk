@@ -6,8 +6,8 @@
 # checks with reasons; cppcheck's are inline "cppcheck-suppress" comments next
 # to the line they concern. Must not: pass with a finding.
 
-ANALYZE_SOURCES := $(wildcard src/*.c src/tools/*.c)
-ANALYZE_FLAGS := -std=c17 -D_GNU_SOURCE -Iinclude -I$(BUILD)/policy
+ANALYZE_SOURCES := $(SERVER_SRC) $(PARSER_SRC) $(wildcard src/tools/*.c)
+ANALYZE_FLAGS := -std=c17 -D_GNU_SOURCE $(INCLUDE_FLAGS) -I$(BUILD)/policy
 
 .PHONY: analyze analyze-cppcheck analyze-clang-tidy analyze-gcc
 analyze: analyze-cppcheck analyze-clang-tidy analyze-gcc
@@ -15,7 +15,7 @@ analyze: analyze-cppcheck analyze-clang-tidy analyze-gcc
 
 analyze-cppcheck: $(POLICY_INCLUDES)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability --std=c11 --inline-suppr \
-	  --suppress=missingIncludeSystem -D_GNU_SOURCE -Iinclude -I$(BUILD)/policy $(ANALYZE_SOURCES)
+	  --suppress=missingIncludeSystem -D_GNU_SOURCE $(INCLUDE_FLAGS) -I$(BUILD)/policy $(ANALYZE_SOURCES)
 
 analyze-clang-tidy: $(POLICY_INCLUDES)
 	clang-tidy --quiet $(ANALYZE_SOURCES) -- $(ANALYZE_FLAGS) 2>&1 | { ! grep -E "(warning|error):"; }

@@ -2,7 +2,7 @@
 #
 #   make bench-parser   ns/request for a ~500-byte Chrome-like request and a minimal one, both parsers, and the ratio
 #
-# bench/parser_bench.c is compiled twice (prong's side with -Iinclude, the
+# bench/parser_bench.c is compiled twice (prong's side with the include flags, the
 # http-parser side without it: both projects ship an http_parser.h), and
 # src/http_parser.c once more, all with the same -O2 flags and no sanitizers
 # (whatever CFLAGS says), linked with Debian's static libhttp_parser.a.
@@ -18,14 +18,14 @@ BENCH_PARSER_BIN := $(BENCH_PARSER_DIR)/parser_bench
 $(BENCH_PARSER_DIR):
 	mkdir -p $@
 
-$(BENCH_PARSER_DIR)/prong_side.o: bench/parser_bench.c include/http_parser.h mk/bench-parser.mk | $(BENCH_PARSER_DIR)
+$(BENCH_PARSER_DIR)/prong_side.o: bench/parser_bench.c include/http/http_parser.h mk/bench-parser.mk | $(BENCH_PARSER_DIR)
 	$(CC) $(BENCH_PARSER_CFLAGS) -c bench/parser_bench.c -o $@
 
 $(BENCH_PARSER_DIR)/http_parser_side.o: bench/parser_bench.c mk/bench-parser.mk | $(BENCH_PARSER_DIR)
 	@test -f /usr/include/http_parser.h || { echo "bench-parser: /usr/include/http_parser.h missing (package libhttp-parser-dev; run: sudo make deps)" >&2; exit 2; }
-	$(CC) $(filter-out -Iinclude,$(BENCH_PARSER_CFLAGS)) -DPARSER_BENCH_HTTP_PARSER_SIDE -c bench/parser_bench.c -o $@
+	$(CC) $(filter-out $(INCLUDE_FLAGS),$(BENCH_PARSER_CFLAGS)) -DPARSER_BENCH_HTTP_PARSER_SIDE -c bench/parser_bench.c -o $@
 
-$(BENCH_PARSER_DIR)/http_parser.o: $(PARSER_SRC) include/http_parser.h mk/bench-parser.mk | $(BENCH_PARSER_DIR)
+$(BENCH_PARSER_DIR)/http_parser.o: $(PARSER_SRC) include/http/http_parser.h mk/bench-parser.mk | $(BENCH_PARSER_DIR)
 	$(CC) $(BENCH_PARSER_CFLAGS) -c $(PARSER_SRC) -o $@
 
 $(BENCH_PARSER_BIN): $(BENCH_PARSER_DIR)/prong_side.o $(BENCH_PARSER_DIR)/http_parser_side.o $(BENCH_PARSER_DIR)/http_parser.o

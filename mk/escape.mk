@@ -7,14 +7,14 @@ TEST_HOOK_SRC := tests/escape/escape_hook.c
 TEST_OBJ := $(patsubst src/%.c,$(BUILD)/test-obj/%.o,$(SERVER_SRC) $(PARSER_SRC)) $(BUILD)/test-obj/escape_hook.o
 LAB_OBJ := $(patsubst src/%.c,$(BUILD)/lab-obj/%.o,$(SERVER_SRC) $(PARSER_SRC)) $(BUILD)/lab-obj/escape_hook.o
 
-$(BUILD)/test-obj/%.o: src/%.c $(wildcard include/*.h) $(POLICY_INCLUDES) tests/escape/escape_hook.h
+$(BUILD)/test-obj/%.o: src/%.c $(HEADERS) $(POLICY_INCLUDES) tests/escape/escape_hook.h
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $< (test)")
 	$(Q)$(CC) $(ALL_CFLAGS) -DPRONG_TEST_HOOKS -Itests/escape -c $< -o $@
 $(BUILD)/test-obj/escape_hook.o: $(TEST_HOOK_SRC) tests/escape/escape_hook.h
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -DPRONG_TEST_HOOKS -Itests/escape -c $< -o $@
-$(BUILD)/lab-obj/%.o: src/%.c $(wildcard include/*.h) $(POLICY_INCLUDES) tests/escape/escape_hook.h
+$(BUILD)/lab-obj/%.o: src/%.c $(HEADERS) $(POLICY_INCLUDES) tests/escape/escape_hook.h
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $< (lab)")
 	$(Q)$(CC) $(ALL_CFLAGS) -DPRONG_TEST_HOOKS -DPRONG_LAB -Itests/escape -c $< -o $@

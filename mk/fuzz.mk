@@ -35,21 +35,21 @@ FUZZ_REPLAY ?= $(FUZZ_SEEDS) $(wildcard $(FUZZ_REGRESSIONS))
 
 FUZZ_SANITIZERS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS := $(CFLAGS_BASE) -O2 -g
-FUZZ_INPUTS := fuzz/fuzz_parser.c $(PARSER_SRC) include/http_parser.h mk/fuzz.mk
+FUZZ_INPUTS := fuzz/fuzz_parser.c $(PARSER_SRC) include/http/http_parser.h mk/fuzz.mk
 
 FUZZ_AFL_BIN := $(FUZZ_DIR)/fuzz_parser_afl
 FUZZ_AFL_CMPLOG_BIN := $(FUZZ_DIR)/fuzz_parser_afl_cmplog
 FUZZ_LIBFUZZER_BIN := $(FUZZ_DIR)/fuzz_parser_libfuzzer
 
 # ---------------------------------------------------------------- PROXY protocol parser
-# fuzz/fuzz_proxy.c on src/proxy_protocol.c, seeds in fuzz/proxy-seeds/ (the
+# fuzz/fuzz_proxy.c on src/http/proxy_protocol.c, seeds in fuzz/proxy-seeds/ (the
 # unit tests' headers). Its dictionary is the parser's own constants, written
 # by AFL++ at compile time (AFL_LLVM_DICT2FILE); a campaign runs exactly like
 # the parser's (fuzz/afl-campaign.sh, one instance with cmplog). Reproduce a
 # saved input with: $(FUZZ_DIR)/fuzz_proxy_afl < FILE (it prints the invariant).
 FUZZ_PROXY_SECONDS ?= 60
 FUZZ_PROXY_SEEDS := fuzz/proxy-seeds
-FUZZ_PROXY_INPUTS := fuzz/fuzz_proxy.c src/proxy_protocol.c include/proxy_protocol.h mk/fuzz.mk
+FUZZ_PROXY_INPUTS := fuzz/fuzz_proxy.c src/http/proxy_protocol.c include/http/proxy_protocol.h mk/fuzz.mk
 FUZZ_PROXY_AFL_BIN := $(FUZZ_DIR)/fuzz_proxy_afl
 FUZZ_PROXY_AFL_CMPLOG_BIN := $(FUZZ_DIR)/fuzz_proxy_afl_cmplog
 FUZZ_PROXY_DICT := $(FUZZ_DIR)/proxy.dict
@@ -118,12 +118,12 @@ $(FUZZ_PROXY_AFL_BIN): $(FUZZ_PROXY_INPUTS) | $(FUZZ_DIR)
 	$(call fuzz_require_tool,$(FUZZ_AFL_CC))
 	rm -f $(FUZZ_PROXY_DICT)
 	AFL_QUIET=1 AFL_LLVM_DICT2FILE=$(abspath $(FUZZ_PROXY_DICT)) $(FUZZ_AFL_CC) $(FUZZ_CFLAGS) $(FUZZ_SANITIZERS) \
-	    fuzz/fuzz_proxy.c src/proxy_protocol.c -o $@
+	    fuzz/fuzz_proxy.c src/http/proxy_protocol.c -o $@
 	@[ -s $(FUZZ_PROXY_DICT) ] || printf '"PROXY "\n"TCP4"\n"TCP6"\n"UNKNOWN"\n' >$(FUZZ_PROXY_DICT)
 
 $(FUZZ_PROXY_AFL_CMPLOG_BIN): $(FUZZ_PROXY_INPUTS) | $(FUZZ_DIR)
 	$(call fuzz_require_tool,$(FUZZ_AFL_CC))
-	AFL_QUIET=1 AFL_LLVM_CMPLOG=1 $(FUZZ_AFL_CC) $(FUZZ_CFLAGS) fuzz/fuzz_proxy.c src/proxy_protocol.c -o $@
+	AFL_QUIET=1 AFL_LLVM_CMPLOG=1 $(FUZZ_AFL_CC) $(FUZZ_CFLAGS) fuzz/fuzz_proxy.c src/http/proxy_protocol.c -o $@
 
 fuzz-build: $(FUZZ_PROXY_AFL_BIN) $(FUZZ_PROXY_AFL_CMPLOG_BIN)
 

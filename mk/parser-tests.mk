@@ -25,7 +25,7 @@ TEST_TARGETS += test-parser
 $(PARSER_TEST_DIR):
 	mkdir -p $@
 
-$(PARSER_TEST_BIN): tests/parser/test_parser.c $(PARSER_SRC) include/http_parser.h mk/parser-tests.mk | $(PARSER_TEST_DIR)
+$(PARSER_TEST_BIN): tests/parser/test_parser.c $(PARSER_SRC) include/http/http_parser.h mk/parser-tests.mk | $(PARSER_TEST_DIR)
 	$(PARSER_TEST_CC) $(PARSER_TEST_CFLAGS) $(PARSER_TEST_SANITIZERS) tests/parser/test_parser.c $(PARSER_SRC) -o $@
 
 test-parser: $(PARSER_TEST_BIN) $(BUILD)/parse-request

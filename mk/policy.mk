@@ -12,9 +12,9 @@ $(BUILD)/policy/%.inc: policy/%.policy | $(BUILD)/policy
 $(BUILD)/policy:
 	mkdir -p $@
 
-$(BUILD)/obj/seccomp_policy.o: $(POLICY_INCLUDES)
+$(BUILD)/obj/jail/seccomp_policy.o: $(POLICY_INCLUDES)
 
-$(BUILD)/export-policy: src/tools/export_policy.c $(BUILD)/obj/seccomp_policy.o
+$(BUILD)/export-policy: src/tools/export_policy.c $(BUILD)/obj/jail/seccomp_policy.o
 	$(CC) $(ALL_CFLAGS) -I$(BUILD)/policy $^ -o $@ -lseccomp
 
 .PHONY: policy-export

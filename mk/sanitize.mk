@@ -23,7 +23,7 @@ ASAN_SUITES ?= test_smoke.py test_serving.py test_static_*.py test_refusals.py t
 SANITIZER_ENV := ASAN_OPTIONS=detect_leaks=0:abort_on_error=0:exitcode=86:symbolize=0:allocator_may_return_null=1 \
                  UBSAN_OPTIONS=halt_on_error=1:exitcode=87:print_stacktrace=1
 
-$(BUILD)/asan-obj/%.o: src/%.c $(wildcard include/*.h) $(POLICY_INCLUDES)
+$(BUILD)/asan-obj/%.o: src/%.c $(HEADERS) $(POLICY_INCLUDES)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $< (asan)")
 	$(Q)$(ASAN_CC) $(CFLAGS_BASE) -Wno-missing-field-initializers $(ASAN_FLAGS) -c $< -o $@

@@ -14,10 +14,10 @@
 STATIC_TEST_DIR := $(BUILD)/tests
 STATIC_TEST_CC ?= clang
 STATIC_TEST_BIN := $(STATIC_TEST_DIR)/test_static
-STATIC_TEST_MODULES := src/byte_range.c src/conditional.c src/field_list.c src/negotiation.c \
-                       src/text_escape.c src/listing.c src/http_date.c src/text_number.c src/http_parser.c
-STATIC_TEST_HEADERS := include/byte_range.h include/conditional.h include/field_list.h include/negotiation.h \
-                       include/text_escape.h include/listing.h include/http_date.h include/http_parser.h
+STATIC_TEST_MODULES := src/static/byte_range.c src/static/conditional.c src/http/field_list.c src/static/negotiation.c \
+                       src/http/text_escape.c src/static/listing.c src/http/http_date.c src/http/text_number.c src/http/http_parser.c
+STATIC_TEST_HEADERS := include/static/byte_range.h include/static/conditional.h include/http/field_list.h include/static/negotiation.h \
+                       include/http/text_escape.h include/static/listing.h include/http/http_date.h include/http/http_parser.h
 STATIC_TEST_SANITIZERS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 STATIC_TEST_CFLAGS := $(CFLAGS_BASE) -O1 -g
 STATIC_TEST_ENV := ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1

@@ -25,7 +25,7 @@ UNIT_TEST_SOURCES := tests/unit/unit_main.c $(patsubst %,tests/unit/test_%.c,$(U
 UNIT_TEST_HEADERS := tests/unit/unit.h
 # The modules under test, then what they link against (config: cidr, http_parser).
 UNIT_MODULES := http_date client_table access_log proc_status config mime listener response rate_limit cidr text_number posix_acl prefault http_parser
-UNIT_MODULE_SOURCES := $(patsubst %,src/%.c,$(UNIT_MODULES))
+UNIT_MODULE_SOURCES := $(foreach module,$(UNIT_MODULES),$(wildcard src/$(module).c src/*/$(module).c))
 UNIT_TEST_SANITIZERS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 UNIT_TEST_CFLAGS := $(CFLAGS_BASE) -Itests/unit -O1 -g
 # Bound at load, as the server is (-z now): the prefault suite reads which pages
@@ -41,10 +41,10 @@ TEST_TARGETS += test-unit
 $(UNIT_TEST_DIR):
 	mkdir -p $@
 
-$(UNIT_TEST_BIN): $(UNIT_TEST_SOURCES) $(UNIT_TEST_HEADERS) $(UNIT_MODULE_SOURCES) $(wildcard include/*.h) mk/unit-tests.mk | $(UNIT_TEST_DIR)
+$(UNIT_TEST_BIN): $(UNIT_TEST_SOURCES) $(UNIT_TEST_HEADERS) $(UNIT_MODULE_SOURCES) $(HEADERS) mk/unit-tests.mk | $(UNIT_TEST_DIR)
 	$(UNIT_TEST_CC) $(UNIT_TEST_CFLAGS) $(UNIT_TEST_SANITIZERS) $(UNIT_TEST_SOURCES) $(UNIT_MODULE_SOURCES) $(UNIT_TEST_LDFLAGS) -o $@
 
-$(UNIT_TEST_GCC_STAMP): $(UNIT_TEST_SOURCES) $(UNIT_TEST_HEADERS) $(wildcard include/*.h) mk/unit-tests.mk | $(UNIT_TEST_DIR)
+$(UNIT_TEST_GCC_STAMP): $(UNIT_TEST_SOURCES) $(UNIT_TEST_HEADERS) $(HEADERS) mk/unit-tests.mk | $(UNIT_TEST_DIR)
 	$(Q)for source in $(UNIT_TEST_SOURCES); do \
 	    $(CC) $(ALL_CFLAGS) -Itests/unit -c $$source -o /dev/null || exit 1; \
 	done
