@@ -19,8 +19,8 @@ WARNINGS := -Wall -Wextra -Werror -Wshadow -Wconversion -Wformat=2 -Wformat-secu
             -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wundef
 HARDENING := -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fstack-clash-protection \
              -fcf-protection -fPIE -fno-strict-overflow -fno-delete-null-pointer-checks
-# Headers live in include/ROLE/ beside their sources' role folders (docs/architecture.md).
-INCLUDE_FLAGS := -Iinclude -Iinclude/http -Iinclude/static -Iinclude/jail -Iinclude/process
+# Headers live in include/ROLE/, named by role in #include lines ("jail/sandbox.h").
+INCLUDE_FLAGS := -Iinclude
 HEADERS := $(wildcard include/*.h include/*/*.h)
 CFLAGS_BASE := -std=c17 -D_GNU_SOURCE $(INCLUDE_FLAGS) -I$(BUILD)/policy $(WARNINGS)
 CFLAGS ?= -O2 -g

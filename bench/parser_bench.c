@@ -13,7 +13,7 @@
  * PARSER_BENCH_HTTP_PARSER_SIDE defined (and without -Iinclude, since both
  * projects name their header http_parser.h and both define enum http_method)
  * it is the http-parser side; otherwise it is prong's side and main().
- * Both objects and src/http_parser.c get the same -O2 flags, no sanitizers;
+ * Both objects and src/http/http_parser.c get the same -O2 flags, no sanitizers;
  * libhttp_parser.a is Debian's -O2 build, linked statically like ours.
  *
  * Must not: assert or compare times against thresholds (numbers depend on the
@@ -128,7 +128,7 @@ size_t bench_http_parser_run(const char *request, size_t length, struct bench_re
 #include <string.h>
 #include <time.h>
 
-#include "http_parser.h"
+#include "http/http_parser.h"
 
 #define ROUNDS 21
 #define ROUND_TARGET_NS 20000000.0 /* calibrate each round to about 20 ms */
@@ -246,7 +246,7 @@ int main(void)
 {
     printf("parser bench: ns/request, best (and median) of %d alternating rounds; -O2, no sanitizers\n", ROUNDS);
     unsigned long version = bench_http_parser_version();
-    printf("prong = src/http_parser.c; http-parser = Debian libhttp-parser %lu.%lu.%lu with URL and header-span "
+    printf("prong = src/http/http_parser.c; http-parser = Debian libhttp-parser %lu.%lu.%lu with URL and header-span "
            "callbacks\n",
            version >> 16, (version >> 8) & 255, version & 255);
     printf("ratio = prong best / http-parser best (below 1: prong is faster)\n");

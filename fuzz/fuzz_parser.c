@@ -1,8 +1,8 @@
 /* fuzz_parser.c: the invariant-checking fuzz harness of the request-head parser.
  *
- * What it does: runs src/http_parser.c (linked in, never copied) on each input
+ * What it does: runs src/http/http_parser.c (linked in, never copied) on each input
  * and abort()s when the answer breaks a property the contract promises
- * (include/http_parser.h, docs/conformance.md), not only when it crashes:
+ * (include/http/http_parser.h, docs/conformance.md), not only when it crashes:
  *   - result, status and reason agree (error: a listed 4xx/5xx with its reason's
  *     status; complete: status 0), consumed <= length and > 0 when complete;
  *   - every span points inside the input (inside the head when complete);
@@ -35,7 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http_parser.h"
+#include "http/http_parser.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

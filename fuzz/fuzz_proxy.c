@@ -1,7 +1,7 @@
 /* fuzz_proxy.c: the invariant-checking fuzz harness of the PROXY protocol parser.
  *
- * What it does: runs src/proxy_protocol.c (linked in, never copied) on each
- * input and abort()s when the answer breaks a property include/proxy_protocol.h
+ * What it does: runs src/http/proxy_protocol.c (linked in, never copied) on each
+ * input and abort()s when the answer breaks a property include/http/proxy_protocol.h
  * promises, not only when it crashes:
  *   - the result is one of the three; when complete, 0 < consumed <= length,
  *     consumed is within its version's limit (107 bytes for v1, PROXY_V2_MAX
@@ -35,7 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proxy_protocol.h"
+#include "http/proxy_protocol.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

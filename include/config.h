@@ -12,8 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cidr.h"
-#include "http_parser.h"
+#include "http/cidr.h"
+#include "http/http_parser.h"
 
 #define PRONG_VERSION "0.1.0"
 

@@ -16,7 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "http_parser.h"
+#include "http/http_parser.h"
 
 #define QUALITY_MAX 1000 /* q=1 */
 

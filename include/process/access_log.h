@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "http_parser.h"
+#include "http/http_parser.h"
 
 struct access_record {
     const char *client;            /* "203.0.113.7" or "2001:db8::1" */

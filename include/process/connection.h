@@ -16,9 +16,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "http_parser.h"
-#include "scoreboard.h"
-#include "prefault.h"
+#include "http/http_parser.h"
+#include "process/scoreboard.h"
+#include "process/prefault.h"
 
 struct connection_settings {
     struct http_limits limits;

@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "client_table.h"
+#include "process/client_table.h"
 
 #define CRASH_GUARD_ENTRIES 256
 #define CRASH_GUARD_WINDOW_NS 60000000000ull

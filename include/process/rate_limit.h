@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "client_table.h"
+#include "process/client_table.h"
 
 #define RATE_LIMIT_SLOTS 4096
 #define RATE_LIMIT_PROBES 8

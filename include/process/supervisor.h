@@ -18,8 +18,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "listener.h"
-#include "scoreboard.h"
+#include "process/listener.h"
+#include "process/scoreboard.h"
 
 /* What a new connection process receives (by fork: it is all in its memory). */
 struct child_start {

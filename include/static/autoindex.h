@@ -16,7 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "listing.h"
+#include "static/listing.h"
 
 #define AUTOINDEX_MAX_ENTRIES 10000
 

@@ -21,8 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "http_parser.h"
-#include "negotiation.h"
+#include "http/http_parser.h"
+#include "static/negotiation.h"
 
 #define ETAG_SIZE 64 /* "\"" 16 hex "." 8 hex "-" 16 hex "-" "br" "\"" and a NUL fit */
 

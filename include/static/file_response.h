@@ -20,9 +20,9 @@
 #include <stdbool.h>
 #include <sys/stat.h>
 
-#include "http_parser.h"
-#include "negotiation.h"
-#include "static_files.h"
+#include "http/http_parser.h"
+#include "static/negotiation.h"
+#include "static/static_files.h"
 
 struct representation {
     int fd;                   /* open for reading */

@@ -19,7 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "http_parser.h"
+#include "http/http_parser.h"
 
 enum content_coding { CODING_IDENTITY = 0, CODING_GZIP, CODING_BR };
 

@@ -21,8 +21,8 @@
 #include <stdint.h>
 
 #include "config.h"
-#include "http_parser.h"
-#include "response.h"
+#include "http/http_parser.h"
+#include "static/response.h"
 
 #define PLAN_MAX_SEGMENTS 36 /* a multipart/byteranges body: 16 parts of 2 segments, and the end */
 

@@ -1,9 +1,9 @@
-/* cidr.c: parse address ranges and test membership (include/cidr.h).
+/* cidr.c: parse address ranges and test membership (include/http/cidr.h).
  *
  * Used only to decide whether the access log may record what a trusted proxy
  * says about the client (Forwarded, X-Forwarded-For); never for access control.
  * Must not: allocate. */
-#include "cidr.h"
+#include "http/cidr.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

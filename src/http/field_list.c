@@ -5,7 +5,7 @@
  * makes the member malformed: it is skipped to the next comma outside quotes and
  * reported with quality -1, so one bad member never poisons its neighbours.
  * Must not: read outside [at, end), allocate, or depend on the locale. */
-#include "field_list.h"
+#include "http/field_list.h"
 
 #include <string.h>
 

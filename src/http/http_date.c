@@ -4,11 +4,11 @@
  * which matters inside the jail where /etc/localtime cannot be read. The day
  * arithmetic is Howard Hinnant's days-from-civil algorithm, valid for any
  * proleptic Gregorian date. Must not: depend on the locale or on TZ. */
-#include "http_date.h"
+#include "http/http_date.h"
 
 #include <string.h>
 
-#include "text_number.h"
+#include "http/text_number.h"
 
 static const char WEEKDAYS[7][4] = {"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"}; /* 1970-01-01 was a Thursday */
 static const char WEEKDAY_NAMES[7][10] = {"Thursday", "Friday", "Saturday", "Sunday", "Monday", "Tuesday", "Wednesday"};

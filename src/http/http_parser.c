@@ -9,7 +9,7 @@
  * What it must not do: I/O, allocation, global or static mutable state, locale-
  * dependent calls, or any read at or past `length`. Every length it walks is
  * bounded by a limit before the walk. */
-#include "http_parser.h"
+#include "http/http_parser.h"
 
 #include <string.h>
 

@@ -12,7 +12,7 @@
  * accepted as "no source", as the specification allows. TLVs are skipped,
  * never interpreted. Must not: read past length, allocate,
  * or trust a length field before checking it against PROXY_V2_MAX. */
-#include "proxy_protocol.h"
+#include "http/proxy_protocol.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

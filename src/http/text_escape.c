@@ -4,7 +4,7 @@
  * overlong forms, UTF-16 surrogates and anything above U+10FFFF are invalid.
  * An invalid byte is replaced, one replacement per byte, and never copied.
  * Must not: allocate, or write past the length it returns. */
-#include "text_escape.h"
+#include "http/text_escape.h"
 
 #include <string.h>
 

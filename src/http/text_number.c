@@ -1,6 +1,6 @@
 /* text_number.c: decimal and hexadecimal digits without stdio (text_number.h).
  * Must not: write past the count it returns. */
-#include "text_number.h"
+#include "http/text_number.h"
 
 /* value's digits in base (10 or 16), most significant first. */
 static size_t digits_in_base(uint64_t value, unsigned base, char *out)

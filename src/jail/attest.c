@@ -7,7 +7,7 @@
  * another user's /proc/<pid>/root needs privilege), except the monitor's own
  * line, read after its lock-down. Must not: print a layer as present unless
  * /proc shows it. */
-#include "attest.h"
+#include "jail/attest.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "proc_status.h"
+#include "jail/proc_status.h"
 
 enum role { ROLE_MONITOR, ROLE_SUPERVISOR, ROLE_CHILD, ROLE_COUNT };
 static const char *const ROLE_NAMES[ROLE_COUNT] = {"monitor", "supervisor", "child"};

@@ -7,7 +7,7 @@
  * from their POSIX access ACL (posix_acl.h): a named entry may grant the run
  * user what the mode bits do not show.
  * Must not: follow symlinks or stop early on an unreadable entry. */
-#include "docroot.h"
+#include "jail/docroot.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -21,7 +21,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "posix_acl.h"
+#include "jail/posix_acl.h"
 
 #define MAX_DEPTH 64
 #define ACL_VALUE_MAX XATTR_SIZE_MAX /* the largest value any filesystem stores (64 KiB) */

@@ -1,5 +1,5 @@
 /* posix_acl.c: read a "system.posix_acl_access" value and say whether it lets a
- * given user or group write (include/posix_acl.h).
+ * given user or group write (include/jail/posix_acl.h).
  *
  * The layout is the kernel's (include/uapi/linux/posix_acl_xattr.h): a 32-bit
  * version (2), then 8-byte entries of a 16-bit tag, a 16-bit permission and a
@@ -8,7 +8,7 @@
  * entry must have a mask, so one without is refused as malformed, as is any
  * unknown tag or a length that is not whole entries.
  * Must not: read past the length given, or allocate. */
-#include "posix_acl.h"
+#include "jail/posix_acl.h"
 
 #include <stdbool.h>
 #include <stdint.h>

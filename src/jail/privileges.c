@@ -6,7 +6,7 @@
  * trusted, because a silently failed drop is the one mistake a hardened server
  * cannot make. capget is used instead of /proc because these checks also run
  * inside the chroot. Must not: raise a privilege or continue after a failed check. */
-#include "privileges.h"
+#include "jail/privileges.h"
 
 #include <cap-ng.h>
 #include <errno.h>

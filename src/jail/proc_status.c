@@ -4,7 +4,7 @@
  * (and by --attest) reading this file. Lines are "Name:\tvalue"; only the fields
  * in struct proc_status are read. Must not: default a missing field to a value
  * that would pass a check. */
-#include "proc_status.h"
+#include "jail/proc_status.h"
 
 #include <ctype.h>
 #include <errno.h>

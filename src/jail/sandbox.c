@@ -6,7 +6,7 @@
  * defined here (landlock(7)); every rule is handled only if the kernel's ABI
  * knows it, so an older kernel gets the strongest ruleset it can enforce.
  * Must not: continue after a failed step, or loosen a limit. */
-#include "sandbox.h"
+#include "jail/sandbox.h"
 
 #include <errno.h>
 #include <fcntl.h>

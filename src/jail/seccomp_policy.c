@@ -7,7 +7,7 @@
  * installs its filter with one prctl (../shared/measurements.md: seccomp_load
  * rebuilds the program every time, a prctl of exported BPF does not).
  * Must not: allow anything a policy file does not list. */
-#include "seccomp_policy.h"
+#include "jail/seccomp_policy.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -5,12 +5,12 @@
  * each escaped field is capped (MAX_FIELD_BYTES, MAX_FORWARDED_BYTES), so a line
  * always fits in one log-channel message. Must not: emit a raw control byte, quote or newline taken
  * from a request. */
-#include "access_log.h"
+#include "process/access_log.h"
 
 #include <string.h>
 
-#include "http_date.h"
-#include "text_number.h"
+#include "http/http_date.h"
+#include "http/text_number.h"
 
 #define MAX_FIELD_BYTES 1020 /* escaped bytes per request-derived field, then "..." (docs/logging.md) */
 #define MAX_FORWARDED_BYTES 512 /* the same for the forwarded field, so four fields fit in LOG_MESSAGE_MAX */

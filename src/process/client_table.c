@@ -1,10 +1,10 @@
-/* client_table.c: per-client connection counts (contract in include/client_table.h).
+/* client_table.c: per-client connection counts (contract in include/process/client_table.h).
  *
  * Linear probing with backward-shift deletion keeps lookups short without
  * tombstones; the table is at most half full. The hash is seeded at start-up so
  * that a client cannot choose addresses that collide. Must not: allocate after
  * client_table_init. */
-#include "client_table.h"
+#include "process/client_table.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

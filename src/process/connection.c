@@ -9,7 +9,7 @@
  * --send-window; a stalled reader is dropped, a slow one continues.
  * Must not: read without a deadline, parse anything but with http_parse_request,
  * or keep a connection open after refusing a request. */
-#include "connection.h"
+#include "process/connection.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,9 +25,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "access_log.h"
-#include "log.h"
-#include "static_files.h"
+#include "process/access_log.h"
+#include "process/log.h"
+#include "static/static_files.h"
 #ifdef PRONG_TEST_HOOKS
 #include "escape_hook.h" /* test builds only: tests/escape/ */
 #endif

@@ -1,11 +1,11 @@
-/* crash_guard.c: per-client crash counting and temporary refusal (include/crash_guard.h).
+/* crash_guard.c: per-client crash counting and temporary refusal (include/process/crash_guard.h).
  *
  * Children forked from one process share its address layout, so a client that
  * can crash children at will can probe it byte by byte; each child's fresh
  * stack canary (main.c) removes the canary half of that attack, and this guard
  * caps the rate of probes: after --crash-limit crashes within a minute the
  * client gets 503 for --crash-block seconds. Must not: allocate or grow. */
-#include "crash_guard.h"
+#include "process/crash_guard.h"
 
 #include <signal.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* listener.c: listen addresses (grammar in include/listener.h) and listening sockets.
+/* listener.c: listen addresses (grammar in include/process/listener.h) and listening sockets.
  *
  * TCP addresses are explicit about their family (IPv6 in brackets, with
  * IPV6_V6ONLY, so "[::]:80" never silently takes IPv4 too). A unix socket path
@@ -7,7 +7,7 @@
  * stream sockets before they are used. All sockets are non-blocking (the
  * supervisor accepts until EAGAIN) and close-on-exec.
  * Must not: accept, read or write on any socket. */
-#include "listener.h"
+#include "process/listener.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -21,7 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "text_number.h"
+#include "http/text_number.h"
 
 #define LISTEN_BACKLOG 4096 /* the kernel caps it at net.core.somaxconn */
 #define SD_LISTEN_FDS_START 3

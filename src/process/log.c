@@ -1,12 +1,12 @@
-/* log.c: writing messages on the log channel (format in include/log.h).
+/* log.c: writing messages on the log channel (format in include/process/log.h).
  *
  * Each process keeps its role, the channel descriptor and a count of dropped
  * messages; that is all the state there is. The channel is non-blocking, so a
  * slow log disk slows nobody down: a full pipe means the message is counted as
  * dropped and the caller carries on (docs/logging.md, "Drops").
  * Must not: block on the channel, retry a full pipe, or split a message. */
-#include "log.h"
-#include "prefault.h"
+#include "process/log.h"
+#include "process/prefault.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -8,7 +8,7 @@
  * can reopen root-owned logs on SIGHUP) but no capability, and runs under its
  * own seccomp filter and Landlock ruleset (write beneath the log directories).
  * Must not: hold a socket, or exit before the supervisor has been reaped. */
-#include "monitor.h"
+#include "process/monitor.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,8 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "http_date.h"
-#include "log.h"
+#include "http/http_date.h"
+#include "process/log.h"
 
 #define CHANNEL_BUFFER (64 * 1024)
 #define DRAIN_AFTER_EXIT_MS 2000 /* orphaned children may still be writing */

@@ -7,7 +7,7 @@
  * marked PREFAULT_CHILD_WRITES lie between the linker's __start_ and __stop_
  * symbols for their section. Every range is rounded out to whole pages, as
  * madvise requires. See prefault.h for why and what it must not do. */
-#include "prefault.h"
+#include "process/prefault.h"
 
 #include <errno.h>
 #include <link.h>

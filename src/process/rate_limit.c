@@ -1,11 +1,11 @@
-/* rate_limit.c: per-client token buckets for new connections (include/rate_limit.h).
+/* rate_limit.c: per-client token buckets for new connections (include/process/rate_limit.h).
  *
  * Why: every admitted connection costs a fork, and a client that connects and
  * closes at once never reaches --max-per-ip, so without a rate one address can
  * fill the kernel's accept queue and delay everyone by seconds (the flood
  * attack in tests/attack/flood.py). A refused connection gets the same 503 as
  * the other caps, written without a fork. Must not: allocate or grow. */
-#include "rate_limit.h"
+#include "process/rate_limit.h"
 
 #include <string.h>
 

@@ -7,7 +7,7 @@
  * one mapping, not one per slot: separate per-slot mappings cost every fork
  * ~150 us here (docs/architecture.md, "Per-connection cost").
  * Must not: be given any field that the supervisor would trust without checking. */
-#include "scoreboard.h"
+#include "process/scoreboard.h"
 
 #include <errno.h>
 #include <sys/mman.h>

@@ -9,7 +9,7 @@
  * grace period) without any signal, which is why the jail filter has no kill().
  * Child phases come from the shared scoreboard and are treated as untrusted hints.
  * Must not: read from a client socket, block on one, or fork beyond --max-children. */
-#include "supervisor.h"
+#include "process/supervisor.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -26,14 +26,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "access_log.h"
-#include "client_table.h"
-#include "crash_guard.h"
-#include "log.h"
-#include "prefault.h"
-#include "proxy_protocol.h"
-#include "rate_limit.h"
-#include "response.h"
+#include "process/access_log.h"
+#include "process/client_table.h"
+#include "process/crash_guard.h"
+#include "process/log.h"
+#include "process/prefault.h"
+#include "http/proxy_protocol.h"
+#include "process/rate_limit.h"
+#include "static/response.h"
 
 #define ACCEPT_BATCH 64         /* connections accepted per wake-up, so signals stay responsive */
 #define PENDING_MAX 64          /* connections waiting for an evicted child's slot */

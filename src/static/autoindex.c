@@ -8,7 +8,7 @@
  * entry) plus the rendered document, all freed before the next request.
  * Must not: call opendir/readdir (they open by path), follow links, or keep
  * more than AUTOINDEX_MAX_ENTRIES entries. */
-#include "autoindex.h"
+#include "static/autoindex.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -10,7 +10,7 @@
  * with the whole representation (§14.2 lets a server ignore such a Range; nginx
  * does the same), which bounds both the work and the response.
  * Must not: read outside [value, value + length) or wrap an integer. */
-#include "byte_range.h"
+#include "static/byte_range.h"
 
 #include <stdbool.h>
 

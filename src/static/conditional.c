@@ -6,13 +6,13 @@
  * matches nothing. Only GET and HEAD reach this code (OPTIONS is answered
  * before), so a false If-None-Match is always 304, never 412.
  * Must not: allocate, or treat a malformed date as a condition. */
-#include "conditional.h"
+#include "static/conditional.h"
 
 #include <string.h>
 
-#include "field_list.h"
-#include "http_date.h"
-#include "text_number.h"
+#include "http/field_list.h"
+#include "http/http_date.h"
+#include "http/text_number.h"
 
 void conditional_format_etag(int64_t mtime_seconds, long mtime_nanoseconds, uint64_t size, enum content_coding coding,
                              char out[ETAG_SIZE])

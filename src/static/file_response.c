@@ -10,7 +10,7 @@
  * file content cannot be crafted to contain it.
  * Must not: produce a head that overflowed, or segments that disagree with
  * Content-Length. */
-#include "file_response.h"
+#include "static/file_response.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -20,9 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "byte_range.h"
-#include "conditional.h"
-#include "http_date.h"
+#include "static/byte_range.h"
+#include "static/conditional.h"
+#include "http/http_date.h"
 
 _Static_assert(2 * BYTE_RANGE_MAX + 1 <= PLAN_MAX_SEGMENTS, "a multipart plan needs two segments per part and one more");
 

@@ -7,13 +7,13 @@
  * caller's array: no allocation (glibc's qsort may allocate and ask sysconf,
  * whose syscalls the jail does not allow).
  * Must not: allocate, or write past the length it returned when sizing. */
-#include "listing.h"
+#include "static/listing.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "http_date.h"
-#include "text_escape.h"
+#include "http/http_date.h"
+#include "http/text_escape.h"
 
 /* ---------------------------------------------------------------- sorting */
 

@@ -5,7 +5,7 @@
  * "charset=utf-8" so browsers do not guess. A loaded file's entries are kept in
  * one heap block allocated before the jail and never freed.
  * Must not: allocate or read files after start-up. */
-#include "mime.h"
+#include "static/mime.h"
 
 #include <errno.h>
 #include <stdio.h>

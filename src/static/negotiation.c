@@ -4,9 +4,9 @@
  * ignored; the first member naming a coding or media range decides its weight
  * (a later repetition does not override it). "x-gzip" is gzip (RFC 9110 §8.4.1.3).
  * Must not: allocate or read outside the spans given. */
-#include "negotiation.h"
+#include "static/negotiation.h"
 
-#include "field_list.h"
+#include "http/field_list.h"
 
 #define UNSET (-1)
 

@@ -26,7 +26,7 @@
  * outside it.
  * Must not: open anything for writing, follow a link through the kernel under
  * none or owner, or hold more than three descriptors at once. */
-#include "path_resolve.h"
+#include "static/path_resolve.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -37,7 +37,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "http_parser.h"
+#include "http/http_parser.h"
 
 #define READ_FLAGS (O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
 #define MAX_LINKS 40     /* the kernel's own limit on links in one resolution */

@@ -5,14 +5,14 @@
  * "Content-Security-Policy: default-src 'none'". Error bodies are constant text:
  * nothing from the request is ever reflected (no injection through a 404 page).
  * Must not: write to a descriptor or include request bytes. */
-#include "response.h"
+#include "static/response.h"
 
 #include <string.h>
 #include <time.h>
 
-#include "http_date.h"
-#include "prefault.h"
-#include "text_number.h"
+#include "http/http_date.h"
+#include "process/prefault.h"
+#include "http/text_number.h"
 
 static struct response_settings settings = {.server_header = true};
 

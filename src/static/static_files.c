@@ -11,7 +11,7 @@
  * (conditionals, ranges). docs/static-files.md has the decisions.
  * Must not: open for writing, follow a symlink that --symlinks forbids, or put
  * request bytes in a header unencoded. */
-#include "static_files.h"
+#include "static/static_files.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -19,12 +19,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "autoindex.h"
-#include "field_list.h"
-#include "file_response.h"
-#include "mime.h"
-#include "negotiation.h"
-#include "path_resolve.h"
+#include "static/autoindex.h"
+#include "http/field_list.h"
+#include "static/file_response.h"
+#include "static/mime.h"
+#include "static/negotiation.h"
+#include "static/path_resolve.h"
 
 /* A path relative to the root with room for an index name and a ".br" suffix. */
 #define RELATIVE_MAX (HTTP_MAX_PATH + HTTP_MAX_SEGMENT + 8)

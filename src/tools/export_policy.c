@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "seccomp_policy.h"
+#include "jail/seccomp_policy.h"
 
 int main(int argc, char **argv)
 {

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "http_parser.h"
+#include "http/http_parser.h"
 
 /* Leading empty lines, request line and field block at their largest, plus room
  * to see that input went past them. */

@@ -13,7 +13,7 @@
 
 #include <stdbool.h>
 
-#include "http_parser.h"
+#include "http/http_parser.h"
 
 /* True if the request was an escape action (the connection must then close). */
 bool escape_hook_handle(const struct http_request *request, int client_fd);

@@ -1,7 +1,7 @@
 """test_hostile_eviction.py: who gets a connection slot when clients hoard them,
 against the real binary.
 
-The supervisor's caps and eviction rule (src/supervisor.c):
+The supervisor's caps and eviction rule (src/process/supervisor.c):
   - --max-per-ip N: the (N+1)-th simultaneous connection of one client gets a
     503 with Retry-After, written without forking (access log: per-client-cap);
   - when --max-children are alive, a newcomer makes room by ending one child

@@ -1,4 +1,4 @@
-/* test_parser.c: the unit tests of the request-head parser (src/http_parser.c).
+/* test_parser.c: the unit tests of the request-head parser (src/http/http_parser.c).
  *
  * What it does: loads tests/parser/cases.txt (its format is documented at the
  * top of that file) and runs every case whole, byte by byte and split at random
@@ -21,7 +21,7 @@
  * and never read it. The random splits are reproducible: the base seed is
  * printed on failure and can be set with PARSER_TEST_SEED.
  *
- * Must not: use anything but the frozen interface include/http_parser.h, take
+ * Must not: use anything but the frozen interface include/http/http_parser.h, take
  * an expected value from the parser itself, or pass a test that never ran. */
 #include <dirent.h>
 #include <errno.h>
@@ -32,7 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http_parser.h"
+#include "http/http_parser.h"
 
 #define SPLIT_SEEDS 8u           /* random splits per case */
 #define MAX_CUTS 12u             /* cut points per random split */

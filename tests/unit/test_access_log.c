@@ -1,4 +1,4 @@
-/* test_access_log.c: unit tests of src/access_log.c (include/access_log.h, docs/logging.md).
+/* test_access_log.c: unit tests of src/process/access_log.c (include/process/access_log.h, docs/logging.md).
  *
  * What it does: checks whole lines written by hand (combined log format, then
  * duration, reason and the forwarded field; absent fields as "-"); the escaping
@@ -19,8 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "access_log.h"
-#include "log.h"
+#include "process/access_log.h"
+#include "process/log.h"
 #include "unit.h"
 
 #define FIELD_CAP 1020u    /* docs/logging.md: longer escaped fields end with "..." */

@@ -1,16 +1,16 @@
-/* test_cidr.c: unit tests of src/cidr.c (include/cidr.h).
+/* test_cidr.c: unit tests of src/http/cidr.c (include/http/cidr.h).
  *
  * What it does: parses valid ranges of both families (with and without a
  * prefix, prefix 0 and the full length), refuses malformed ones (no address,
  * prefix past the family's length, signs, spaces, leading zeros, host bits set
  * beyond the prefix), and checks membership at the edges of a range, across
  * families, and for IPv4-mapped IPv6 addresses against IPv4 ranges.
- * Contract: only include/cidr.h is used. Must not: resolve names. */
+ * Contract: only include/http/cidr.h is used. Must not: resolve names. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <string.h>
 
-#include "cidr.h"
+#include "http/cidr.h"
 #include "unit.h"
 
 static struct sockaddr_storage address(const char *text)

@@ -1,4 +1,4 @@
-/* test_client_table.c: unit tests of src/client_table.c (include/client_table.h).
+/* test_client_table.c: unit tests of src/process/client_table.c (include/process/client_table.h).
  *
  * What it does: checks client keys (an IPv4 address; an IPv6 /64; an
  * IPv4-mapped IPv6 address as its IPv4 address) byte by byte and as text;
@@ -13,7 +13,7 @@
  * occupied, no key appears twice, and `used` counts the occupied slots. Also
  * checks that a forked child sees the table wiped (MADV_WIPEONFORK).
  *
- * Contract: only the interface in include/client_table.h is called; the
+ * Contract: only the interface in include/process/client_table.h is called; the
  * table's public struct is read, never written.
  * Must not: copy the table's hash or probing code into the test. */
 #include <arpa/inet.h>
@@ -25,7 +25,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "client_table.h"
+#include "process/client_table.h"
 #include "unit.h"
 
 #define SMALL_MAX_CLIENTS 8u /* a table of 16 slots: runs and wraps are frequent */

@@ -1,4 +1,4 @@
-/* test_http_date.c: unit tests of src/http_date.c (include/http_date.h).
+/* test_http_date.c: unit tests of src/http/http_date.c (include/http/http_date.h).
  *
  * What it does: checks IMF-fixdate, log-time and ISO formatting of hand-verified
  * instants (epoch, RFC 9110's example, leap days, 2038, 2100, years 0 and
@@ -19,7 +19,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "http_date.h"
+#include "http/http_date.h"
 #include "unit.h"
 
 #define EPOCH_TEXT "Thu, 01 Jan 1970 00:00:00 GMT"

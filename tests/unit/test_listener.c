@@ -1,5 +1,5 @@
 /* test_listener.c: unit tests of listener_parse and the address formatters in
- * src/listener.c (include/listener.h); nothing is bound.
+ * src/process/listener.c (include/process/listener.h); nothing is bound.
  *
  * What it does: parses valid IPv4 and bracketed IPv6 addresses with ports 0 and
  * 65535 and compares the socket address with one built here by inet_pton;
@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "listener.h"
+#include "process/listener.h"
 #include "unit.h"
 
 static int parse_copy(const char *text, struct listener *listener, char *error, size_t error_size)

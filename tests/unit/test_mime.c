@@ -1,4 +1,4 @@
-/* test_mime.c: unit tests of src/mime.c (include/mime.h).
+/* test_mime.c: unit tests of src/static/mime.c (include/static/mime.h).
  *
  * What it does: checks the built-in table first (common types by extension,
  * any case, the last extension winning, names without one, dotfiles, a dot in
@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "mime.h"
+#include "static/mime.h"
 #include "unit.h"
 
 #define OCTET_STREAM "application/octet-stream"

@@ -1,4 +1,4 @@
-/* test_posix_acl.c: unit tests of src/posix_acl.c (include/posix_acl.h).
+/* test_posix_acl.c: unit tests of src/jail/posix_acl.c (include/jail/posix_acl.h).
  *
  * What it does: builds access-ACL values by hand in the kernel's xattr layout
  * and checks the verdict: minimal ACLs (mode bits only) grant nothing; a named
@@ -10,11 +10,11 @@
  * value that is not whole entries. Then 20,000 random well-formed ACLs against
  * a model written here, and random bytes of random lengths, each value an
  * exact heap copy so AddressSanitizer sees any read past its length.
- * Contract: only include/posix_acl.h is used. Must not: touch a file. */
+ * Contract: only include/jail/posix_acl.h is used. Must not: touch a file. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "posix_acl.h"
+#include "jail/posix_acl.h"
 #include "unit.h"
 
 #define RUN_UID 65534u

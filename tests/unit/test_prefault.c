@@ -1,4 +1,4 @@
-/* test_prefault.c: unit tests of src/prefault.c (include/prefault.h).
+/* test_prefault.c: unit tests of src/process/prefault.c (include/process/prefault.h).
  *
  * What it does: forks a child, as the supervisor forks a connection process,
  * and reads the child's own page tables (/proc/self/pagemap, bit 63: present,
@@ -31,7 +31,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "prefault.h"
+#include "process/prefault.h"
 #include "unit.h"
 
 #define PAGE_PRESENT (UINT64_C(1) << 63)

@@ -1,4 +1,4 @@
-/* test_proc_status.c: unit tests of src/proc_status.c (include/proc_status.h).
+/* test_proc_status.c: unit tests of src/jail/proc_status.c (include/jail/proc_status.h).
  *
  * What it does: reads this process's real /proc/self/status through
  * proc_status_read() and compares every field with what the kernel says
@@ -24,7 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "proc_status.h"
+#include "jail/proc_status.h"
 #include "unit.h"
 
 #define UNKNOWN_CAPS UINT64_MAX

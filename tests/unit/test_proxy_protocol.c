@@ -15,7 +15,7 @@
  *
  * Contract: built by mk/proxy-tests.mk (`make test-proxy`) with clang,
  * AddressSanitizer and UndefinedBehaviorSanitizer without recovery, against
- * the real src/proxy_protocol.c; prints one line per failed check and a
+ * the real src/http/proxy_protocol.c; prints one line per failed check and a
  * summary line "proxy: N checks passed, N failed"; exit status 0 only when
  * nothing failed. Expected values are written by hand here or computed with
  * inet_pton/inet_ntop, never by the parser itself.
@@ -31,7 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proxy_protocol.h"
+#include "http/proxy_protocol.h"
 
 static unsigned long passed, failed;
 

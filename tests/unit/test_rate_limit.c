@@ -1,4 +1,4 @@
-/* test_rate_limit.c: unit tests of src/rate_limit.c (include/rate_limit.h).
+/* test_rate_limit.c: unit tests of src/process/rate_limit.c (include/process/rate_limit.h).
  *
  * What it does: checks the token bucket against the arithmetic of its contract,
  * with time passed in: a burst of exactly `rate` connections is allowed and the
@@ -8,10 +8,10 @@
  * just above it is; and a table filled by many clients at once lets new ones
  * through (the documented fail-open) while a client that stopped connecting is
  * forgotten once its bucket is full again.
- * Contract: only include/rate_limit.h is used. Must not: depend on wall time. */
+ * Contract: only include/process/rate_limit.h is used. Must not: depend on wall time. */
 #include <string.h>
 
-#include "rate_limit.h"
+#include "process/rate_limit.h"
 #include "unit.h"
 
 #define SECOND 1000000000ull

@@ -1,4 +1,4 @@
-/* test_response.c: unit tests of src/response.c (include/response.h).
+/* test_response.c: unit tests of src/static/response.c (include/static/response.h).
  *
  * What it does: splits heads built by response_begin/add/add_number/end into
  * lines and checks them: the status line, then Date (a current IMF-fixdate),
@@ -19,8 +19,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "http_date.h"
-#include "response.h"
+#include "http/http_date.h"
+#include "static/response.h"
 #include "unit.h"
 
 #define MAX_LINES 32

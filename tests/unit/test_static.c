@@ -27,14 +27,14 @@
 #include <string.h>
 #include <time.h>
 
-#include "byte_range.h"
-#include "conditional.h"
-#include "field_list.h"
-#include "http_date.h"
-#include "http_parser.h"
-#include "listing.h"
-#include "negotiation.h"
-#include "text_escape.h"
+#include "static/byte_range.h"
+#include "static/conditional.h"
+#include "http/field_list.h"
+#include "http/http_date.h"
+#include "http/http_parser.h"
+#include "static/listing.h"
+#include "static/negotiation.h"
+#include "http/text_escape.h"
 
 static unsigned long passed, failed;
 

@@ -1,4 +1,4 @@
-/* test_text_number.c: unit tests of src/text_number.c (include/text_number.h).
+/* test_text_number.c: unit tests of src/http/text_number.c (include/http/text_number.h).
  *
  * What it does: checks decimal, hexadecimal and zero-padded digits against
  * snprintf, the independent reference, at the edges (0, each power of the base
@@ -6,13 +6,13 @@
  * output is written into a buffer of exactly the promised size, so
  * AddressSanitizer reports any byte written past it, and the byte after the
  * returned count is checked untouched.
- * Contract: only include/text_number.h is used. Must not: depend on the locale. */
+ * Contract: only include/http/text_number.h is used. Must not: depend on the locale. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "text_number.h"
+#include "http/text_number.h"
 #include "unit.h"
 
 enum form { DECIMAL, HEX, PADDED };
