@@ -41,7 +41,8 @@ struct bench_record {
 
 /* http-parser side: parse one request; returns the bytes parsed, sets *ok when
  * the whole head was accepted without error. */
-size_t bench_http_parser_run(const char *request, size_t length, struct bench_record *record, int *ok);
+size_t bench_http_parser_run(const char *request, size_t length, struct bench_record *record,
+                             int *ok);
 
 /* http-parser side: the library's version, as major * 65536 + minor * 256 + patch. */
 unsigned long bench_http_parser_version(void);
@@ -107,7 +108,8 @@ unsigned long bench_http_parser_version(void)
     return http_parser_version();
 }
 
-size_t bench_http_parser_run(const char *request, size_t length, struct bench_record *record, int *ok)
+size_t bench_http_parser_run(const char *request, size_t length, struct bench_record *record,
+                             int *ok)
 {
     http_parser parser;
     http_parser_init(&parser, HTTP_REQUEST);
@@ -165,7 +167,8 @@ static double now_ns(void)
 enum parser_side { SIDE_PRONG, SIDE_HTTP_PARSER };
 
 /* Nanoseconds per request over `iterations` parses of the same buffer. */
-static double time_round(enum parser_side side, const char *request, size_t length, size_t iterations)
+static double time_round(enum parser_side side, const char *request, size_t length,
+                         size_t iterations)
 {
     size_t checksum = 0;
     double start = now_ns();
@@ -208,7 +211,8 @@ static int check_both_accept(const char *name, const char *request, size_t lengt
     }
     if (http_parser_record.header_count != prong_request.field_count ||
         http_parser_record.url.length != prong_request.raw_target.length) {
-        fprintf(stderr, "parser_bench: the parsers disagree on the %s request (%zu vs %u headers)\n", name,
+        fprintf(stderr,
+                "parser_bench: the parsers disagree on the %s request (%zu vs %u headers)\n", name,
                 http_parser_record.header_count, prong_request.field_count);
         return 0;
     }
@@ -224,7 +228,8 @@ static int bench_request(const char *name, const char *request, size_t length)
     size_t iterations = 1000;
     for (;;) {
         double per_request = time_round(SIDE_PRONG, request, length, iterations);
-        if (per_request * (double)iterations >= ROUND_TARGET_NS / 4 || iterations >= ((size_t)1 << 30))
+        if (per_request * (double)iterations >= ROUND_TARGET_NS / 4 ||
+            iterations >= ((size_t)1 << 30))
             break;
         iterations *= 2;
     }
@@ -238,20 +243,24 @@ static int bench_request(const char *name, const char *request, size_t length)
     qsort(prong_ns, ROUNDS, sizeof prong_ns[0], compare_doubles);
     qsort(http_parser_ns, ROUNDS, sizeof http_parser_ns[0], compare_doubles);
     printf("%-8s %5zu %9zu %9.1f %9.1f %12.1f %9.1f %7.2f\n", name, length, iterations, prong_ns[0],
-           prong_ns[ROUNDS / 2], http_parser_ns[0], http_parser_ns[ROUNDS / 2], prong_ns[0] / http_parser_ns[0]);
+           prong_ns[ROUNDS / 2], http_parser_ns[0], http_parser_ns[ROUNDS / 2],
+           prong_ns[0] / http_parser_ns[0]);
     return 1;
 }
 
 int main(void)
 {
-    printf("parser bench: ns/request, best (and median) of %d alternating rounds; -O2, no sanitizers\n", ROUNDS);
+    printf("parser bench: ns/request, best (and median) of %d alternating rounds; -O2, no "
+           "sanitizers\n",
+           ROUNDS);
     unsigned long version = bench_http_parser_version();
-    printf("prong = src/http/http_parser.c; http-parser = Debian libhttp-parser %lu.%lu.%lu with URL and header-span "
+    printf("prong = src/http/http_parser.c; http-parser = Debian libhttp-parser %lu.%lu.%lu with "
+           "URL and header-span "
            "callbacks\n",
            version >> 16, (version >> 8) & 255, version & 255);
     printf("ratio = prong best / http-parser best (below 1: prong is faster)\n");
-    printf("%-8s %5s %9s %9s %9s %12s %9s %7s\n", "request", "bytes", "reqs/rnd", "prong", "(median)",
-           "http-parser", "(median)", "ratio");
+    printf("%-8s %5s %9s %9s %9s %12s %9s %7s\n", "request", "bytes", "reqs/rnd", "prong",
+           "(median)", "http-parser", "(median)", "ratio");
     int ok = bench_request("chrome", CHROME_REQUEST, sizeof CHROME_REQUEST - 1);
     ok &= bench_request("minimal", MINIMAL_REQUEST, sizeof MINIMAL_REQUEST - 1);
     fflush(stdout);

@@ -20,8 +20,8 @@
  *   - the parser never reads the request structure it is given (two poison
  *     patterns give identical answers).
  * Each input is copied into a heap buffer of exactly its size, and each prefix
- * to the very end of one, so ASan reports any read at or past `length`. Pipelined heads that follow an
- * accepted one are checked the same way.
+ * to the very end of one, so ASan reports any read at or past `length`. Pipelined heads that follow
+ * an accepted one are checked the same way.
  *
  * Builds: with clang -fsanitize=fuzzer it is a libFuzzer target; with
  * afl-clang-fast/afl-clang-lto it also gets a persistent-mode main() reading
@@ -47,10 +47,10 @@ static _Noreturn void invariant_broken(const char *what, int line)
     abort();
 }
 
-#define REQUIRE(condition, what)                                                                                 \
-    do {                                                                                                         \
-        if (!(condition))                                                                                        \
-            invariant_broken(what, __LINE__);                                                                    \
+#define REQUIRE(condition, what)              \
+    do {                                      \
+        if (!(condition))                     \
+            invariant_broken(what, __LINE__); \
     } while (0)
 
 /* ---------------------------------------------------------------- small helpers */
@@ -95,7 +95,8 @@ static int spans_same_bytes(struct http_span a, struct http_span b)
 }
 
 /* Two spans sit at the same offset of their own buffers with the same length. */
-static int spans_same_place(struct http_span a, const char *a_base, struct http_span b, const char *b_base)
+static int spans_same_place(struct http_span a, const char *a_base, struct http_span b,
+                            const char *b_base)
 {
     if ((a.data == NULL) != (b.data == NULL) || a.length != b.length)
         return 0;
@@ -105,7 +106,8 @@ static int spans_same_place(struct http_span a, const char *a_base, struct http_
 /* RFC 9110 §5.6.2 tchar. Written out here, apart from the parser's own table. */
 static int is_tchar(unsigned char byte)
 {
-    if ((byte >= 'a' && byte <= 'z') || (byte >= 'A' && byte <= 'Z') || (byte >= '0' && byte <= '9'))
+    if ((byte >= 'a' && byte <= 'z') || (byte >= 'A' && byte <= 'Z') ||
+        (byte >= '0' && byte <= '9'))
         return 1;
     return byte != 0 && strchr("!#$%&'*+-.^_`|~", byte) != NULL;
 }
@@ -154,26 +156,18 @@ static uint64_t next_random(uint64_t *state)
 static int expected_status(enum http_reason reason)
 {
     switch (reason) {
-    case HTTP_REASON_NONE:
-        return 0;
-    case HTTP_REASON_VERSION_NOT_SUPPORTED:
-        return 505;
+    case HTTP_REASON_NONE: return 0;
+    case HTTP_REASON_VERSION_NOT_SUPPORTED: return 505;
     case HTTP_REASON_REQUEST_LINE_TOO_LONG:
     case HTTP_REASON_PATH_TOO_LONG:
-    case HTTP_REASON_SEGMENT_TOO_LONG:
-        return 414;
+    case HTTP_REASON_SEGMENT_TOO_LONG: return 414;
     case HTTP_REASON_HEADER_TOO_LARGE:
-    case HTTP_REASON_TOO_MANY_FIELDS:
-        return 431;
+    case HTTP_REASON_TOO_MANY_FIELDS: return 431;
     case HTTP_REASON_TRANSFER_ENCODING:
-    case HTTP_REASON_METHOD_NOT_IMPLEMENTED:
-        return 501;
-    case HTTP_REASON_CONTENT_LENGTH_BODY:
-        return 413;
-    case HTTP_REASON_METHOD_NOT_ALLOWED:
-        return 405;
-    default:
-        return 400;
+    case HTTP_REASON_METHOD_NOT_IMPLEMENTED: return 501;
+    case HTTP_REASON_CONTENT_LENGTH_BODY: return 413;
+    case HTTP_REASON_METHOD_NOT_ALLOWED: return 405;
+    default: return 400;
     }
 }
 
@@ -187,7 +181,8 @@ static int is_limit_reason(enum http_reason reason)
 
 /* Fills the request with a pattern first: the header says the request is
  * written, never read, so the pattern must never show in the answer. */
-static enum http_parse_result parse_poisoned(const char *buffer, size_t length, const struct http_limits *limits,
+static enum http_parse_result parse_poisoned(const char *buffer, size_t length,
+                                             const struct http_limits *limits,
                                              struct http_request *request, unsigned char poison)
 {
     memset(request, poison, sizeof *request);
@@ -195,8 +190,9 @@ static enum http_parse_result parse_poisoned(const char *buffer, size_t length, 
 }
 
 /* Same decision, compared by offsets so two copies of the same bytes match. */
-static int same_outcome(enum http_parse_result a_result, const struct http_request *a, const char *a_base,
-                        enum http_parse_result b_result, const struct http_request *b, const char *b_base)
+static int same_outcome(enum http_parse_result a_result, const struct http_request *a,
+                        const char *a_base, enum http_parse_result b_result,
+                        const struct http_request *b, const char *b_base)
 {
     if (a_result != b_result || a->status != b->status || a->reason != b->reason)
         return 0;
@@ -232,8 +228,8 @@ static int same_outcome(enum http_parse_result a_result, const struct http_reque
  * byte (escape, then segment length, then path length); after each segment,
  * a '..' with nothing left to remove. */
 struct reference_path {
-    enum http_reason reason;         /* NONE when the path was accepted */
-    char path[HTTP_MAX_PATH + 1];    /* the decoded path, NUL-terminated */
+    enum http_reason reason;      /* NONE when the path was accepted */
+    char path[HTTP_MAX_PATH + 1]; /* the decoded path, NUL-terminated */
     size_t length;
 };
 
@@ -331,8 +327,8 @@ static void reference_decode_path(const char *raw, size_t raw_length, struct ref
  * space, and no ',' (the table refuses a Host list, "a, b" and "a,b"). */
 static int is_reg_name_byte(unsigned char byte)
 {
-    return (byte >= 'a' && byte <= 'z') || (byte >= 'A' && byte <= 'Z') || (byte >= '0' && byte <= '9') ||
-           (byte != 0 && strchr("-._~!$&'()*+;=", byte) != NULL);
+    return (byte >= 'a' && byte <= 'z') || (byte >= 'A' && byte <= 'Z') ||
+           (byte >= '0' && byte <= '9') || (byte != 0 && strchr("-._~!$&'()*+;=", byte) != NULL);
 }
 
 static int is_host_and_port(struct http_span authority)
@@ -352,7 +348,8 @@ static int is_host_and_port(struct http_span authority)
         const char *start = p;
         while (p < end && *p != ':') {
             if (*p == '%') {
-                if (end - p < 3 || hex_digit_value((unsigned char)p[1]) < 0 || hex_digit_value((unsigned char)p[2]) < 0)
+                if (end - p < 3 || hex_digit_value((unsigned char)p[1]) < 0 ||
+                    hex_digit_value((unsigned char)p[2]) < 0)
                     return 0;
                 p += 3;
             } else if (is_reg_name_byte((unsigned char)*p)) {
@@ -376,7 +373,8 @@ static int is_host_and_port(struct http_span authority)
 
 /* ---------------------------------------------------------------- one answer */
 
-static void require_span_inside(struct http_span span, const char *low, const char *high, const char *what)
+static void require_span_inside(struct http_span span, const char *low, const char *high,
+                                const char *what)
 {
     if (span.data == NULL) {
         REQUIRE(span.length == 0, what);
@@ -387,7 +385,8 @@ static void require_span_inside(struct http_span span, const char *low, const ch
     REQUIRE(span.length <= (size_t)(high - span.data), what);
 }
 
-static void require_spans_inside(const struct http_request *request, const char *low, const char *high)
+static void require_spans_inside(const struct http_request *request, const char *low,
+                                 const char *high)
 {
     require_span_inside(request->request_line, low, high, "request_line span outside the input");
     require_span_inside(request->method_name, low, high, "method_name span outside the input");
@@ -395,8 +394,10 @@ static void require_spans_inside(const struct http_request *request, const char 
     require_span_inside(request->query, low, high, "query span outside the input");
     require_span_inside(request->authority, low, high, "authority span outside the input");
     for (uint32_t i = 0; i < request->field_count; i++) {
-        require_span_inside(request->fields[i].name, low, high, "field name span outside the input");
-        require_span_inside(request->fields[i].value, low, high, "field value span outside the input");
+        require_span_inside(request->fields[i].name, low, high,
+                            "field name span outside the input");
+        require_span_inside(request->fields[i].value, low, high,
+                            "field value span outside the input");
     }
 }
 
@@ -417,8 +418,10 @@ static void check_path(const struct http_request *request)
     }
     REQUIRE(memmem(path, length, "/./", 3) == NULL, "\"/./\" in the decoded path");
     REQUIRE(memmem(path, length, "/../", 4) == NULL, "\"/../\" in the decoded path");
-    REQUIRE(!(length >= 2 && memcmp(path + length - 2, "/.", 2) == 0), "decoded path ends with \"/.\"");
-    REQUIRE(!(length >= 3 && memcmp(path + length - 3, "/..", 3) == 0), "decoded path ends with \"/..\"");
+    REQUIRE(!(length >= 2 && memcmp(path + length - 2, "/.", 2) == 0),
+            "decoded path ends with \"/.\"");
+    REQUIRE(!(length >= 3 && memcmp(path + length - 3, "/..", 3) == 0),
+            "decoded path ends with \"/..\"");
 }
 
 /* The raw path of an origin- or absolute-form target (scheme and authority
@@ -443,40 +446,53 @@ static void check_complete(const char *buffer, const struct http_request *reques
 {
     const char *head_end = buffer + request->consumed;
     require_spans_inside(request, buffer, head_end);
-    REQUIRE(request->consumed >= 4 && memcmp(head_end - 4, "\r\n\r\n", 4) == 0, "head does not end with CRLF CRLF");
+    REQUIRE(request->consumed >= 4 && memcmp(head_end - 4, "\r\n\r\n", 4) == 0,
+            "head does not end with CRLF CRLF");
 
     /* Request line: only leading empty lines before it, exactly "m SP t SP HTTP/1.d" CRLF. */
     size_t line_start = (size_t)(request->request_line.data - buffer);
     REQUIRE(line_start % 2 == 0, "request line not after whole leading empty lines");
     for (size_t i = 0; i < line_start; i += 2)
-        REQUIRE(buffer[i] == '\r' && buffer[i + 1] == '\n', "something other than CRLF before the request line");
-    struct http_span line = request->request_line, method = request->method_name, target = request->raw_target;
-    REQUIRE(method.data == line.data && method.length > 0, "method does not start the request line");
-    REQUIRE(target.data == method.data + method.length + 1 && target.length > 0, "target not after method SP");
-    REQUIRE(line.length == method.length + 1 + target.length + 1 + 8, "request line length mismatch");
+        REQUIRE(buffer[i] == '\r' && buffer[i + 1] == '\n',
+                "something other than CRLF before the request line");
+    struct http_span line = request->request_line, method = request->method_name,
+                     target = request->raw_target;
+    REQUIRE(method.data == line.data && method.length > 0,
+            "method does not start the request line");
+    REQUIRE(target.data == method.data + method.length + 1 && target.length > 0,
+            "target not after method SP");
+    REQUIRE(line.length == method.length + 1 + target.length + 1 + 8,
+            "request line length mismatch");
     REQUIRE(memcmp(line.data + line.length, "\r\n", 2) == 0, "request line not followed by CRLF");
-    REQUIRE(line.data[method.length] == ' ' && target.data[target.length] == ' ', "request line separators");
-    REQUIRE(memcmp(target.data + target.length + 1, "HTTP/1.", 7) == 0, "served version is not HTTP/1.x");
-    REQUIRE(request->version_major == 1 && request->version_minor <= 9, "served version out of range");
-    REQUIRE((unsigned)(target.data[target.length + 8] - '0') == request->version_minor, "version_minor mismatch");
+    REQUIRE(line.data[method.length] == ' ' && target.data[target.length] == ' ',
+            "request line separators");
+    REQUIRE(memcmp(target.data + target.length + 1, "HTTP/1.", 7) == 0,
+            "served version is not HTTP/1.x");
+    REQUIRE(request->version_major == 1 && request->version_minor <= 9,
+            "served version out of range");
+    REQUIRE((unsigned)(target.data[target.length + 8] - '0') == request->version_minor,
+            "version_minor mismatch");
     for (size_t i = 0; i < method.length; i++)
         REQUIRE(is_tchar((unsigned char)method.data[i]), "method is not a token");
     REQUIRE(request->method == HTTP_METHOD_GET || request->method == HTTP_METHOD_HEAD ||
                 request->method == HTTP_METHOD_OPTIONS,
             "accepted a method that is not GET, HEAD or OPTIONS");
     const char *method_text = http_method_name(request->method);
-    REQUIRE(span_equals_bytes(method, method_text, strlen(method_text)), "method enum does not match its bytes");
+    REQUIRE(span_equals_bytes(method, method_text, strlen(method_text)),
+            "method enum does not match its bytes");
 
     /* Target bytes no form allows (controls, space, non-ASCII, "<>\`{}#). */
     for (size_t i = 0; i < target.length; i++) {
         unsigned char byte = (unsigned char)target.data[i];
-        REQUIRE(byte > 0x20 && byte < 0x7f && strchr("\"<>\\`{}#", byte) == NULL, "forbidden byte in the target");
+        REQUIRE(byte > 0x20 && byte < 0x7f && strchr("\"<>\\`{}#", byte) == NULL,
+                "forbidden byte in the target");
     }
 
     /* Target form, path, query, authority. */
     switch (request->target_form) {
     case HTTP_TARGET_ASTERISK:
-        REQUIRE(request->method == HTTP_METHOD_OPTIONS, "asterisk-form with a method other than OPTIONS");
+        REQUIRE(request->method == HTTP_METHOD_OPTIONS,
+                "asterisk-form with a method other than OPTIONS");
         REQUIRE(span_equals_bytes(target, "*", 1), "asterisk-form target is not \"*\"");
         REQUIRE(request->path_length == 0 && request->path[0] == '\0', "asterisk-form with a path");
         REQUIRE(request->query.data == NULL, "asterisk-form with a query");
@@ -493,9 +509,11 @@ static void check_complete(const char *buffer, const struct http_request *reques
             REQUIRE(authority.data == target.data + (http ? 7 : 8) && authority.length > 0,
                     "absolute-form authority is not right after the scheme");
             size_t after = (size_t)(authority.data - target.data) + authority.length;
-            REQUIRE(after == target.length || target.data[after] == '/' || target.data[after] == '?',
+            REQUIRE(after == target.length || target.data[after] == '/' ||
+                        target.data[after] == '?',
                     "absolute-form authority does not end at '/', '?' or the end");
-            REQUIRE(is_host_and_port(authority), "accepted an absolute-form authority that is not host [\":\" port]");
+            REQUIRE(is_host_and_port(authority),
+                    "accepted an absolute-form authority that is not host [\":\" port]");
         }
         check_path(request);
         const char *question = memchr(target.data, '?', target.length);
@@ -507,7 +525,8 @@ static void check_complete(const char *buffer, const struct http_request *reques
             for (size_t i = 0; i < query.length; i++) {
                 if (query.data[i] != '%')
                     continue;
-                REQUIRE(i + 2 < query.length && hex_digit_value((unsigned char)query.data[i + 1]) >= 0 &&
+                REQUIRE(i + 2 < query.length &&
+                            hex_digit_value((unsigned char)query.data[i + 1]) >= 0 &&
                             hex_digit_value((unsigned char)query.data[i + 2]) >= 0,
                         "accepted a query with a '%' not followed by two hex digits");
             }
@@ -517,14 +536,14 @@ static void check_complete(const char *buffer, const struct http_request *reques
         struct http_span raw_path = raw_path_of(request);
         static struct reference_path reference;
         reference_decode_path(raw_path.data, raw_path.length, &reference);
-        REQUIRE(reference.reason == HTTP_REASON_NONE, "accepted a path the reference decoder refuses");
+        REQUIRE(reference.reason == HTTP_REASON_NONE,
+                "accepted a path the reference decoder refuses");
         REQUIRE(reference.length == request->path_length &&
                     memcmp(reference.path, request->path, reference.length) == 0,
                 "decoded path differs from the reference decoder's");
         break;
     }
-    default:
-        invariant_broken("accepted an authority-form or unknown target form", __LINE__);
+    default: invariant_broken("accepted an authority-form or unknown target form", __LINE__);
     }
 
     /* Fields: a token name at a line start, then ':', a trimmed value of allowed bytes. */
@@ -536,51 +555,64 @@ static void check_complete(const char *buffer, const struct http_request *reques
     const char *previous_line_end = line.data + line.length + 2;
     for (uint32_t i = 0; i < request->field_count; i++) {
         const struct http_field *field = &request->fields[i];
-        REQUIRE(field->name.data == previous_line_end, "field line does not follow the previous line");
-        REQUIRE(field->name.length > 0 && field->name.data[field->name.length] == ':', "field name not before ':'");
+        REQUIRE(field->name.data == previous_line_end,
+                "field line does not follow the previous line");
+        REQUIRE(field->name.length > 0 && field->name.data[field->name.length] == ':',
+                "field name not before ':'");
         for (size_t j = 0; j < field->name.length; j++)
             REQUIRE(is_tchar((unsigned char)field->name.data[j]), "field name is not a token");
         const char *value_end = field->value.data + field->value.length;
-        REQUIRE(field->value.data > field->name.data + field->name.length, "field value before the colon");
+        REQUIRE(field->value.data > field->name.data + field->name.length,
+                "field value before the colon");
         for (const char *p = field->name.data + field->name.length + 1; p < field->value.data; p++)
             REQUIRE(is_ows((unsigned char)*p), "non-OWS between the colon and the value");
         if (field->value.length > 0)
-            REQUIRE(!is_ows((unsigned char)field->value.data[0]) && !is_ows((unsigned char)value_end[-1]),
+            REQUIRE(!is_ows((unsigned char)field->value.data[0]) &&
+                        !is_ows((unsigned char)value_end[-1]),
                     "field value not trimmed");
         for (size_t j = 0; j < field->value.length; j++) {
             unsigned char byte = (unsigned char)field->value.data[j];
-            REQUIRE((byte >= 0x20 && byte != 0x7f) || byte == '\t', "control byte in a field value");
+            REQUIRE((byte >= 0x20 && byte != 0x7f) || byte == '\t',
+                    "control byte in a field value");
         }
         const char *p = value_end;
         while (is_ows((unsigned char)*p))
             p++;
-        REQUIRE(p[0] == '\r' && p[1] == '\n', "field line does not end with OWS CRLF after the value");
+        REQUIRE(p[0] == '\r' && p[1] == '\n',
+                "field line does not end with OWS CRLF after the value");
         previous_line_end = p + 2;
 
         REQUIRE((unsigned)field->id < HTTP_FIELD_COUNT, "field id out of range");
         for (unsigned id = 1; id < HTTP_FIELD_COUNT; id++) {
             const char *known = http_field_name((enum http_field_id)id);
-            int matches = bytes_equal_nocase(field->name.data, field->name.length, known, strlen(known));
-            REQUIRE(matches == (field->id == (enum http_field_id)id), "field id does not match its name");
+            int matches =
+                bytes_equal_nocase(field->name.data, field->name.length, known, strlen(known));
+            REQUIRE(matches == (field->id == (enum http_field_id)id),
+                    "field id does not match its name");
         }
         counts[field->id]++;
         if (firsts[field->id] < 0)
             firsts[field->id] = (int16_t)i;
     }
-    REQUIRE(previous_line_end + 2 == head_end, "consumed is not the end of the empty line after the fields");
+    REQUIRE(previous_line_end + 2 == head_end,
+            "consumed is not the end of the empty line after the fields");
     for (unsigned id = 1; id < HTTP_FIELD_COUNT; id++) {
-        REQUIRE(request->first_field[id] == firsts[id], "first_field does not index the first such field");
-        REQUIRE(request->field_repeats[id] == (counts[id] > 255 ? 255 : counts[id]), "field_repeats miscounted");
+        REQUIRE(request->first_field[id] == firsts[id],
+                "first_field does not index the first such field");
+        REQUIRE(request->field_repeats[id] == (counts[id] > 255 ? 255 : counts[id]),
+                "field_repeats miscounted");
     }
 
     /* Host, framing, persistence. */
     REQUIRE(counts[HTTP_FIELD_HOST] <= 1, "accepted more than one Host");
-    REQUIRE(counts[HTTP_FIELD_HOST] == 1 || request->version_minor == 0, "accepted HTTP/1.1 without Host");
+    REQUIRE(counts[HTTP_FIELD_HOST] == 1 || request->version_minor == 0,
+            "accepted HTTP/1.1 without Host");
     if (request->target_form == HTTP_TARGET_ABSOLUTE) {
         REQUIRE(request->authority.data != NULL, "absolute-form without an authority");
     } else if (counts[HTTP_FIELD_HOST] == 1) {
         const struct http_field *host = &request->fields[firsts[HTTP_FIELD_HOST]];
-        REQUIRE(request->authority.data == host->value.data && request->authority.length == host->value.length,
+        REQUIRE(request->authority.data == host->value.data &&
+                    request->authority.length == host->value.length,
                 "authority is not the Host value");
     } else {
         REQUIRE(request->authority.data == NULL, "authority without absolute-form or Host");
@@ -592,7 +624,8 @@ static void check_complete(const char *buffer, const struct http_request *reques
     REQUIRE(counts[HTTP_FIELD_CONTENT_LENGTH] <= 1, "accepted more than one Content-Length");
     if (counts[HTTP_FIELD_CONTENT_LENGTH] == 1) {
         struct http_span value = request->fields[firsts[HTTP_FIELD_CONTENT_LENGTH]].value;
-        REQUIRE(value.length >= 1 && value.length <= 18, "accepted a Content-Length of 0 or over 18 digits");
+        REQUIRE(value.length >= 1 && value.length <= 18,
+                "accepted a Content-Length of 0 or over 18 digits");
         for (size_t j = 0; j < value.length; j++)
             REQUIRE(value.data[j] == '0', "accepted a Content-Length other than zero");
     }
@@ -612,42 +645,50 @@ static void check_complete(const char *buffer, const struct http_request *reques
             while (b > a && is_ows((unsigned char)value.data[b - 1]))
                 b--;
             for (size_t j = a; j < b; j++)
-                REQUIRE(is_tchar((unsigned char)value.data[j]), "accepted a Connection option that is not a token");
+                REQUIRE(is_tchar((unsigned char)value.data[j]),
+                        "accepted a Connection option that is not a token");
             has_close |= bytes_equal_nocase(value.data + a, b - a, "close", 5);
             has_keep_alive |= bytes_equal_nocase(value.data + a, b - a, "keep-alive", 10);
             start = end + 1;
         }
     }
-    int expected_keep_alive = request->version_minor == 0 ? (has_keep_alive && !has_close) : !has_close;
-    REQUIRE(request->keep_alive == (expected_keep_alive != 0), "keep_alive differs from RFC 9112 §9.3");
+    int expected_keep_alive =
+        request->version_minor == 0 ? (has_keep_alive && !has_close) : !has_close;
+    REQUIRE(request->keep_alive == (expected_keep_alive != 0),
+            "keep_alive differs from RFC 9112 §9.3");
 }
 
 /* Every answer, whatever it is. */
-static void check_outcome(enum http_parse_result result, const struct http_request *request, const char *buffer,
-                          size_t length)
+static void check_outcome(enum http_parse_result result, const struct http_request *request,
+                          const char *buffer, size_t length)
 {
-    REQUIRE(result == HTTP_PARSE_INCOMPLETE || result == HTTP_PARSE_COMPLETE || result == HTTP_PARSE_ERROR,
+    REQUIRE(result == HTTP_PARSE_INCOMPLETE || result == HTTP_PARSE_COMPLETE ||
+                result == HTTP_PARSE_ERROR,
             "result out of range");
     REQUIRE(request->field_count <= HTTP_MAX_FIELDS, "field_count above HTTP_MAX_FIELDS");
     require_spans_inside(request, buffer, buffer + length);
     switch (result) {
     case HTTP_PARSE_INCOMPLETE:
-        REQUIRE(request->status == 0 && request->reason == HTTP_REASON_NONE, "incomplete with a status or reason");
+        REQUIRE(request->status == 0 && request->reason == HTTP_REASON_NONE,
+                "incomplete with a status or reason");
         break;
     case HTTP_PARSE_ERROR: {
         int status = request->status;
-        REQUIRE(status == 400 || status == 405 || status == 413 || status == 414 || status == 431 || status == 501 ||
-                    status == 505,
+        REQUIRE(status == 400 || status == 405 || status == 413 || status == 414 || status == 431 ||
+                    status == 501 || status == 505,
                 "error with a status outside {400,405,413,414,431,501,505}");
         REQUIRE(request->reason > HTTP_REASON_NONE && request->reason < HTTP_REASON_COUNT,
                 "error without a valid reason");
-        REQUIRE(status == expected_status(request->reason), "status does not match the reason's row");
+        REQUIRE(status == expected_status(request->reason),
+                "status does not match the reason's row");
         REQUIRE(strcmp(http_reason_name(request->reason), "unknown") != 0, "reason without a name");
         break;
     }
     case HTTP_PARSE_COMPLETE:
-        REQUIRE(request->status == 0 && request->reason == HTTP_REASON_NONE, "complete with a status or reason");
-        REQUIRE(request->consumed > 0 && request->consumed <= length, "complete with consumed out of range");
+        REQUIRE(request->status == 0 && request->reason == HTTP_REASON_NONE,
+                "complete with a status or reason");
+        REQUIRE(request->consumed > 0 && request->consumed <= length,
+                "complete with consumed out of range");
         check_complete(buffer, request);
         break;
     }
@@ -655,13 +696,15 @@ static void check_outcome(enum http_parse_result result, const struct http_reque
 
 /* ---------------------------------------------------------------- derived inputs */
 
-static struct http_request whole_request, poisoned_request, prefix_request, rebuilt_request, limited_request;
+static struct http_request whole_request, poisoned_request, prefix_request, rebuilt_request,
+    limited_request;
 
 /* Growing prefixes, each ending where its heap buffer ends, as a server would
  * call the parser after each read: the first decision must be the whole
  * input's. Cuts: just after each CR (the "line not complete yet" edge) and at
  * pseudo-random points derived from the input. */
-static void check_prefixes(const char *input, size_t length, enum http_parse_result whole_result, uint64_t *random)
+static void check_prefixes(const char *input, size_t length, enum http_parse_result whole_result,
+                           uint64_t *random)
 {
     enum { MAX_CUTS = 16 };
     size_t cuts[MAX_CUTS + 1];
@@ -696,8 +739,9 @@ static void check_prefixes(const char *input, size_t length, enum http_parse_res
         enum http_parse_result result = http_parse_request(prefix, cut, NULL, &prefix_request);
         check_outcome(result, &prefix_request, prefix, cut);
         if (result != HTTP_PARSE_INCOMPLETE) {
-            REQUIRE(same_outcome(result, &prefix_request, prefix, whole_result, &whole_request, input),
-                    "a prefix decided differently from the whole input");
+            REQUIRE(
+                same_outcome(result, &prefix_request, prefix, whole_result, &whole_request, input),
+                "a prefix decided differently from the whole input");
             free(area);
             return;
         }
@@ -758,7 +802,8 @@ static void check_rebuilt(const struct http_request *original)
     check_outcome(result, again, rebuilt, length);
     REQUIRE(result == HTTP_PARSE_COMPLETE, "a rebuilt accepted head is not accepted");
     REQUIRE(again->consumed == length, "a rebuilt head is not consumed whole");
-    REQUIRE(again->method == original->method && spans_same_bytes(again->method_name, original->method_name),
+    REQUIRE(again->method == original->method &&
+                spans_same_bytes(again->method_name, original->method_name),
             "rebuilt head: method differs");
     REQUIRE(spans_same_bytes(again->raw_target, original->raw_target) &&
                 again->target_form == original->target_form,
@@ -767,8 +812,10 @@ static void check_rebuilt(const struct http_request *original)
                 memcmp(again->path, original->path, original->path_length + 1) == 0,
             "rebuilt head: path differs");
     REQUIRE(spans_same_bytes(again->query, original->query), "rebuilt head: query differs");
-    REQUIRE(spans_same_bytes(again->authority, original->authority), "rebuilt head: authority differs");
-    REQUIRE(again->version_major == original->version_major && again->version_minor == original->version_minor,
+    REQUIRE(spans_same_bytes(again->authority, original->authority),
+            "rebuilt head: authority differs");
+    REQUIRE(again->version_major == original->version_major &&
+                again->version_minor == original->version_minor,
             "rebuilt head: version differs");
     REQUIRE(again->keep_alive == original->keep_alive, "rebuilt head: keep_alive differs");
     REQUIRE(again->field_count == original->field_count, "rebuilt head: field count differs");
@@ -783,8 +830,8 @@ static void check_rebuilt(const struct http_request *original)
 
 /* Lowered limits (and, now and then, limits above the maximum, which must be
  * clamped): only a limit refusal may differ from the default answer. */
-static void check_lowered_limits(const char *input, size_t length, enum http_parse_result whole_result,
-                                 uint64_t *random)
+static void check_lowered_limits(const char *input, size_t length,
+                                 enum http_parse_result whole_result, uint64_t *random)
 {
     struct http_limits limits = http_default_limits();
     uint64_t choice = next_random(random);
@@ -795,12 +842,8 @@ static void check_lowered_limits(const char *input, size_t length, enum http_par
         limits.max_header_bytes = UINT32_MAX;
         limits.max_fields = UINT32_MAX;
         break;
-    case 1:
-        limits.max_request_line = 1 + (uint32_t)(next_random(random) % span);
-        break;
-    case 2:
-        limits.max_header_bytes = 1 + (uint32_t)(next_random(random) % span);
-        break;
+    case 1: limits.max_request_line = 1 + (uint32_t)(next_random(random) % span); break;
+    case 2: limits.max_header_bytes = 1 + (uint32_t)(next_random(random) % span); break;
     default:
         limits.max_request_line = 1 + (uint32_t)(next_random(random) % span);
         limits.max_header_bytes = 1 + (uint32_t)(next_random(random) % span);

@@ -45,20 +45,22 @@ static _Noreturn void invariant_broken(const char *what, int line)
     abort();
 }
 
-#define REQUIRE(condition, what)                                                                                 \
-    do {                                                                                                         \
-        if (!(condition))                                                                                        \
-            invariant_broken(what, __LINE__);                                                                    \
+#define REQUIRE(condition, what)              \
+    do {                                      \
+        if (!(condition))                     \
+            invariant_broken(what, __LINE__); \
     } while (0)
 
-static const unsigned char SIGNATURE[12] = {0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a};
+static const unsigned char SIGNATURE[12] = {0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d,
+                                            0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a};
 
 /* The longest input worth splitting: past it every answer is final. */
 #define SPLIT_LIMIT (PROXY_V2_MAX + 1)
 
 /* Parse `length` bytes copied to the end of a heap buffer of exactly that size. */
-static enum proxy_result parse_at_end(unsigned char *buffer, size_t buffer_size, const unsigned char *data,
-                                      size_t length, struct proxy_header *header)
+static enum proxy_result parse_at_end(unsigned char *buffer, size_t buffer_size,
+                                      const unsigned char *data, size_t length,
+                                      struct proxy_header *header)
 {
     unsigned char *start = buffer + buffer_size - length;
     memmove(start, data, length);
@@ -74,11 +76,15 @@ static int same_address(const struct proxy_header *a, const struct proxy_header 
     if (a->source.ss_family != b->source.ss_family)
         return 0;
     if (a->source.ss_family == AF_INET) {
-        const struct sockaddr_in *x = (const struct sockaddr_in *)&a->source, *y = (const struct sockaddr_in *)&b->source;
-        return x->sin_port == y->sin_port && memcmp(&x->sin_addr, &y->sin_addr, sizeof x->sin_addr) == 0;
+        const struct sockaddr_in *x = (const struct sockaddr_in *)&a->source,
+                                 *y = (const struct sockaddr_in *)&b->source;
+        return x->sin_port == y->sin_port &&
+               memcmp(&x->sin_addr, &y->sin_addr, sizeof x->sin_addr) == 0;
     }
-    const struct sockaddr_in6 *x = (const struct sockaddr_in6 *)&a->source, *y = (const struct sockaddr_in6 *)&b->source;
-    return x->sin6_port == y->sin6_port && memcmp(&x->sin6_addr, &y->sin6_addr, sizeof x->sin6_addr) == 0;
+    const struct sockaddr_in6 *x = (const struct sockaddr_in6 *)&a->source,
+                              *y = (const struct sockaddr_in6 *)&b->source;
+    return x->sin6_port == y->sin6_port &&
+           memcmp(&x->sin6_addr, &y->sin6_addr, sizeof x->sin6_addr) == 0;
 }
 
 static int same_answer(enum proxy_result a, const struct proxy_header *x, enum proxy_result b,
@@ -91,21 +97,27 @@ static int same_answer(enum proxy_result a, const struct proxy_header *x, enum p
     return x->consumed == y->consumed && x->version == y->version && same_address(x, y);
 }
 
-static void check_complete(const unsigned char *data, size_t size, const struct proxy_header *header)
+static void check_complete(const unsigned char *data, size_t size,
+                           const struct proxy_header *header)
 {
     REQUIRE(header->consumed > 0 && header->consumed <= size, "consumed is outside 1..length");
     REQUIRE(header->version == 1 || header->version == 2, "version is neither 1 nor 2");
     if (header->version == 1) {
         REQUIRE(header->consumed <= PROXY_V1_MAX, "a v1 header longer than 107 bytes");
-        REQUIRE(header->consumed >= 8 && memcmp(data, "PROXY ", 6) == 0, "a v1 header not starting with 'PROXY '");
+        REQUIRE(header->consumed >= 8 && memcmp(data, "PROXY ", 6) == 0,
+                "a v1 header not starting with 'PROXY '");
         REQUIRE(data[header->consumed - 2] == '\r' && data[header->consumed - 1] == '\n',
                 "a v1 header not ending with CRLF");
-        REQUIRE(memchr(data, '\n', header->consumed - 1) == NULL, "a v1 header with a line feed inside");
+        REQUIRE(memchr(data, '\n', header->consumed - 1) == NULL,
+                "a v1 header with a line feed inside");
     } else {
         REQUIRE(header->consumed <= PROXY_V2_MAX, "a v2 header longer than PROXY_V2_MAX");
-        REQUIRE(size >= 16 && memcmp(data, SIGNATURE, sizeof SIGNATURE) == 0, "a v2 header without the signature");
-        REQUIRE(header->consumed == 16 + (((size_t)data[14] << 8) | data[15]), "v2 consumed is not 16 + its length");
-        REQUIRE((data[12] >> 4) == 2 && (data[12] & 0x0f) <= 1, "v2 accepted with a bad version or command");
+        REQUIRE(size >= 16 && memcmp(data, SIGNATURE, sizeof SIGNATURE) == 0,
+                "a v2 header without the signature");
+        REQUIRE(header->consumed == 16 + (((size_t)data[14] << 8) | data[15]),
+                "v2 consumed is not 16 + its length");
+        REQUIRE((data[12] >> 4) == 2 && (data[12] & 0x0f) <= 1,
+                "v2 accepted with a bad version or command");
     }
     if (header->has_source)
         REQUIRE(header->source.ss_family == AF_INET || header->source.ss_family == AF_INET6,
@@ -172,14 +184,17 @@ static void check_reserialised(const struct proxy_header *header)
     unsigned char *buffer = malloc(line_length > v2_length ? line_length : v2_length);
     REQUIRE(buffer != NULL, "out of memory");
     struct proxy_header again;
-    enum proxy_result result = parse_at_end(buffer, line_length, (const unsigned char *)line, line_length, &again);
+    enum proxy_result result =
+        parse_at_end(buffer, line_length, (const unsigned char *)line, line_length, &again);
     REQUIRE(result == PROXY_COMPLETE && again.consumed == line_length && again.version == 1,
             "the address written back as a v1 line does not parse");
-    REQUIRE(same_address(&again, header), "the address written back as a v1 line parses to another address");
+    REQUIRE(same_address(&again, header),
+            "the address written back as a v1 line parses to another address");
     result = parse_at_end(buffer, v2_length, v2, v2_length, &again);
     REQUIRE(result == PROXY_COMPLETE && again.consumed == v2_length && again.version == 2,
             "the address written back as a v2 header does not parse");
-    REQUIRE(same_address(&again, header), "the address written back as a v2 header parses to another address");
+    REQUIRE(same_address(&again, header),
+            "the address written back as a v2 header parses to another address");
     free(buffer);
 }
 
@@ -191,9 +206,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&header, 0x00, sizeof header);
     memset(&poisoned, 0xa5, sizeof poisoned);
     enum proxy_result result = parse_at_end(input, size, data, size, &header);
-    REQUIRE(result == PROXY_INCOMPLETE || result == PROXY_COMPLETE || result == PROXY_ERROR, "an unknown result");
+    REQUIRE(result == PROXY_INCOMPLETE || result == PROXY_COMPLETE || result == PROXY_ERROR,
+            "an unknown result");
     enum proxy_result again = parse_at_end(input, size, data, size, &poisoned);
-    REQUIRE(same_answer(result, &header, again, &poisoned), "the answer depends on the output structure's old bytes");
+    REQUIRE(same_answer(result, &header, again, &poisoned),
+            "the answer depends on the output structure's old bytes");
     if (result == PROXY_COMPLETE)
         check_complete(input, size, &header);
     if (result == PROXY_INCOMPLETE)

@@ -24,18 +24,18 @@
 /* Defaults (README "Flags" and SECURITY.md "Limits" list the same values). */
 #define DEFAULT_LISTEN "127.0.0.1:8080"
 #define DEFAULT_USER "nobody"
-#define DEFAULT_MAX_REQUESTS 1000u          /* requests per kept-alive connection */
-#define DEFAULT_HEAD_TIMEOUT_MS 10000u      /* first request head */
-#define DEFAULT_NEXT_HEAD_TIMEOUT_MS 5000u  /* later heads, from their first byte */
-#define DEFAULT_IDLE_TIMEOUT_MS 5000u       /* kept-alive connection with no request */
-#define DEFAULT_GRACE_MS 10000u             /* SIGTERM: time children get to finish */
-#define DEFAULT_MIN_SEND_RATE 4096u         /* bytes per second, averaged over a window */
-#define DEFAULT_SEND_WINDOW_MS 10000u       /* the window of the send-rate rule */
-#define DEFAULT_MAX_PER_IP 64u              /* connections per client; 0 = no cap */
-#define DEFAULT_CHILD_CPU_SECONDS 60u       /* RLIMIT_CPU of a connection process */
-#define DEFAULT_CHILD_MEMORY_MB 256u        /* RLIMIT_AS of a connection process */
+#define DEFAULT_MAX_REQUESTS 1000u         /* requests per kept-alive connection */
+#define DEFAULT_HEAD_TIMEOUT_MS 10000u     /* first request head */
+#define DEFAULT_NEXT_HEAD_TIMEOUT_MS 5000u /* later heads, from their first byte */
+#define DEFAULT_IDLE_TIMEOUT_MS 5000u      /* kept-alive connection with no request */
+#define DEFAULT_GRACE_MS 10000u            /* SIGTERM: time children get to finish */
+#define DEFAULT_MIN_SEND_RATE 4096u        /* bytes per second, averaged over a window */
+#define DEFAULT_SEND_WINDOW_MS 10000u      /* the window of the send-rate rule */
+#define DEFAULT_MAX_PER_IP 64u             /* connections per client; 0 = no cap */
+#define DEFAULT_CHILD_CPU_SECONDS 60u      /* RLIMIT_CPU of a connection process */
+#define DEFAULT_CHILD_MEMORY_MB 256u       /* RLIMIT_AS of a connection process */
 #define DEFAULT_CONNECTION_RATE 200u       /* new connections per second per client */
-#define DEFAULT_CRASH_LIMIT 10u           /* crashed children per client per minute */
+#define DEFAULT_CRASH_LIMIT 10u            /* crashed children per client per minute */
 #define DEFAULT_CRASH_BLOCK_MS 300000u     /* then 503 for this long */
 #define MIN_MAX_CHILDREN 256u
 
@@ -48,10 +48,18 @@ enum symlink_policy { SYMLINKS_NONE = 0, SYMLINKS_FOLLOW, SYMLINKS_OWNER };
  * show those checks catch a missing layer. In every other build the flags do
  * not exist and LAYER_KEPT / LAYER_APPLIED are constant true, so the code that
  * would skip a layer is not even compiled into ./prong. */
-enum lab_layer { LAYER_CHROOT, LAYER_SECCOMP, LAYER_LANDLOCK, LAYER_CAPABILITIES, LAYER_CHILD_LIMITS, LAYER_COUNT };
+enum lab_layer {
+    LAYER_CHROOT,
+    LAYER_SECCOMP,
+    LAYER_LANDLOCK,
+    LAYER_CAPABILITIES,
+    LAYER_CHILD_LIMITS,
+    LAYER_COUNT
+};
 #ifdef PRONG_LAB
 #define LAYER_KEPT(config, layer) (((config)->lab_without & (1u << (layer))) == 0)
-#define LAYER_APPLIED(config, layer) ((((config)->lab_without | (config)->lab_sabotage) & (1u << (layer))) == 0)
+#define LAYER_APPLIED(config, layer) \
+    ((((config)->lab_without | (config)->lab_sabotage) & (1u << (layer))) == 0)
 #else
 #define LAYER_KEPT(config, layer) ((void)(config), (void)(layer), true)
 #define LAYER_APPLIED(config, layer) ((void)(config), (void)(layer), true)
@@ -65,7 +73,7 @@ struct config {
     const char *root;
     struct listen_spec listens[CONFIG_MAX_LISTENERS];
     size_t listen_count;
-    bool listen_defaulted; /* no --listen given: systemd's sockets, else DEFAULT_LISTEN */
+    bool listen_defaulted;  /* no --listen given: systemd's sockets, else DEFAULT_LISTEN */
     const char *user;       /* NULL: DEFAULT_USER when started as root, else the current user */
     const char *access_log; /* path, "-" (standard error) or "off" */
     const char *error_log;  /* path or "-" */
@@ -109,7 +117,8 @@ enum config_outcome {
 };
 
 /* Parse argv into config. On CONFIG_ERROR, error holds one line (no newline). */
-enum config_outcome config_parse(int argc, char **argv, struct config *config, char *error, size_t error_size);
+enum config_outcome config_parse(int argc, char **argv, struct config *config, char *error,
+                                 size_t error_size);
 
 /* The default for --max-children on this machine (at least MIN_MAX_CHILDREN). */
 uint32_t config_default_max_children(void);

@@ -6,7 +6,7 @@
 # for tests, fuzzing, analysis and benches. Must not: install anything outside
 # Debian's archive, or change the system beyond installing packages.
 
-DEB_PACKAGES := gcc make libc6-dev libseccomp-dev libcap-ng-dev cppcheck clang-tidy gcovr \
+DEB_PACKAGES := gcc make libc6-dev libseccomp-dev libcap-ng-dev cppcheck clang-tidy clang-format gcovr \
                 clang llvm libclang-rt-14-dev afl++ \
                 python3 curl wrk strace procps iproute2 util-linux \
                 libhttp-parser-dev chromium

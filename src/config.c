@@ -75,20 +75,24 @@ struct flag_spec {
 static const struct flag_spec FLAGS[] = {
     {"root", FLAG_ROOT, VALUE_TEXT, "DIR", 0, 0, "document root to serve (required)"},
     {"listen", FLAG_LISTEN, VALUE_TEXT, "ADDRESS[,OPTION]...", 0, 0,
-     "A.B.C.D:PORT, [IPV6]:PORT, unix:/PATH or systemd:NAME, then ,proxy ,reuseport and for unix ,mode=0660 "
+     "A.B.C.D:PORT, [IPV6]:PORT, unix:/PATH or systemd:NAME, then ,proxy ,reuseport and for unix "
+     ",mode=0660 "
      ",owner=USER ,group=GROUP; port 0 picks a free port; repeatable (default " DEFAULT_LISTEN
      ", or every socket systemd passes)"},
     {"user", FLAG_USER, VALUE_TEXT, "NAME", 0, 0,
      "run user when started as root; must not be root (default " DEFAULT_USER ")"},
     {"access-log", FLAG_ACCESS_LOG, VALUE_TEXT, "PATH|-|off", 0, 0,
      "access log file, - for standard error, or off (default -)"},
-    {"error-log", FLAG_ERROR_LOG, VALUE_TEXT, "PATH|-", 0, 0, "error log file or - for standard error (default -)"},
+    {"error-log", FLAG_ERROR_LOG, VALUE_TEXT, "PATH|-", 0, 0,
+     "error log file or - for standard error (default -)"},
     {"max-request-line", FLAG_MAX_REQUEST_LINE, VALUE_COUNT, "BYTES", 16, HTTP_MAX_REQUEST_LINE,
      "longest request line, else 414 (default 8192)"},
     {"max-header-bytes", FLAG_MAX_HEADER_BYTES, VALUE_COUNT, "BYTES", 2, HTTP_MAX_HEADER_BYTES,
      "largest field block, else 431 (default 16384)"},
-    {"max-fields", FLAG_MAX_FIELDS, VALUE_COUNT, "N", 0, HTTP_MAX_FIELDS, "most field lines, else 431 (default 100)"},
-    {"max-requests", FLAG_MAX_REQUESTS, VALUE_COUNT, "N", 1, 1000000, "requests per kept-alive connection (default 1000)"},
+    {"max-fields", FLAG_MAX_FIELDS, VALUE_COUNT, "N", 0, HTTP_MAX_FIELDS,
+     "most field lines, else 431 (default 100)"},
+    {"max-requests", FLAG_MAX_REQUESTS, VALUE_COUNT, "N", 1, 1000000,
+     "requests per kept-alive connection (default 1000)"},
     {"head-timeout", FLAG_HEAD_TIMEOUT, VALUE_DURATION, "SECONDS", 1, 3600000,
      "deadline for the first request head, then 408 (default 10)"},
     {"next-head-timeout", FLAG_NEXT_HEAD_TIMEOUT, VALUE_DURATION, "SECONDS", 1, 3600000,
@@ -106,41 +110,54 @@ static const struct flag_spec FLAGS[] = {
     {"max-per-ip", FLAG_MAX_PER_IP, VALUE_COUNT, "N", 0, 65536,
      "most connections per client (IPv4 address or IPv6 /64); 0 = no cap (default 64)"},
     {"max-connection-rate", FLAG_MAX_CONNECTION_RATE, VALUE_COUNT, "N", 0, 1000000,
-     "new connections per second per client, one second's burst, else 503 without a process; 0 = no limit "
+     "new connections per second per client, one second's burst, else 503 without a process; 0 = "
+     "no limit "
      "(default 200)"},
-    {"child-cpu", FLAG_CHILD_CPU, VALUE_COUNT, "SECONDS", 1, 86400, "CPU seconds a connection process may use (default 60)"},
+    {"child-cpu", FLAG_CHILD_CPU, VALUE_COUNT, "SECONDS", 1, 86400,
+     "CPU seconds a connection process may use (default 60)"},
     {"child-memory", FLAG_CHILD_MEMORY, VALUE_COUNT, "MIB", 16, 65536,
      "address space of a connection process in MiB (default 256)"},
     {"crash-limit", FLAG_CRASH_LIMIT, VALUE_COUNT, "N", 0, 100000,
-     "crashed connection processes per client per minute before it is refused; 0 = never (default 10)"},
+     "crashed connection processes per client per minute before it is refused; 0 = never (default "
+     "10)"},
     {"crash-block", FLAG_CRASH_BLOCK, VALUE_DURATION, "SECONDS", 1000, 86400000,
      "how long such a client is refused with 503 (default 300)"},
-    {"server-header", FLAG_SERVER_HEADER, VALUE_ON_OFF, "on|off", 0, 0, "send 'Server: prong' (default on)"},
-    {"index", FLAG_INDEX, VALUE_TEXT, "NAME", 0, 0, "index file name for directories; repeatable (default index.html)"},
-    {"autoindex", FLAG_AUTOINDEX, VALUE_NONE, NULL, 0, 0, "list directories that have no index file (default off)"},
+    {"server-header", FLAG_SERVER_HEADER, VALUE_ON_OFF, "on|off", 0, 0,
+     "send 'Server: prong' (default on)"},
+    {"index", FLAG_INDEX, VALUE_TEXT, "NAME", 0, 0,
+     "index file name for directories; repeatable (default index.html)"},
+    {"autoindex", FLAG_AUTOINDEX, VALUE_NONE, NULL, 0, 0,
+     "list directories that have no index file (default off)"},
     {"symlinks", FLAG_SYMLINKS, VALUE_TEXT, "follow|owner|none", 0, 0,
      "follow symbolic links inside the root, only when owners match, or never (default none)"},
     {"mime-types", FLAG_MIME_TYPES, VALUE_TEXT, "FILE", 0, 0,
      "extra MIME types, mime.types format, read before the jail (default: built-in table)"},
-    {"cache-control", FLAG_CACHE_CONTROL, VALUE_TEXT, "VALUE", 0, 0, "Cache-Control value for files (default none)"},
-    {"pid-file", FLAG_PID_FILE, VALUE_TEXT, "PATH", 0, 0, "write the main process's pid here at start-up (default none)"},
+    {"cache-control", FLAG_CACHE_CONTROL, VALUE_TEXT, "VALUE", 0, 0,
+     "Cache-Control value for files (default none)"},
+    {"pid-file", FLAG_PID_FILE, VALUE_TEXT, "PATH", 0, 0,
+     "write the main process's pid here at start-up (default none)"},
     {"trusted-proxy", FLAG_TRUSTED_PROXY, VALUE_TEXT, "CIDR", 0, 0,
-     "a proxy whose X-Forwarded-For/Forwarded the access log records; repeatable; never used for access control "
+     "a proxy whose X-Forwarded-For/Forwarded the access log records; repeatable; never used for "
+     "access control "
      "(default none)"},
     {"log-children", FLAG_LOG_CHILDREN, VALUE_NONE, NULL, 0, 0,
-     "log every connection process's end (status, CPU, memory, requests, bytes); abnormal ends are always logged (default off)"},
+     "log every connection process's end (status, CPU, memory, requests, bytes); abnormal ends are "
+     "always logged (default off)"},
 #ifdef PRONG_LAB
     {"lab-without", FLAG_LAB_WITHOUT, VALUE_TEXT, "chroot|seccomp|landlock|capabilities", 0, 0,
      "LAB BUILD ONLY: remove one layer (repeatable), to see what the others stop"},
-    {"lab-sabotage", FLAG_LAB_SABOTAGE, VALUE_TEXT, "chroot|seccomp|landlock|capabilities|child-limits", 0, 0,
+    {"lab-sabotage", FLAG_LAB_SABOTAGE, VALUE_TEXT,
+     "chroot|seccomp|landlock|capabilities|child-limits", 0, 0,
      "LAB BUILD ONLY: remove a layer but let the checks expect it (they must catch it)"},
 #endif
     {"attest", FLAG_ATTEST, VALUE_NONE, NULL, 0, 0,
-     "start for real (use --listen 127.0.0.1:0), make one connection process, print each role's /proc state as "
+     "start for real (use --listen 127.0.0.1:0), make one connection process, print each role's "
+     "/proc state as "
      "JSON, exit 0 only if every configured layer is in place"},
     {"require-landlock", FLAG_REQUIRE_LANDLOCK, VALUE_NONE, NULL, 0, 0,
      "refuse to start where the kernel has no Landlock (default: continue without it, and say so)"},
-    {"check", FLAG_CHECK, VALUE_NONE, NULL, 0, 0, "validate the flags and the set-up, print what would run, exit"},
+    {"check", FLAG_CHECK, VALUE_NONE, NULL, 0, 0,
+     "validate the flags and the set-up, print what would run, exit"},
     {"version", FLAG_VERSION, VALUE_NONE, NULL, 0, 0, "print the version and exit"},
     {"help", FLAG_HELP, VALUE_NONE, NULL, 0, 0, "print this help and exit"},
 };
@@ -174,7 +191,8 @@ static int parse_count(const char *text, uint64_t minimum, uint64_t maximum, uin
 }
 
 /* "10", "2.5", "0.250": seconds with at most three decimals, as milliseconds. */
-static int parse_duration(const char *text, uint64_t minimum_ms, uint64_t maximum_ms, uint64_t *value_ms)
+static int parse_duration(const char *text, uint64_t minimum_ms, uint64_t maximum_ms,
+                          uint64_t *value_ms)
 {
     uint64_t whole = 0, fraction = 0;
     size_t i = 0, fraction_digits = 0;
@@ -248,13 +266,11 @@ static int is_safe_header_value(const char *value)
     return 1;
 }
 
-static enum config_outcome apply_text(struct config *config, const struct flag_spec *flag, const char *text,
-                                      char *error, size_t error_size)
+static enum config_outcome apply_text(struct config *config, const struct flag_spec *flag,
+                                      const char *text, char *error, size_t error_size)
 {
     switch (flag->id) {
-    case FLAG_ROOT:
-        config->root = text;
-        return CONFIG_OK;
+    case FLAG_ROOT: config->root = text; return CONFIG_OK;
     case FLAG_LISTEN:
         if (config->listen_count >= CONFIG_MAX_LISTENERS) {
             snprintf(error, error_size, "--listen: at most %d listeners", CONFIG_MAX_LISTENERS);
@@ -262,22 +278,20 @@ static enum config_outcome apply_text(struct config *config, const struct flag_s
         }
         config->listens[config->listen_count++].text = text;
         return CONFIG_OK;
-    case FLAG_USER:
-        config->user = text;
-        return CONFIG_OK;
-    case FLAG_ACCESS_LOG:
-        config->access_log = text;
-        return CONFIG_OK;
+    case FLAG_USER: config->user = text; return CONFIG_OK;
+    case FLAG_ACCESS_LOG: config->access_log = text; return CONFIG_OK;
     case FLAG_ERROR_LOG:
         if (strcmp(text, "off") == 0) {
-            snprintf(error, error_size, "--error-log: errors cannot be turned off; give a file or -");
+            snprintf(error, error_size,
+                     "--error-log: errors cannot be turned off; give a file or -");
             return CONFIG_ERROR;
         }
         config->error_log = text;
         return CONFIG_OK;
     case FLAG_INDEX:
         if (!is_plain_file_name(text) || config->index_count >= CONFIG_MAX_INDEX_NAMES) {
-            snprintf(error, error_size, "--index: expected a plain file name (at most %d), got '%s'",
+            snprintf(error, error_size,
+                     "--index: expected a plain file name (at most %d), got '%s'",
                      CONFIG_MAX_INDEX_NAMES, text);
             return CONFIG_ERROR;
         }
@@ -291,13 +305,12 @@ static enum config_outcome apply_text(struct config *config, const struct flag_s
         else if (strcmp(text, "owner") == 0)
             config->symlinks = SYMLINKS_OWNER;
         else {
-            snprintf(error, error_size, "--symlinks: expected follow, owner or none, got '%s'", text);
+            snprintf(error, error_size, "--symlinks: expected follow, owner or none, got '%s'",
+                     text);
             return CONFIG_ERROR;
         }
         return CONFIG_OK;
-    case FLAG_MIME_TYPES:
-        config->mime_types = text;
-        return CONFIG_OK;
+    case FLAG_MIME_TYPES: config->mime_types = text; return CONFIG_OK;
     case FLAG_PID_FILE:
         if (text[0] != '/') {
             snprintf(error, error_size, "--pid-file %s: give an absolute path", text);
@@ -308,16 +321,18 @@ static enum config_outcome apply_text(struct config *config, const struct flag_s
     case FLAG_TRUSTED_PROXY:
         if (config->trusted_proxy_count >= CONFIG_MAX_TRUSTED_PROXIES ||
             cidr_parse(text, &config->trusted_proxies[config->trusted_proxy_count]) != 0) {
-            snprintf(error, error_size, "--trusted-proxy: expected an address or ADDRESS/PREFIX (at most %d), got '%s'",
-                     CONFIG_MAX_TRUSTED_PROXIES, text);
+            snprintf(
+                error, error_size,
+                "--trusted-proxy: expected an address or ADDRESS/PREFIX (at most %d), got '%s'",
+                CONFIG_MAX_TRUSTED_PROXIES, text);
             return CONFIG_ERROR;
         }
         config->trusted_proxy_count++;
         return CONFIG_OK;
     case FLAG_LAB_WITHOUT:
     case FLAG_LAB_SABOTAGE: {
-        static const char *const LAYER_NAMES[LAYER_COUNT] = {"chroot", "seccomp", "landlock", "capabilities",
-                                                             "child-limits"};
+        static const char *const LAYER_NAMES[LAYER_COUNT] = {"chroot", "seccomp", "landlock",
+                                                             "capabilities", "child-limits"};
         for (unsigned layer = 0; layer < LAYER_COUNT; layer++)
             if (strcmp(text, LAYER_NAMES[layer]) == 0) {
                 if (flag->id == FLAG_LAB_WITHOUT)
@@ -326,19 +341,20 @@ static enum config_outcome apply_text(struct config *config, const struct flag_s
                     config->lab_sabotage |= 1u << layer;
                 return CONFIG_OK;
             }
-        snprintf(error, error_size, "--%s: expected chroot, seccomp, landlock, capabilities or child-limits, got '%s'",
+        snprintf(error, error_size,
+                 "--%s: expected chroot, seccomp, landlock, capabilities or child-limits, got '%s'",
                  flag->name, text);
         return CONFIG_ERROR;
     }
     case FLAG_CACHE_CONTROL:
         if (!is_safe_header_value(text)) {
-            snprintf(error, error_size, "--cache-control: expected printable ASCII, got '%s'", text);
+            snprintf(error, error_size, "--cache-control: expected printable ASCII, got '%s'",
+                     text);
             return CONFIG_ERROR;
         }
         config->cache_control = text;
         return CONFIG_OK;
-    default:
-        return CONFIG_OK;
+    default: return CONFIG_OK;
     }
 }
 
@@ -367,8 +383,8 @@ static void apply_number(struct config *config, enum flag_id id, uint64_t value)
     }
 }
 
-static enum config_outcome apply_flag(struct config *config, const struct flag_spec *flag, const char *text,
-                                      char *error, size_t error_size)
+static enum config_outcome apply_flag(struct config *config, const struct flag_spec *flag,
+                                      const char *text, char *error, size_t error_size)
 {
     uint64_t value = 0;
     switch (flag->kind) {
@@ -394,7 +410,8 @@ static enum config_outcome apply_flag(struct config *config, const struct flag_s
         return CONFIG_OK;
     case VALUE_TEXT:
         if (!text[0]) {
-            snprintf(error, error_size, "--%s: expected %s, got an empty value", flag->name, flag->argument);
+            snprintf(error, error_size, "--%s: expected %s, got an empty value", flag->name,
+                     flag->argument);
             return CONFIG_ERROR;
         }
         return apply_text(config, flag, text, error, error_size);
@@ -407,16 +424,19 @@ static enum config_outcome apply_flag(struct config *config, const struct flag_s
         return CONFIG_OK;
     case VALUE_COUNT:
         if (!parse_count(text, flag->minimum, flag->maximum, &value)) {
-            snprintf(error, error_size, "--%s: expected an integer from %llu to %llu, got '%s'", flag->name,
-                     (unsigned long long)flag->minimum, (unsigned long long)flag->maximum, text);
+            snprintf(error, error_size, "--%s: expected an integer from %llu to %llu, got '%s'",
+                     flag->name, (unsigned long long)flag->minimum,
+                     (unsigned long long)flag->maximum, text);
             return CONFIG_ERROR;
         }
         apply_number(config, flag->id, value);
         return CONFIG_OK;
     case VALUE_DURATION:
         if (!parse_duration(text, flag->minimum, flag->maximum, &value)) {
-            snprintf(error, error_size, "--%s: expected seconds from %.3g to %.0f (up to 3 decimals), got '%s'",
-                     flag->name, (double)flag->minimum / 1000.0, (double)flag->maximum / 1000.0, text);
+            snprintf(error, error_size,
+                     "--%s: expected seconds from %.3g to %.0f (up to 3 decimals), got '%s'",
+                     flag->name, (double)flag->minimum / 1000.0, (double)flag->maximum / 1000.0,
+                     text);
             return CONFIG_ERROR;
         }
         apply_number(config, flag->id, value);
@@ -443,12 +463,14 @@ static enum config_outcome refuse(char *error)
     return CONFIG_ERROR;
 }
 
-enum config_outcome config_parse(int argc, char **argv, struct config *config, char *error, size_t error_size)
+enum config_outcome config_parse(int argc, char **argv, struct config *config, char *error,
+                                 size_t error_size)
 {
     struct option long_options[FLAG_COUNT + 1];
     for (size_t i = 0; i < FLAG_COUNT; i++) {
-        long_options[i] = (struct option){FLAGS[i].name, FLAGS[i].kind == VALUE_NONE ? no_argument : required_argument,
-                                          NULL, (int)FLAGS[i].id};
+        long_options[i] = (struct option){
+            FLAGS[i].name, FLAGS[i].kind == VALUE_NONE ? no_argument : required_argument, NULL,
+            (int)FLAGS[i].id};
     }
     long_options[FLAG_COUNT] = (struct option){NULL, 0, NULL, 0};
     set_defaults(config);
@@ -465,10 +487,12 @@ enum config_outcome config_parse(int argc, char **argv, struct config *config, c
         size_t name_length = strcspn(argument + 2, "=");
         const struct flag_spec *flag = NULL;
         for (size_t j = 0; j < FLAG_COUNT && !flag; j++)
-            if (strlen(FLAGS[j].name) == name_length && strncmp(FLAGS[j].name, argument + 2, name_length) == 0)
+            if (strlen(FLAGS[j].name) == name_length &&
+                strncmp(FLAGS[j].name, argument + 2, name_length) == 0)
                 flag = &FLAGS[j];
         if (!flag) {
-            snprintf(error, error_size, "unknown flag '%.*s' (see --help)", (int)(name_length + 2), argument);
+            snprintf(error, error_size, "unknown flag '%.*s' (see --help)", (int)(name_length + 2),
+                     argument);
             return refuse(error);
         }
         if (flag->id == FLAG_HELP || flag->id == FLAG_VERSION)
@@ -486,9 +510,12 @@ enum config_outcome config_parse(int argc, char **argv, struct config *config, c
         if (id == '?' || id == ':') {
             const char *given = argv[optind - 1];
             char short_flag[3] = {'-', (char)optopt, '\0'};
-            if (id == '?' && optopt > 0 && optopt < 256) /* an unknown short flag, maybe inside "-xy" */
+            if (id == '?' && optopt > 0 &&
+                optopt < 256) /* an unknown short flag, maybe inside "-xy" */
                 given = short_flag;
-            snprintf(error, error_size, id == ':' ? "%s: missing its value (see --help)" : "unknown flag '%s' (see --help)",
+            snprintf(error, error_size,
+                     id == ':' ? "%s: missing its value (see --help)"
+                               : "unknown flag '%s' (see --help)",
                      given);
             return refuse(error);
         }
@@ -498,7 +525,8 @@ enum config_outcome config_parse(int argc, char **argv, struct config *config, c
                 flag = &FLAGS[i];
         if (!flag)
             continue;
-        enum config_outcome outcome = apply_flag(config, flag, optarg ? optarg : "", error, error_size);
+        enum config_outcome outcome =
+            apply_flag(config, flag, optarg ? optarg : "", error, error_size);
         if (outcome != CONFIG_OK)
             return outcome == CONFIG_ERROR ? refuse(error) : outcome;
     }

@@ -68,7 +68,8 @@ struct startup {
     int null_fd;
     int landlock_abi;
     bool started_as_root;
-    int expected_groups; /* supplementary groups left after the drop: 0, or (an ordinary user's) its own */
+    int expected_groups; /* supplementary groups left after the drop: 0, or (an ordinary user's) its
+                            own */
 };
 
 static struct startup startup;
@@ -118,7 +119,9 @@ PREFAULT_CHILD_START_CODE static void populate_working_pages(struct scoreboard_s
         {frame - CHILD_STACK_PREFAULT_BYTES, CHILD_STACK_PREFAULT_BYTES},
         {slot, sizeof *slot},
     };
-    (void)prefault_child(writable, sizeof writable / sizeof writable[0]); /* a refusal only costs speed (prefault.h) */
+    (void)prefault_child(writable,
+                         sizeof writable /
+                             sizeof writable[0]); /* a refusal only costs speed (prefault.h) */
 }
 
 static void fail_child(const char *step)
@@ -151,7 +154,8 @@ start_connection_process(const struct child_start *start)
     if (LAYER_APPLIED(config, LAYER_CHILD_LIMITS) &&
         (sandbox_lower_limit(RLIMIT_NPROC, 0, 0) != 0 ||
          sandbox_lower_limit(RLIMIT_NOFILE, CHILD_MAX_FILES, CHILD_MAX_FILES) != 0 ||
-         sandbox_lower_limit(RLIMIT_CPU, config->child_cpu_seconds, config->child_cpu_seconds + 1) != 0))
+         sandbox_lower_limit(RLIMIT_CPU, config->child_cpu_seconds,
+                             config->child_cpu_seconds + 1) != 0))
         fail_child("cannot lower its resource limits");
     /* 5. Its own Landlock domain: no signal to, no abstract socket of, any other
      * process (its siblings and the supervisor are outside it). */
@@ -218,8 +222,8 @@ static int run_supervisor(void)
     const struct config *config = &startup.config;
     log_set_role("supervisor");
     /* 1. Descriptors: the log channel on 2, /dev/null on 0 and 1, nothing of the monitor's. */
-    if (dup2(startup.channel[1], STDERR_FILENO) != STDERR_FILENO || dup2(startup.null_fd, STDIN_FILENO) != 0 ||
-        dup2(startup.null_fd, STDOUT_FILENO) != 1)
+    if (dup2(startup.channel[1], STDERR_FILENO) != STDERR_FILENO ||
+        dup2(startup.null_fd, STDIN_FILENO) != 0 || dup2(startup.null_fd, STDOUT_FILENO) != 1)
         return supervisor_fail("cannot arrange the supervisor's descriptors");
     log_use_channel(STDERR_FILENO);
     close(startup.channel[1]);
@@ -244,23 +248,27 @@ static int run_supervisor(void)
         sandbox_enter_user_namespace(error, sizeof error) != 0)
         return supervisor_fail(error);
     /* 5. The jail: chroot into the document root, then drop the last capability. */
-    if (LAYER_APPLIED(config, LAYER_CHROOT) ? sandbox_enter_root(startup.root_fd, error, sizeof error) != 0
-                                             : fchdir(startup.root_fd) != 0)
-        return supervisor_fail(LAYER_APPLIED(config, LAYER_CHROOT) ? error : "cannot enter the document root");
+    if (LAYER_APPLIED(config, LAYER_CHROOT)
+            ? sandbox_enter_root(startup.root_fd, error, sizeof error) != 0
+            : fchdir(startup.root_fd) != 0)
+        return supervisor_fail(
+            LAYER_APPLIED(config, LAYER_CHROOT) ? error : "cannot enter the document root");
     if (drop_privileges && privileges_drop_all(error, sizeof error) != 0)
         return supervisor_fail(error);
     /* 6. no_new_privs, not dumpable; no file writes, no core files. */
-    if (sandbox_lock_process(error, sizeof error) != 0 || sandbox_set_limit(RLIMIT_FSIZE, 0, error, sizeof error) != 0 ||
+    if (sandbox_lock_process(error, sizeof error) != 0 ||
+        sandbox_set_limit(RLIMIT_FSIZE, 0, error, sizeof error) != 0 ||
         sandbox_set_limit(RLIMIT_CORE, 0, error, sizeof error) != 0)
         return supervisor_fail(error);
     /* The connection processes' address-space limit, set once here and inherited
      * (the supervisor itself stays far below it). Not in the sanitizer build: ASan
      * reserves terabytes of address space (mk/sanitize.mk). */
-    if (!SANITIZER_BUILD &&
-        sandbox_set_limit(RLIMIT_AS, (rlim_t)config->child_memory_mb << 20, error, sizeof error) != 0)
+    if (!SANITIZER_BUILD && sandbox_set_limit(RLIMIT_AS, (rlim_t)config->child_memory_mb << 20,
+                                              error, sizeof error) != 0)
         return supervisor_fail(error);
     /* 7. Landlock: read beneath the root only, no TCP bind/connect, scoped signals. */
-    if (LAYER_APPLIED(config, LAYER_LANDLOCK) && sandbox_landlock_read_only(startup.root_fd, error, sizeof error) < 0)
+    if (LAYER_APPLIED(config, LAYER_LANDLOCK) &&
+        sandbox_landlock_read_only(startup.root_fd, error, sizeof error) < 0)
         return supervisor_fail(error);
     /* 8. The event loop's descriptors and tables, while they may still be made. */
     struct supervisor_settings settings = {
@@ -282,7 +290,8 @@ static int run_supervisor(void)
     if (supervisor_prepare(&settings, error, sizeof error) != 0)
         return supervisor_fail(error);
     /* 9. The seccomp filter, exported before the drop; default action: kill. */
-    if (LAYER_APPLIED(config, LAYER_SECCOMP) && sandbox_install_filter(&startup.jail_filter, error, sizeof error) != 0)
+    if (LAYER_APPLIED(config, LAYER_SECCOMP) &&
+        sandbox_install_filter(&startup.jail_filter, error, sizeof error) != 0)
         return supervisor_fail(error);
     /* 10. Tell the monitor, which checks all of this from outside before 'G'. */
     log_send(LOG_STREAM_READY, "ready", 5);
@@ -303,17 +312,22 @@ static int verify_supervisor(pid_t pid)
     }
     bool ids = true, dropped = LAYER_KEPT(config, LAYER_CAPABILITIES);
     for (int i = 0; i < 4; i++)
-        ids = ids && status.uid[i] == (long)startup.user.uid && status.gid[i] == (long)startup.user.gid;
+        ids = ids && status.uid[i] == (long)startup.user.uid &&
+              status.gid[i] == (long)startup.user.gid;
     bool bounding_cleared = !startup.started_as_root || status.cap_bounding == 0;
-    bool capabilities_dropped = status.group_count == startup.expected_groups && status.cap_effective == 0 && status.cap_permitted == 0 &&
-                                status.cap_inheritable == 0 && status.cap_ambient == 0 && bounding_cleared;
+    bool capabilities_dropped = status.group_count == startup.expected_groups &&
+                                status.cap_effective == 0 && status.cap_permitted == 0 &&
+                                status.cap_inheritable == 0 && status.cap_ambient == 0 &&
+                                bounding_cleared;
     bool filtered = status.seccomp == 2 || !LAYER_KEPT(config, LAYER_SECCOMP);
     if ((dropped && (!ids || !capabilities_dropped)) || status.no_new_privs != 1 || !filtered) {
         snprintf(error, sizeof error,
-                 "the supervisor's jail is not as configured (uid %ld gid %ld groups %d CapEff %llx CapBnd %llx "
+                 "the supervisor's jail is not as configured (uid %ld gid %ld groups %d CapEff "
+                 "%llx CapBnd %llx "
                  "NoNewPrivs %d Seccomp %d)",
-                 status.uid[0], status.gid[0], status.group_count, (unsigned long long)status.cap_effective,
-                 (unsigned long long)status.cap_bounding, status.no_new_privs, status.seccomp);
+                 status.uid[0], status.gid[0], status.group_count,
+                 (unsigned long long)status.cap_effective, (unsigned long long)status.cap_bounding,
+                 status.no_new_privs, status.seccomp);
         return -1;
     }
     char link[64], root[PATH_MAX];
@@ -337,8 +351,10 @@ static int verify_supervisor(pid_t pid)
  * no_new_privs, Landlock (write beneath the log directories), its filter. */
 static void lock_down_monitor(void)
 {
-    if (privileges_drop_all(error, sizeof error) != 0 || sandbox_lock_process(error, sizeof error) != 0 ||
-        sandbox_landlock_logs_only(startup.log_directory_fds, startup.log_directory_count, error, sizeof error) < 0 ||
+    if (privileges_drop_all(error, sizeof error) != 0 ||
+        sandbox_lock_process(error, sizeof error) != 0 ||
+        sandbox_landlock_logs_only(startup.log_directory_fds, startup.log_directory_count, error,
+                                   sizeof error) < 0 ||
         sandbox_install_filter(&startup.monitor_filter, error, sizeof error) != 0) {
         fprintf(stderr, "prong: monitor: %s\n", error);
         exit(EXIT_SETUP);
@@ -370,7 +386,8 @@ static int run_attestation(pid_t supervisor)
     listener_format_host((const struct sockaddr *)&startup.listeners[0].address, host, sizeof host);
     const char *port = strrchr(startup.listeners[0].name, ':');
     if (monitor_release_supervisor() != 0 ||
-        attest_collect(supervisor, host, port ? (unsigned)atoi(port + 1) : 0, &expect, error, sizeof error) != 0) {
+        attest_collect(supervisor, host, port ? (unsigned)atoi(port + 1) : 0, &expect, error,
+                       sizeof error) != 0) {
         fprintf(stderr, "prong: %s\n", error[0] ? error : "attest: the supervisor is gone");
         monitor_request_stop();
         monitor_run();
@@ -441,13 +458,15 @@ static void refuse_log_inside_root(const char *flag, const struct log_target *ta
     size_t root_length = strlen(startup.root_path);
     if (strncmp(resolved, startup.root_path, root_length) == 0 &&
         (resolved[root_length] == '/' || resolved[root_length] == '\0' || root_length == 1)) {
-        snprintf(error, sizeof error, "%s %s: a file prong writes inside the document root is refused", flag,
+        snprintf(error, sizeof error,
+                 "%s %s: a file prong writes inside the document root is refused", flag,
                  target->path);
         fail_setup(error);
     }
 }
 
-static void open_log(const char *flag, const char *value, bool may_be_off, struct log_target *target)
+static void open_log(const char *flag, const char *value, bool may_be_off,
+                     struct log_target *target)
 {
     target->fd = -1;
     target->path = NULL;
@@ -459,7 +478,8 @@ static void open_log(const char *flag, const char *value, bool may_be_off, struc
         fail_setup(error);
     }
     target->path = value;
-    refuse_log_inside_root(flag, target); /* before opening: a refused start leaves nothing behind */
+    refuse_log_inside_root(flag,
+                           target); /* before opening: a refused start leaves nothing behind */
     target->fd = monitor_open_log(value);
     if (target->fd < 0) {
         snprintf(error, sizeof error, "%s %s: %s", flag, value, strerror(errno));
@@ -501,13 +521,17 @@ static void write_pid_file(void)
 static void print_check_summary(size_t entries)
 {
     printf("prong %s: configuration is valid\n", PRONG_VERSION);
-    printf("root:      %s (%zu entries checked: none writable by the run user, no devices, no setuid)\n",
+    printf("root:      %s (%zu entries checked: none writable by the run user, no devices, no "
+           "setuid)\n",
            startup.root_path, entries);
-    printf("user:      %s (uid %ld, gid %ld)\n", startup.user.name, (long)startup.user.uid, (long)startup.user.gid);
+    printf("user:      %s (uid %ld, gid %ld)\n", startup.user.name, (long)startup.user.uid,
+           (long)startup.user.gid);
     for (size_t i = 0; i < startup.listener_count; i++)
         printf("listen:    %s\n", startup.listeners[i].name);
-    printf("children:  at most %u, %u per client\n", startup.config.max_children, startup.config.max_per_ip);
-    printf("layers:    chroot, no capabilities, no_new_privs, not dumpable, rlimits, seccomp (%u instructions), "
+    printf("children:  at most %u, %u per client\n", startup.config.max_children,
+           startup.config.max_per_ip);
+    printf("layers:    chroot, no capabilities, no_new_privs, not dumpable, rlimits, seccomp (%u "
+           "instructions), "
            "Landlock %s\n",
            startup.jail_filter.len, startup.landlock_abi ? "on" : "unavailable (kernel)");
     if (startup.landlock_abi)
@@ -522,7 +546,8 @@ static void open_listeners(void)
         fail_setup(error);
     if (config->listen_defaulted && systemd.count > 0) {
         for (int i = 0; i < systemd.count; i++)
-            if (listener_adopt(&startup.listeners[startup.listener_count++], &systemd, i, error, sizeof error) != 0)
+            if (listener_adopt(&startup.listeners[startup.listener_count++], &systemd, i, error,
+                               sizeof error) != 0)
                 fail_setup(error);
         return;
     }
@@ -564,13 +589,9 @@ int main(int argc, char **argv)
     __nss_configure_lookup("group", "files");
     /* 1. Flags. */
     switch (config_parse(argc, argv, &startup.config, error, sizeof error)) {
-    case CONFIG_EXIT_SUCCESS:
-        return 0;
-    case CONFIG_ERROR:
-        fail_setup(error);
-        break;
-    case CONFIG_OK:
-        break;
+    case CONFIG_EXIT_SUCCESS: return 0;
+    case CONFIG_ERROR: fail_setup(error); break;
+    case CONFIG_OK: break;
     }
     const struct config *config = &startup.config;
     startup.started_as_root = geteuid() == 0;
@@ -604,8 +625,9 @@ int main(int argc, char **argv)
     /* 7. The jail must be buildable: root, CAP_SYS_CHROOT held, or a user namespace. */
     if (!startup.started_as_root && !privileges_can_chroot() && LAYER_KEPT(config, LAYER_CHROOT) &&
         !sandbox_user_namespaces_allowed())
-        fail_setup("started as an ordinary user, without CAP_SYS_CHROOT, on a kernel that forbids user "
-                   "namespaces: the jail cannot be built (the lab build can run without the chroot)");
+        fail_setup(
+            "started as an ordinary user, without CAP_SYS_CHROOT, on a kernel that forbids user "
+            "namespaces: the jail cannot be built (the lab build can run without the chroot)");
     /* 8. The seccomp filters, built and exported once for every process to load. */
     if (seccomp_policy_build(POLICY_JAIL, &startup.jail_filter, error, sizeof error) != 0 ||
         seccomp_policy_build(POLICY_MONITOR, &startup.monitor_filter, error, sizeof error) != 0)
@@ -641,15 +663,20 @@ int main(int argc, char **argv)
     connection_configure(&connection);
     prefault_note_image();
     struct prefault_range hot[2];
-    for (size_t i = 0, count = connection_hot_memory(hot, sizeof hot / sizeof hot[0]); i < count; i++)
+    for (size_t i = 0, count = connection_hot_memory(hot, sizeof hot / sizeof hot[0]); i < count;
+         i++)
         if (prefault_note_writable(hot[i].start, hot[i].length) != 0)
-            fail_setup("too many spans to prefault"); /* a programming error: WRITE_RANGES_MAX is too small */
+            fail_setup("too many spans to prefault"); /* a programming error: WRITE_RANGES_MAX is
+                                                         too small */
     /* 10. The log channel (non-blocking for writers) and the control pipe. */
     startup.null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-    if (startup.null_fd < 0 || pipe2(startup.channel, O_CLOEXEC) != 0 || pipe2(startup.control, O_CLOEXEC) != 0 ||
-        fcntl(startup.channel[1], F_SETFL, O_NONBLOCK) != 0 || fcntl(startup.control[0], F_SETFL, O_NONBLOCK) != 0)
+    if (startup.null_fd < 0 || pipe2(startup.channel, O_CLOEXEC) != 0 ||
+        pipe2(startup.control, O_CLOEXEC) != 0 ||
+        fcntl(startup.channel[1], F_SETFL, O_NONBLOCK) != 0 ||
+        fcntl(startup.control[0], F_SETFL, O_NONBLOCK) != 0)
         fail_setup("cannot create the log channel");
-    fcntl(startup.channel[0], F_SETPIPE_SZ, 1 << 20); /* a larger buffer drops fewer lines; best effort */
+    fcntl(startup.channel[0], F_SETPIPE_SZ,
+          1 << 20); /* a larger buffer drops fewer lines; best effort */
     /* 11. The monitor reaps orphans too: no zombie outlives its parent. */
     if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
         fail_setup("cannot become a child subreaper");

@@ -30,7 +30,8 @@ static int answer(int client, const char *head, int head_length)
     char out[sizeof kept + BODY_BYTES];
     memcpy(out, head, (size_t)head_length);
     memcpy(out + head_length, body, BODY_BYTES);
-    return write(client, out, (size_t)head_length + BODY_BYTES) == head_length + BODY_BYTES ? 0 : -1;
+    return write(client, out, (size_t)head_length + BODY_BYTES) == head_length + BODY_BYTES ? 0
+                                                                                            : -1;
 }
 
 static void serve(int client)
@@ -55,15 +56,19 @@ int main(int argc, char **argv)
         return 2;
     }
     memset(body, 'x', sizeof body);
-    kept_length = snprintf(kept, sizeof kept, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n", BODY_BYTES);
-    closing_length = snprintf(closing, sizeof closing,
-                              "HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n", BODY_BYTES);
-    struct sockaddr_in address = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+    kept_length =
+        snprintf(kept, sizeof kept, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n", BODY_BYTES);
+    closing_length =
+        snprintf(closing, sizeof closing,
+                 "HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n", BODY_BYTES);
+    struct sockaddr_in address = {.sin_family = AF_INET,
+                                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
                                   .sin_port = htons((unsigned short)atoi(argv[1]))};
     int one = 1, listener = socket(AF_INET, SOCK_STREAM, 0);
     if (listener < 0 || signal(SIGCHLD, SIG_IGN) == SIG_ERR || /* the kernel reaps the children */
         setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-        bind(listener, (struct sockaddr *)&address, sizeof address) != 0 || listen(listener, 1024) != 0) {
+        bind(listener, (struct sockaddr *)&address, sizeof address) != 0 ||
+        listen(listener, 1024) != 0) {
         perror("process_floor");
         return 1;
     }

@@ -31,8 +31,8 @@ struct list_member {
 };
 
 /* The values of every field with this id, in order; returns how many (at most max). */
-size_t field_list_values(const struct http_request *request, enum http_field_id id, struct http_span *values,
-                         size_t max);
+size_t field_list_values(const struct http_request *request, enum http_field_id id,
+                         struct http_span *values, size_t max);
 
 struct list_cursor field_list_begin(struct http_span value);
 

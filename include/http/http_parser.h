@@ -168,7 +168,7 @@ struct http_request {
     bool keep_alive;
     uint32_t field_count;
     struct http_field fields[HTTP_MAX_FIELDS];
-    int16_t first_field[HTTP_FIELD_COUNT]; /* index into fields, or -1 */
+    int16_t first_field[HTTP_FIELD_COUNT];   /* index into fields, or -1 */
     uint8_t field_repeats[HTTP_FIELD_COUNT]; /* occurrences, saturating at 255 */
 };
 

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
-#define PROXY_V1_MAX 107 /* "PROXY TCP6 <39> <39> <5> <5>\r\n" */
+#define PROXY_V1_MAX 107  /* "PROXY TCP6 <39> <39> <5> <5>\r\n" */
 #define PROXY_V2_MAX 1040 /* 16-byte header and up to 1024 bytes of addresses and TLVs */
 
 enum proxy_result { PROXY_INCOMPLETE = 0, PROXY_COMPLETE, PROXY_ERROR };
@@ -27,6 +27,7 @@ struct proxy_header {
     int version; /* 1 or 2 */
 };
 
-enum proxy_result proxy_parse(const unsigned char *data, size_t length, struct proxy_header *header);
+enum proxy_result proxy_parse(const unsigned char *data, size_t length,
+                              struct proxy_header *header);
 
 #endif

@@ -21,19 +21,19 @@ struct attest_expectations {
     uid_t run_uid;
     gid_t run_gid;
     uid_t monitor_uid;
-    const char *root_path;       /* the document root, as the jail's root */
-    bool started_as_root;        /* then the bounding sets must be empty */
+    const char *root_path;              /* the document root, as the jail's root */
+    bool started_as_root;               /* then the bounding sets must be empty */
     bool chroot, seccomp, capabilities; /* layers configured (all, except in the lab build) */
-    int landlock_abi;            /* 0: the kernel has none */
-    bool landlock;               /* configured */
+    int landlock_abi;                   /* 0: the kernel has none */
+    bool landlock;                      /* configured */
     unsigned child_max_files;
-    int expected_groups;
-    int notify_fd;               /* systemd's notification socket: the one socket the monitor may hold */         /* 0, or an ordinary user's own groups (they cannot be shed) */
+    int expected_groups; /* 0, or an ordinary user's own groups (they cannot be shed) */
+    int notify_fd;       /* systemd's notification socket: the one socket the monitor may hold */
 };
 
 /* Make a child and read supervisor and child. 0, or -1 with the reason. */
-int attest_collect(pid_t supervisor, const char *host, unsigned port, const struct attest_expectations *expect,
-                   char *error, size_t error_size);
+int attest_collect(pid_t supervisor, const char *host, unsigned port,
+                   const struct attest_expectations *expect, char *error, size_t error_size);
 
 /* After the monitor's lock-down: print the three lines; 0 if all layers hold, else 1. */
 int attest_report(void);

@@ -18,7 +18,7 @@
 int docroot_open(const char *path, char *error, size_t error_size);
 
 /* 0 if safe, else -1 with the reason. entries gets the number of entries seen. */
-int docroot_verify(int root_fd, const char *path, uid_t run_uid, gid_t run_gid, bool allow_owned, size_t *entries,
-                   char *error, size_t error_size);
+int docroot_verify(int root_fd, const char *path, uid_t run_uid, gid_t run_gid, bool allow_owned,
+                   size_t *entries, char *error, size_t error_size);
 
 #endif

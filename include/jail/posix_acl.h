@@ -16,6 +16,7 @@
 
 enum posix_acl_verdict { ACL_NO_WRITE, ACL_GRANTS_WRITE, ACL_MALFORMED };
 
-enum posix_acl_verdict posix_acl_grants_write(const unsigned char *value, size_t length, uid_t uid, gid_t gid);
+enum posix_acl_verdict posix_acl_grants_write(const unsigned char *value, size_t length, uid_t uid,
+                                              gid_t gid);
 
 #endif

@@ -22,7 +22,8 @@ struct run_user {
 
 /* The run user: name given, else "nobody" when root, else the current user.
  * Refuses uid 0 or gid 0. 0 on success, -1 with a one-line reason. */
-int privileges_resolve_user(const char *name, struct run_user *user, char *error, size_t error_size);
+int privileges_resolve_user(const char *name, struct run_user *user, char *error,
+                            size_t error_size);
 
 /* Become the run user keeping only CAP_SYS_CHROOT (effective and permitted).
  * Started as an ordinary user, the ids stay and only CAP_SYS_CHROOT is kept if

@@ -14,11 +14,11 @@
 struct proc_status {
     long uid[4]; /* real, effective, saved, file system */
     long gid[4];
-    int group_count;           /* supplementary groups */
+    int group_count; /* supplementary groups */
     uint64_t cap_inheritable, cap_permitted, cap_effective, cap_bounding, cap_ambient;
-    int no_new_privs;          /* 0 or 1; -1 unknown */
-    int seccomp;               /* 0, 1 or 2; -1 unknown */
-    int seccomp_filters;       /* -1 unknown */
+    int no_new_privs;    /* 0 or 1; -1 unknown */
+    int seccomp;         /* 0, 1 or 2; -1 unknown */
+    int seccomp_filters; /* -1 unknown */
 };
 
 void proc_status_parse(const char *text, size_t length, struct proc_status *status);

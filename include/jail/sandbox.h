@@ -52,14 +52,14 @@ int sandbox_landlock_read_only(int root_fd, char *error, size_t error_size);
 
 /* The monitor's Landlock layer: read /proc (to verify the supervisor), write and
  * create files only beneath the given directories (the log files' homes). */
-int sandbox_landlock_logs_only(const int *directory_fds, size_t count, char *error, size_t error_size);
+int sandbox_landlock_logs_only(const int *directory_fds, size_t count, char *error,
+                               size_t error_size);
 
 /* A connection process's own layer (ABI 6): it may not signal, nor reach an
  * abstract socket of, any process outside its own new domain, which excludes
  * its siblings and the supervisor. abi: sandbox_landlock_abi(), asked once at
  * start-up rather than once per connection. */
 int sandbox_landlock_scope_self(int abi, char *error, size_t error_size);
-
 
 /* Install a seccomp filter exported ahead of time (prctl, no rebuilding). The
  * monitor confirms "Seccomp: 2" from outside (/proc/<pid>/status). */

@@ -18,7 +18,8 @@ enum policy_role {
 };
 
 /* Fill program with a heap copy of the role's BPF. 0, or -1 with the reason. */
-int seccomp_policy_build(enum policy_role role, struct sock_fprog *program, char *error, size_t error_size);
+int seccomp_policy_build(enum policy_role role, struct sock_fprog *program, char *error,
+                         size_t error_size);
 
 /* Write the role's filter as PFC text to fd. 0, or -1 with the reason. */
 int seccomp_policy_export_pfc(enum policy_role role, int fd, char *error, size_t error_size);

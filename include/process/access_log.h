@@ -26,7 +26,7 @@ struct access_record {
     struct http_span referer;
     struct http_span user_agent;
     uint64_t duration_us;
-    const char *reason; /* NULL: "-" */
+    const char *reason;         /* NULL: "-" */
     struct http_span forwarded; /* NULL data: "-" */
 };
 

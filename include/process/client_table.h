@@ -3,11 +3,11 @@
  * Contract: a client is an IPv4 address, or an IPv6 /64 (one subscriber usually
  * holds a whole /64), and an IPv4-mapped IPv6 address counts as the IPv4 address
  * it maps; every client of a unix socket counts as one, "local" (behind a proxy
- * on a PROXY listener, the address the proxy reports counts instead). The table is fixed-size open addressing (linear probing, backward-shift
- * deletion) with a seeded hash, allocated once; it never allocates afterwards.
- * Its memory is wiped in children (MADV_WIPEONFORK): a connection process never
- * learns other clients' addresses.
- * Must not: grow, allocate per connection, or keep a key whose count is zero. */
+ * on a PROXY listener, the address the proxy reports counts instead). The table is fixed-size open
+ * addressing (linear probing, backward-shift deletion) with a seeded hash, allocated once; it never
+ * allocates afterwards. Its memory is wiped in children (MADV_WIPEONFORK): a connection process
+ * never learns other clients' addresses. Must not: grow, allocate per connection, or keep a key
+ * whose count is zero. */
 #ifndef PRONG_CLIENT_TABLE_H
 #define PRONG_CLIENT_TABLE_H
 

@@ -33,9 +33,9 @@ struct connection_settings {
 
 struct connection_context {
     int client_fd;
-    const char *client;   /* the client's address, formatted */
+    const char *client;           /* the client's address, formatted */
     bool client_is_trusted_proxy; /* --trusted-proxy: log what it says about its client */
-    uint64_t accepted_ns; /* CLOCK_MONOTONIC when the supervisor accepted it */
+    uint64_t accepted_ns;         /* CLOCK_MONOTONIC when the supervisor accepted it */
     struct scoreboard_slot *slot;
 };
 

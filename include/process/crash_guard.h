@@ -42,6 +42,7 @@ bool crash_guard_is_crash(int signal_number);
 /* Count a crash; true if this crash starts a block. */
 bool crash_guard_record(struct crash_guard *guard, const struct client_key *key, uint64_t now_ns);
 
-bool crash_guard_blocked(const struct crash_guard *guard, const struct client_key *key, uint64_t now_ns);
+bool crash_guard_blocked(const struct crash_guard *guard, const struct client_key *key,
+                         uint64_t now_ns);
 
 #endif

@@ -57,20 +57,22 @@ int listener_parse(const char *text, struct listener *listener, char *error, siz
 
 /* Bind and listen on a parsed TCP or unix address, or adopt the named systemd
  * socket. 0 on success; -1 with the reason. */
-int listener_open(struct listener *listener, struct systemd_sockets *systemd, char *error, size_t error_size);
+int listener_open(struct listener *listener, struct systemd_sockets *systemd, char *error,
+                  size_t error_size);
 
 /* Read and check the sockets systemd passed, then unset its variables. Returns
  * the count (0 without socket activation) or -1 with the reason. */
 int listener_take_systemd(struct systemd_sockets *systemd, char *error, size_t error_size);
 
 /* Adopt a passed socket that no --listen named (used when there is no --listen). */
-int listener_adopt(struct listener *listener, struct systemd_sockets *systemd, int index, char *error,
-                   size_t error_size);
+int listener_adopt(struct listener *listener, struct systemd_sockets *systemd, int index,
+                   char *error, size_t error_size);
 
 /* TCP_NOTSENT_LOWAT on a TCP listener, inherited by every accepted socket: at
  * most `bytes` queued unsent per connection (unix sockets: nothing to do).
  * 0, or -1 with the reason. */
-int listener_limit_unsent(const struct listener *listener, int bytes, char *error, size_t error_size);
+int listener_limit_unsent(const struct listener *listener, int bytes, char *error,
+                          size_t error_size);
 
 /* "A.B.C.D:PORT", "[IPV6]:PORT" or "unix:/path" for any socket address. */
 void listener_format_address(const struct sockaddr *address, char *text, size_t text_size);

@@ -21,12 +21,12 @@
 
 enum child_phase {
     PHASE_FREE = 0,
-    PHASE_STARTING,     /* forked, not yet reading */
-    PHASE_WAITING,      /* a new connection from which nothing has arrived yet */
-    PHASE_HEAD,         /* reading a request head: some of it has arrived */
-    PHASE_SERVING,      /* answering a request */
-    PHASE_IDLE,         /* kept alive, no byte of the next request yet */
-    PHASE_CLOSING,      /* answered; closing the connection */
+    PHASE_STARTING, /* forked, not yet reading */
+    PHASE_WAITING,  /* a new connection from which nothing has arrived yet */
+    PHASE_HEAD,     /* reading a request head: some of it has arrived */
+    PHASE_SERVING,  /* answering a request */
+    PHASE_IDLE,     /* kept alive, no byte of the next request yet */
+    PHASE_CLOSING,  /* answered; closing the connection */
     PHASE_COUNT
 };
 

@@ -37,14 +37,14 @@ struct supervisor_settings {
     int control_fd; /* from the monitor: 'G' start serving, 'T' stop; end of file also stops */
     int log_fd;
     uint32_t max_children;
-    uint32_t max_per_ip; /* 0: no cap */
+    uint32_t max_per_ip;          /* 0: no cap */
     uint32_t max_connection_rate; /* new connections per second per client; 0: no limit */
     uint32_t grace_ms;
     uint32_t head_deadline_ms; /* the longest any phase may last: the backstop for stuck children */
     uint32_t crash_limit;      /* crashes per client per minute before a block; 0: never */
     uint32_t crash_block_ms;
     bool log_children;
-    bool report_status;  /* send counters each second for systemd's STATUS= line */
+    bool report_status; /* send counters each second for systemd's STATUS= line */
     void (*start_child)(const struct child_start *start); /* never returns */
 };
 

@@ -21,7 +21,7 @@
 #define AUTOINDEX_MAX_ENTRIES 10000
 
 /* 0 with *body (malloc'd) and *length, or -1 with errno set. */
-int autoindex_build(int directory_fd, const char *path, size_t path_length, enum listing_format format,
-                    bool list_symlinks, char **body, size_t *length);
+int autoindex_build(int directory_fd, const char *path, size_t path_length,
+                    enum listing_format format, bool list_symlinks, char **body, size_t *length);
 
 #endif

@@ -36,7 +36,8 @@ enum byte_range_outcome {
     BYTE_RANGE_PARTIAL,
 };
 
-enum byte_range_outcome byte_range_parse(const char *value, size_t length, uint64_t representation_length,
+enum byte_range_outcome byte_range_parse(const char *value, size_t length,
+                                         uint64_t representation_length,
                                          struct byte_range ranges[BYTE_RANGE_MAX], size_t *count);
 
 #endif

@@ -39,15 +39,17 @@ enum precondition_result {
 
 enum etag_comparison { ETAG_STRONG, ETAG_WEAK };
 
-void conditional_format_etag(int64_t mtime_seconds, long mtime_nanoseconds, uint64_t size, enum content_coding coding,
-                             char out[ETAG_SIZE]);
+void conditional_format_etag(int64_t mtime_seconds, long mtime_nanoseconds, uint64_t size,
+                             enum content_coding coding, char out[ETAG_SIZE]);
 
 bool conditional_etag_list_matches(const struct http_span *values, size_t count, const char *etag,
                                    enum etag_comparison comparison);
 
-enum precondition_result conditional_evaluate(const struct http_request *request, const struct validators *validators);
+enum precondition_result conditional_evaluate(const struct http_request *request,
+                                              const struct validators *validators);
 
 /* True when Range may be honoured: no If-Range, or one that holds. now: seconds since the epoch. */
-bool conditional_if_range_holds(const struct http_request *request, const struct validators *validators, int64_t now);
+bool conditional_if_range_holds(const struct http_request *request,
+                                const struct validators *validators, int64_t now);
 
 #endif

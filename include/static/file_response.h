@@ -25,8 +25,8 @@
 #include "static/static_files.h"
 
 struct representation {
-    int fd;                   /* open for reading */
-    struct stat status;       /* of fd */
+    int fd;             /* open for reading */
+    struct stat status; /* of fd */
     enum content_coding coding;
     const char *content_type; /* of the original file name */
 };

@@ -15,8 +15,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define LISTING_CSP \
-    "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+#define LISTING_CSP                                                                        \
+    "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; " \
+    "frame-ancestors 'none'"
 
 enum listing_kind { LISTING_FILE, LISTING_DIRECTORY, LISTING_SYMLINK };
 enum listing_format { LISTING_HTML, LISTING_JSON };

@@ -24,8 +24,8 @@
 enum content_coding { CODING_IDENTITY = 0, CODING_GZIP, CODING_BR };
 
 /* values: every Accept-Encoding field value, in order; count 0 when absent. */
-enum content_coding negotiation_choose_coding(const struct http_span *values, size_t count, bool have_br,
-                                              bool have_gzip);
+enum content_coding negotiation_choose_coding(const struct http_span *values, size_t count,
+                                              bool have_br, bool have_gzip);
 
 /* Whether negotiation_choose_coding() answers br or gzip for some have_br and
  * have_gzip: false means identity whatever siblings exist. */

@@ -24,14 +24,15 @@
 #include "http/http_parser.h"
 #include "static/response.h"
 
-#define PLAN_MAX_SEGMENTS 36 /* a multipart/byteranges body: 16 parts of 2 segments, and the end */
+/* A multipart/byteranges body: 16 parts of 2 segments, and the end. */
+#define PLAN_MAX_SEGMENTS 36
 
 enum segment_kind { SEGMENT_MEMORY, SEGMENT_FILE };
 
 struct body_segment {
     enum segment_kind kind;
-    const char *data;   /* SEGMENT_MEMORY */
-    uint64_t offset;    /* SEGMENT_FILE: offset in file_fd */
+    const char *data; /* SEGMENT_MEMORY */
+    uint64_t offset;  /* SEGMENT_FILE: offset in file_fd */
     uint64_t length;
 };
 
@@ -41,7 +42,7 @@ struct response_plan {
     struct body_segment segments[PLAN_MAX_SEGMENTS];
     size_t segment_count;
     uint64_t body_length;
-    int file_fd;          /* -1 when the body does not come from a file */
+    int file_fd;           /* -1 when the body does not come from a file */
     bool close_connection; /* the response says Connection: close */
     const char *reason;    /* why it was refused, for the access log; NULL if served */
     char *owned_memory;    /* heap memory the segments point into (listings), or NULL */
@@ -62,11 +63,13 @@ void static_files_configure(const struct static_settings *settings);
 void static_files_plan(const struct http_request *request, struct response_plan *plan);
 
 /* Plan a refusal: the error page, Connection: close. */
-void static_files_plan_error(int status, const char *reason, bool head_only, struct response_plan *plan);
+void static_files_plan_error(int status, const char *reason, bool head_only,
+                             struct response_plan *plan);
 
 /* Plan an answer that refuses this request but keeps the connection (403, 404,
  * 412, …): the error page without Connection: close. */
-void static_files_plan_refusal(int status, const char *reason, bool head_only, struct response_plan *plan);
+void static_files_plan_refusal(int status, const char *reason, bool head_only,
+                               struct response_plan *plan);
 
 void response_plan_release(struct response_plan *plan);
 

@@ -57,19 +57,20 @@ int cidr_parse(const char *text, struct cidr *range)
     uint8_t network[16];
     memcpy(network, range->address, sizeof network);
     for (unsigned bit = range->prefix; bit < maximum; bit++)
-        network[bit / 8] &= (uint8_t)~(0x80u >> (bit % 8));
+        network[bit / 8] &= (uint8_t) ~(0x80u >> (bit % 8));
     return memcmp(network, range->address, maximum / 8) == 0 ? 0 : -1; /* host bits set: a typo */
 }
 
 bool cidr_contains(const struct cidr *range, const struct sockaddr *address)
 {
     if (address->sa_family == AF_INET && range->family == AF_INET)
-        return prefix_matches((const uint8_t *)&((const struct sockaddr_in *)address)->sin_addr, range->address,
-                              range->prefix);
+        return prefix_matches((const uint8_t *)&((const struct sockaddr_in *)address)->sin_addr,
+                              range->address, range->prefix);
     if (address->sa_family != AF_INET6)
         return false;
     const uint8_t *bytes = (const uint8_t *)&((const struct sockaddr_in6 *)address)->sin6_addr;
     if (range->family == AF_INET6)
         return prefix_matches(bytes, range->address, range->prefix);
-    return IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)bytes) && prefix_matches(bytes + 12, range->address, range->prefix);
+    return IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)bytes) &&
+           prefix_matches(bytes + 12, range->address, range->prefix);
 }

@@ -30,8 +30,8 @@ bool field_list_span_is(struct http_span span, const char *lower_literal)
     return true;
 }
 
-size_t field_list_values(const struct http_request *request, enum http_field_id id, struct http_span *values,
-                         size_t max)
+size_t field_list_values(const struct http_request *request, enum http_field_id id,
+                         struct http_span *values, size_t max)
 {
     size_t count = 0;
     for (uint32_t i = 0; i < request->field_count && count < max; i++)

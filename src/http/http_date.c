@@ -10,9 +10,12 @@
 
 #include "http/text_number.h"
 
-static const char WEEKDAYS[7][4] = {"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"}; /* 1970-01-01 was a Thursday */
-static const char WEEKDAY_NAMES[7][10] = {"Thursday", "Friday", "Saturday", "Sunday", "Monday", "Tuesday", "Wednesday"};
-static const char MONTHS[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+static const char WEEKDAYS[7][4] = {"Thu", "Fri", "Sat", "Sun",
+                                    "Mon", "Tue", "Wed"}; /* 1970-01-01 was a Thursday */
+static const char WEEKDAY_NAMES[7][10] = {"Thursday", "Friday",  "Saturday", "Sunday",
+                                          "Monday",   "Tuesday", "Wednesday"};
+static const char MONTHS[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
 static int64_t floor_divide(int64_t value, int64_t divisor)
 {
@@ -35,7 +38,8 @@ static void civil_from_days(int64_t days, int64_t *year, int *month, int *day)
     days += 719468;
     int64_t era = floor_divide(days, 146097);
     int64_t day_of_era = days - era * 146097;
-    int64_t year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
+    int64_t year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
     int64_t day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
     int64_t month_index = (5 * day_of_year + 2) / 153;
     *day = (int)(day_of_year - (153 * month_index + 2) / 5 + 1);
@@ -178,8 +182,9 @@ static int take_month(struct cursor *cursor, int *month)
 
 static int take_time_of_day(struct cursor *cursor, int *hour, int *minute, int *second)
 {
-    return take_number(cursor, 2, hour) && take_literal(cursor, ":") && take_number(cursor, 2, minute) &&
-           take_literal(cursor, ":") && take_number(cursor, 2, second);
+    return take_number(cursor, 2, hour) && take_literal(cursor, ":") &&
+           take_number(cursor, 2, minute) && take_literal(cursor, ":") &&
+           take_number(cursor, 2, second);
 }
 
 static int take_weekday(struct cursor *cursor, int long_form, int *weekday)
@@ -192,11 +197,12 @@ static int take_weekday(struct cursor *cursor, int long_form, int *weekday)
     return 0;
 }
 
-static int64_t checked_seconds(int64_t year, int month, int day, int hour, int minute, int second, int weekday)
+static int64_t checked_seconds(int64_t year, int month, int day, int hour, int minute, int second,
+                               int weekday)
 {
     static const int DAYS_IN_MONTH[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (month < 1 || month > 12 || day < 1 || day > DAYS_IN_MONTH[month - 1] || hour > 23 || minute > 59 ||
-        second > 60)
+    if (month < 1 || month > 12 || day < 1 || day > DAYS_IN_MONTH[month - 1] || hour > 23 ||
+        minute > 59 || second > 60)
         return -1;
     int64_t days = days_from_civil(year, month, day);
     int64_t check_year;
@@ -216,16 +222,19 @@ int64_t http_date_parse(const char *text, size_t length)
     struct cursor cursor = {text, text + length};
     int weekday = 0, day = 0, month = 0, year = 0, hour = 0, minute = 0, second = 0;
     /* IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT" */
-    if (take_weekday(&cursor, 0, &weekday) && take_literal(&cursor, ", ") && take_number(&cursor, 2, &day) &&
-        take_literal(&cursor, " ") && take_month(&cursor, &month) && take_literal(&cursor, " ") &&
+    if (take_weekday(&cursor, 0, &weekday) && take_literal(&cursor, ", ") &&
+        take_number(&cursor, 2, &day) && take_literal(&cursor, " ") &&
+        take_month(&cursor, &month) && take_literal(&cursor, " ") &&
         take_number(&cursor, 4, &year) && take_literal(&cursor, " ") &&
-        take_time_of_day(&cursor, &hour, &minute, &second) && take_literal(&cursor, " GMT") && cursor.at == cursor.end)
+        take_time_of_day(&cursor, &hour, &minute, &second) && take_literal(&cursor, " GMT") &&
+        cursor.at == cursor.end)
         return checked_seconds(year, month, day, hour, minute, second, weekday);
     /* RFC 850: "Sunday, 06-Nov-94 08:49:37 GMT"; a two-digit year that looks
      * more than 50 years ahead is in the past century (RFC 9110 §5.6.7). */
     cursor = (struct cursor){text, text + length};
-    if (take_weekday(&cursor, 1, &weekday) && take_literal(&cursor, ", ") && take_number(&cursor, 2, &day) &&
-        take_literal(&cursor, "-") && take_month(&cursor, &month) && take_literal(&cursor, "-") &&
+    if (take_weekday(&cursor, 1, &weekday) && take_literal(&cursor, ", ") &&
+        take_number(&cursor, 2, &day) && take_literal(&cursor, "-") &&
+        take_month(&cursor, &month) && take_literal(&cursor, "-") &&
         take_number(&cursor, 2, &year) && take_literal(&cursor, " ") &&
         take_time_of_day(&cursor, &hour, &minute, &second) && take_literal(&cursor, " GMT") &&
         cursor.at == cursor.end) {
@@ -237,8 +246,8 @@ int64_t http_date_parse(const char *text, size_t length)
     }
     /* asctime: "Sun Nov  6 08:49:37 1994" */
     cursor = (struct cursor){text, text + length};
-    if (take_weekday(&cursor, 0, &weekday) && take_literal(&cursor, " ") && take_month(&cursor, &month) &&
-        take_literal(&cursor, " ")) {
+    if (take_weekday(&cursor, 0, &weekday) && take_literal(&cursor, " ") &&
+        take_month(&cursor, &month) && take_literal(&cursor, " ")) {
         int padded = cursor.at < cursor.end && *cursor.at == ' ';
         cursor.at += padded; /* a one-digit day is padded with a space */
         if (take_number(&cursor, padded ? 1 : 2, &day) && take_literal(&cursor, " ") &&

@@ -24,26 +24,33 @@ enum {
     CLASS_DIGIT = 1 << 6,    /* DIGIT */
 };
 
-#define IS_ALPHA_OR_DIGIT(b) (((b) >= 'a' && (b) <= 'z') || ((b) >= 'A' && (b) <= 'Z') || ((b) >= '0' && (b) <= '9'))
-#define IS_TCHAR_MARK(b)                                                                                         \
-    ((b) == '!' || (b) == '#' || (b) == '$' || (b) == '%' || (b) == '&' || (b) == '\'' || (b) == '*' ||          \
-     (b) == '+' || (b) == '-' || (b) == '.' || (b) == '^' || (b) == '_' || (b) == '`' || (b) == '|' || (b) == '~')
-#define IS_UNRESERVED(b) (IS_ALPHA_OR_DIGIT(b) || (b) == '-' || (b) == '.' || (b) == '_' || (b) == '~')
-#define IS_SUB_DELIM(b)                                                                                          \
-    ((b) == '!' || (b) == '$' || (b) == '&' || (b) == '\'' || (b) == '(' || (b) == ')' || (b) == '*' ||         \
-     (b) == '+' || (b) == ',' || (b) == ';' || (b) == '=')
+#define IS_ALPHA_OR_DIGIT(b) \
+    (((b) >= 'a' && (b) <= 'z') || ((b) >= 'A' && (b) <= 'Z') || ((b) >= '0' && (b) <= '9'))
+#define IS_TCHAR_MARK(b)                                                                  \
+    ((b) == '!' || (b) == '#' || (b) == '$' || (b) == '%' || (b) == '&' || (b) == '\'' || \
+     (b) == '*' || (b) == '+' || (b) == '-' || (b) == '.' || (b) == '^' || (b) == '_' ||  \
+     (b) == '`' || (b) == '|' || (b) == '~')
+#define IS_UNRESERVED(b) \
+    (IS_ALPHA_OR_DIGIT(b) || (b) == '-' || (b) == '.' || (b) == '_' || (b) == '~')
+#define IS_SUB_DELIM(b)                                                                   \
+    ((b) == '!' || (b) == '$' || (b) == '&' || (b) == '\'' || (b) == '(' || (b) == ')' || \
+     (b) == '*' || (b) == '+' || (b) == ',' || (b) == ';' || (b) == '=')
 /* pchar adds ':' and '@'; '/' separates segments; '%' starts an escape. Browsers
  * send '|', '^', '[' and ']' unencoded (the WHATWG path percent-encode set leaves
  * them alone), so they are accepted although RFC 3986 does not list them. */
-#define IS_PATH_EXTRA(b)                                                                                         \
-    ((b) == ':' || (b) == '@' || (b) == '/' || (b) == '%' || (b) == '|' || (b) == '^' || (b) == '[' || (b) == ']')
-#define IS_HEX(b) (((b) >= '0' && (b) <= '9') || ((b) >= 'a' && (b) <= 'f') || ((b) >= 'A' && (b) <= 'F'))
-#define CLASS_OF(b)                                                                                              \
-    (((IS_ALPHA_OR_DIGIT(b) || IS_TCHAR_MARK(b)) ? CLASS_TCHAR : 0) |                                            \
-     ((IS_UNRESERVED(b) || IS_SUB_DELIM(b) || IS_PATH_EXTRA(b)) ? CLASS_PATH | CLASS_QUERY : 0) |                \
-     ((b) == '?' ? CLASS_QUERY : 0) |                                                                            \
-     ((((b) >= 0x21 && (b) <= 0x7e) || (b) >= 0x80 || (b) == ' ' || (b) == '\t') ? CLASS_VALUE : 0) |           \
-     (IS_HEX(b) ? CLASS_HEX : 0) | ((IS_UNRESERVED(b) || IS_SUB_DELIM(b) || (b) == '%') ? CLASS_REG_NAME : 0) | \
+#define IS_PATH_EXTRA(b)                                                                 \
+    ((b) == ':' || (b) == '@' || (b) == '/' || (b) == '%' || (b) == '|' || (b) == '^' || \
+     (b) == '[' || (b) == ']')
+#define IS_HEX(b) \
+    (((b) >= '0' && (b) <= '9') || ((b) >= 'a' && (b) <= 'f') || ((b) >= 'A' && (b) <= 'F'))
+#define CLASS_OF(b)                                                                               \
+    (((IS_ALPHA_OR_DIGIT(b) || IS_TCHAR_MARK(b)) ? CLASS_TCHAR : 0) |                             \
+     ((IS_UNRESERVED(b) || IS_SUB_DELIM(b) || IS_PATH_EXTRA(b)) ? CLASS_PATH | CLASS_QUERY : 0) | \
+     ((b) == '?' ? CLASS_QUERY : 0) |                                                             \
+     ((((b) >= 0x21 && (b) <= 0x7e) || (b) >= 0x80 || (b) == ' ' || (b) == '\t') ? CLASS_VALUE    \
+                                                                                 : 0) |           \
+     (IS_HEX(b) ? CLASS_HEX : 0) |                                                                \
+     ((IS_UNRESERVED(b) || IS_SUB_DELIM(b) || (b) == '%') ? CLASS_REG_NAME : 0) |                 \
      (((b) >= '0' && (b) <= '9') ? CLASS_DIGIT : 0))
 #define ROW4(b) CLASS_OF(b), CLASS_OF((b) + 1), CLASS_OF((b) + 2), CLASS_OF((b) + 3)
 #define ROW16(b) ROW4(b), ROW4((b) + 4), ROW4((b) + 8), ROW4((b) + 12)
@@ -127,16 +134,11 @@ static const char *const REASON_NAMES[HTTP_REASON_COUNT] = {
 
 /* Each reason's status, so a rule cannot pair a reason with the wrong status. */
 static const short REASON_STATUS[HTTP_REASON_COUNT] = {
-    [HTTP_REASON_VERSION_NOT_SUPPORTED] = 505,
-    [HTTP_REASON_REQUEST_LINE_TOO_LONG] = 414,
-    [HTTP_REASON_PATH_TOO_LONG] = 414,
-    [HTTP_REASON_SEGMENT_TOO_LONG] = 414,
-    [HTTP_REASON_HEADER_TOO_LARGE] = 431,
-    [HTTP_REASON_TOO_MANY_FIELDS] = 431,
-    [HTTP_REASON_TRANSFER_ENCODING] = 501,
-    [HTTP_REASON_CONTENT_LENGTH_BODY] = 413,
-    [HTTP_REASON_METHOD_NOT_ALLOWED] = 405,
-    [HTTP_REASON_METHOD_NOT_IMPLEMENTED] = 501,
+    [HTTP_REASON_VERSION_NOT_SUPPORTED] = 505, [HTTP_REASON_REQUEST_LINE_TOO_LONG] = 414,
+    [HTTP_REASON_PATH_TOO_LONG] = 414,         [HTTP_REASON_SEGMENT_TOO_LONG] = 414,
+    [HTTP_REASON_HEADER_TOO_LARGE] = 431,      [HTTP_REASON_TOO_MANY_FIELDS] = 431,
+    [HTTP_REASON_TRANSFER_ENCODING] = 501,     [HTTP_REASON_CONTENT_LENGTH_BODY] = 413,
+    [HTTP_REASON_METHOD_NOT_ALLOWED] = 405,    [HTTP_REASON_METHOD_NOT_IMPLEMENTED] = 501,
 };
 
 const char *http_reason_name(enum http_reason reason)
@@ -147,10 +149,11 @@ const char *http_reason_name(enum http_reason reason)
 }
 
 static const char *const METHOD_NAMES[] = {
-    [HTTP_METHOD_UNKNOWN] = "UNKNOWN", [HTTP_METHOD_GET] = "GET",         [HTTP_METHOD_HEAD] = "HEAD",
-    [HTTP_METHOD_OPTIONS] = "OPTIONS", [HTTP_METHOD_POST] = "POST",       [HTTP_METHOD_PUT] = "PUT",
-    [HTTP_METHOD_DELETE] = "DELETE",   [HTTP_METHOD_CONNECT] = "CONNECT", [HTTP_METHOD_TRACE] = "TRACE",
-    [HTTP_METHOD_PATCH] = "PATCH",
+    [HTTP_METHOD_UNKNOWN] = "UNKNOWN", [HTTP_METHOD_GET] = "GET",
+    [HTTP_METHOD_HEAD] = "HEAD",       [HTTP_METHOD_OPTIONS] = "OPTIONS",
+    [HTTP_METHOD_POST] = "POST",       [HTTP_METHOD_PUT] = "PUT",
+    [HTTP_METHOD_DELETE] = "DELETE",   [HTTP_METHOD_CONNECT] = "CONNECT",
+    [HTTP_METHOD_TRACE] = "TRACE",     [HTTP_METHOD_PATCH] = "PATCH",
 };
 
 const char *http_method_name(enum http_method method)
@@ -192,10 +195,12 @@ static enum http_field_id identify_field(const char *name, size_t length)
 {
     for (unsigned id = HTTP_FIELD_OTHER + 1; id < HTTP_FIELD_COUNT; id++) {
         const char *known = FIELD_NAMES[id];
-        if (ascii_lower((unsigned char)name[0]) != ascii_lower((unsigned char)known[0]) || strlen(known) != length)
+        if (ascii_lower((unsigned char)name[0]) != ascii_lower((unsigned char)known[0]) ||
+            strlen(known) != length)
             continue;
         size_t i = 1;
-        while (i < length && ascii_lower((unsigned char)name[i]) == ascii_lower((unsigned char)known[i]))
+        while (i < length &&
+               ascii_lower((unsigned char)name[i]) == ascii_lower((unsigned char)known[i]))
             i++;
         if (i == length)
             return (enum http_field_id)id;
@@ -213,7 +218,8 @@ struct http_limits http_default_limits(void)
     return limits;
 }
 
-const struct http_field *http_request_field(const struct http_request *request, enum http_field_id id)
+const struct http_field *http_request_field(const struct http_request *request,
+                                            enum http_field_id id)
 {
     if ((unsigned)id >= HTTP_FIELD_COUNT || id == HTTP_FIELD_OTHER || request->first_field[id] < 0)
         return NULL;
@@ -272,8 +278,9 @@ static int valid_authority(const char *data, size_t length)
              * read "a,b" (RFC 9110 §5.3), which would hide a duplicate Host. */
             if (byte == ',')
                 return 0;
-            if (byte == '%' && (i + 2 >= length || !has_class((unsigned char)data[i + 1], CLASS_HEX) ||
-                                !has_class((unsigned char)data[i + 2], CLASS_HEX)))
+            if (byte == '%' &&
+                (i + 2 >= length || !has_class((unsigned char)data[i + 1], CLASS_HEX) ||
+                 !has_class((unsigned char)data[i + 2], CLASS_HEX)))
                 return 0;
             i++;
         }
@@ -298,7 +305,8 @@ static int valid_authority(const char *data, size_t length)
 /* Decode the raw path (starting with '/') into request->path, removing dot
  * segments as they arrive (RFC 3986 §5.2.4). A '..' with nothing to remove is
  * refused rather than clamped at '/', so a climbing attempt is visible. */
-static enum http_reason decode_path(const char *raw, size_t raw_length, struct http_request *request)
+static enum http_reason decode_path(const char *raw, size_t raw_length,
+                                    struct http_request *request)
 {
     char *out = request->path;
     size_t out_length = 0; /* bytes of out in use, not counting the NUL */
@@ -365,7 +373,8 @@ static enum http_reason decode_path(const char *raw, size_t raw_length, struct h
 /* ---------------------------------------------------------------- request line */
 
 /* The target: its form, raw byte classes, the query, and the decoded path. */
-static enum http_reason parse_target(const char *target, size_t length, struct http_request *request)
+static enum http_reason parse_target(const char *target, size_t length,
+                                     struct http_request *request)
 {
     request->raw_target.data = target;
     request->raw_target.length = length;
@@ -389,7 +398,8 @@ static enum http_reason parse_target(const char *target, size_t length, struct h
             return HTTP_REASON_NONE;
         }
         size_t authority_end = scheme_length;
-        while (authority_end < length && target[authority_end] != '/' && target[authority_end] != '?')
+        while (authority_end < length && target[authority_end] != '/' &&
+               target[authority_end] != '?')
             authority_end++;
         if (!valid_authority(target + scheme_length, authority_end - scheme_length))
             return HTTP_REASON_BAD_TARGET;
@@ -414,8 +424,9 @@ static enum http_reason parse_target(const char *target, size_t length, struct h
         /* The query is not decoded, but its escapes must still be pct-encoded
          * = "%" HEXDIG HEXDIG (RFC 3986 §2.1, §3.4), as the path's are. */
         for (size_t i = path_end + 1; i < length; i++)
-            if (target[i] == '%' && (i + 2 >= length || !has_class((unsigned char)target[i + 1], CLASS_HEX) ||
-                                     !has_class((unsigned char)target[i + 2], CLASS_HEX)))
+            if (target[i] == '%' &&
+                (i + 2 >= length || !has_class((unsigned char)target[i + 1], CLASS_HEX) ||
+                 !has_class((unsigned char)target[i + 2], CLASS_HEX)))
                 return HTTP_REASON_BAD_PERCENT_ENCODING;
         request->query.data = target + path_end + 1;
         request->query.length = length - path_end - 1;
@@ -433,7 +444,8 @@ static enum http_method identify_method(const char *name, size_t length)
 {
     /* Methods are case-sensitive (RFC 9110 §9.1): compare bytes exactly. */
     for (unsigned method = HTTP_METHOD_GET; method <= HTTP_METHOD_PATCH; method++)
-        if (strlen(METHOD_NAMES[method]) == length && memcmp(METHOD_NAMES[method], name, length) == 0)
+        if (strlen(METHOD_NAMES[method]) == length &&
+            memcmp(METHOD_NAMES[method], name, length) == 0)
             return (enum http_method)method;
     return HTTP_METHOD_UNKNOWN;
 }
@@ -442,14 +454,16 @@ static enum http_method identify_method(const char *name, size_t length)
 static int parse_version(const char *version, size_t length, struct http_request *request)
 {
     if (length != 8 || memcmp(version, "HTTP/", 5) != 0 || version[6] != '.' ||
-        !has_class((unsigned char)version[5], CLASS_DIGIT) || !has_class((unsigned char)version[7], CLASS_DIGIT))
+        !has_class((unsigned char)version[5], CLASS_DIGIT) ||
+        !has_class((unsigned char)version[7], CLASS_DIGIT))
         return 0;
     request->version_major = (unsigned)(version[5] - '0');
     request->version_minor = (unsigned)(version[7] - '0');
     return 1;
 }
 
-static enum http_reason parse_request_line(const char *line, size_t length, struct http_request *request)
+static enum http_reason parse_request_line(const char *line, size_t length,
+                                           struct http_request *request)
 {
     enum http_reason forbidden = forbidden_byte_in_line(line, length);
     if (forbidden != HTTP_REASON_NONE)
@@ -489,10 +503,11 @@ static enum http_reason parse_request_line(const char *line, size_t length, stru
 
 /* ---------------------------------------------------------------- field lines */
 
-static enum http_reason parse_field_line(const char *line, size_t length, struct http_request *request)
+static enum http_reason parse_field_line(const char *line, size_t length,
+                                         struct http_request *request)
 {
     if (is_ows((unsigned char)line[0]))
-        return HTTP_REASON_OBS_FOLD; /* RFC 9112 §5.2 obs-fold, or whitespace before the first field */
+        return HTTP_REASON_OBS_FOLD; /* RFC 9112 §5.2 obs-fold, or OWS before the first field */
     enum http_reason forbidden = forbidden_byte_in_line(line, length);
     if (forbidden != HTTP_REASON_NONE)
         return forbidden;
@@ -717,7 +732,8 @@ static enum http_reason check_head(struct http_request *request)
         if (!valid_authority(host->value.data, host->value.length))
             return HTTP_REASON_BAD_HOST;
         if (request->target_form != HTTP_TARGET_ABSOLUTE)
-            request->authority = host->value; /* an absolute-form authority wins (RFC 9112 §3.2.2) */
+            request->authority =
+                host->value; /* an absolute-form authority wins (RFC 9112 §3.2.2) */
     }
     if (request->field_repeats[HTTP_FIELD_TRANSFER_ENCODING] > 0)
         return check_transfer_encoding(request);
@@ -739,12 +755,9 @@ static enum http_reason check_head(struct http_request *request)
     switch (request->method) {
     case HTTP_METHOD_GET:
     case HTTP_METHOD_HEAD:
-    case HTTP_METHOD_OPTIONS:
-        return HTTP_REASON_NONE;
-    case HTTP_METHOD_UNKNOWN:
-        return HTTP_REASON_METHOD_NOT_IMPLEMENTED;
-    default:
-        return HTTP_REASON_METHOD_NOT_ALLOWED;
+    case HTTP_METHOD_OPTIONS: return HTTP_REASON_NONE;
+    case HTTP_METHOD_UNKNOWN: return HTTP_REASON_METHOD_NOT_IMPLEMENTED;
+    default: return HTTP_REASON_METHOD_NOT_ALLOWED;
     }
 }
 
@@ -779,7 +792,8 @@ static uint32_t clamp_limit(uint32_t value, uint32_t maximum)
     return value > maximum ? maximum : value;
 }
 
-enum http_parse_result http_parse_request(const char *buffer, size_t length, const struct http_limits *limits,
+enum http_parse_result http_parse_request(const char *buffer, size_t length,
+                                          const struct http_limits *limits,
                                           struct http_request *request)
 {
     struct http_limits bounds = limits ? *limits : http_default_limits();
@@ -790,7 +804,8 @@ enum http_parse_result http_parse_request(const char *buffer, size_t length, con
 
     /* Leading empty lines (RFC 9112 §2.2), counted toward the request line. */
     size_t position = 0;
-    while (position < length && position < max_line && (buffer[position] == '\r' || buffer[position] == '\n')) {
+    while (position < length && position < max_line &&
+           (buffer[position] == '\r' || buffer[position] == '\n')) {
         if (buffer[position] == '\n')
             return refuse(request, HTTP_REASON_BARE_LF);
         if (position + 1 >= length)
@@ -801,13 +816,16 @@ enum http_parse_result http_parse_request(const char *buffer, size_t length, con
     }
 
     size_t window = (length < max_line ? length : max_line);
-    const char *line_feed = position < window ? memchr(buffer + position, '\n', window - position) : NULL;
+    const char *line_feed =
+        position < window ? memchr(buffer + position, '\n', window - position) : NULL;
     if (!line_feed)
-        return length >= max_line ? refuse(request, HTTP_REASON_REQUEST_LINE_TOO_LONG) : HTTP_PARSE_INCOMPLETE;
+        return length >= max_line ? refuse(request, HTTP_REASON_REQUEST_LINE_TOO_LONG)
+                                  : HTTP_PARSE_INCOMPLETE;
     size_t line_end = (size_t)(line_feed - buffer);
     if (line_end == position || buffer[line_end - 1] != '\r')
         return refuse(request, HTTP_REASON_BARE_LF);
-    enum http_reason reason = parse_request_line(buffer + position, line_end - 1 - position, request);
+    enum http_reason reason =
+        parse_request_line(buffer + position, line_end - 1 - position, request);
     if (reason != HTTP_REASON_NONE)
         return refuse(request, reason);
     position = line_end + 1;
@@ -818,7 +836,8 @@ enum http_parse_result http_parse_request(const char *buffer, size_t length, con
         window = length < block_end ? length : block_end;
         line_feed = position < window ? memchr(buffer + position, '\n', window - position) : NULL;
         if (!line_feed)
-            return length >= block_end ? refuse(request, HTTP_REASON_HEADER_TOO_LARGE) : HTTP_PARSE_INCOMPLETE;
+            return length >= block_end ? refuse(request, HTTP_REASON_HEADER_TOO_LARGE)
+                                       : HTTP_PARSE_INCOMPLETE;
         line_end = (size_t)(line_feed - buffer);
         if (line_end == position || buffer[line_end - 1] != '\r')
             return refuse(request, HTTP_REASON_BARE_LF);

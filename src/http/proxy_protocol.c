@@ -18,7 +18,8 @@
 #include <netinet/in.h>
 #include <string.h>
 
-static const unsigned char V2_SIGNATURE[12] = {0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a};
+static const unsigned char V2_SIGNATURE[12] = {0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d,
+                                               0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a};
 
 /* A decimal port 0-65535 without leading zeros. */
 static bool parse_port(const char *text, size_t length, unsigned *port)
@@ -51,7 +52,8 @@ static bool next_field(const char **cursor, const char *end, const char **field,
     return true;
 }
 
-static bool parse_address(int family, const char *text, size_t length, unsigned port, struct sockaddr_storage *out)
+static bool parse_address(int family, const char *text, size_t length, unsigned port,
+                          struct sockaddr_storage *out)
 {
     char buffer[INET6_ADDRSTRLEN];
     if (length >= sizeof buffer)
@@ -71,7 +73,8 @@ static bool parse_address(int family, const char *text, size_t length, unsigned 
     return inet_pton(AF_INET6, buffer, &v6->sin6_addr) == 1;
 }
 
-static enum proxy_result parse_v1(const unsigned char *data, size_t length, struct proxy_header *header)
+static enum proxy_result parse_v1(const unsigned char *data, size_t length,
+                                  struct proxy_header *header)
 {
     size_t window = length < PROXY_V1_MAX ? length : PROXY_V1_MAX;
     const unsigned char *line_feed = memchr(data, '\n', window);
@@ -87,7 +90,8 @@ static enum proxy_result parse_v1(const unsigned char *data, size_t length, stru
     header->version = 1;
     header->consumed = line_length + 1;
     const char *protocol, *source, *destination, *source_port, *destination_port;
-    size_t protocol_length, source_length, destination_length, source_port_length, destination_port_length;
+    size_t protocol_length, source_length, destination_length, source_port_length,
+        destination_port_length;
     if (!next_field(&cursor, end, &protocol, &protocol_length))
         return PROXY_ERROR;
     if (protocol_length == 7 && memcmp(protocol, "UNKNOWN", 7) == 0) {
@@ -116,7 +120,8 @@ static enum proxy_result parse_v1(const unsigned char *data, size_t length, stru
     return PROXY_COMPLETE;
 }
 
-static enum proxy_result parse_v2(const unsigned char *data, size_t length, struct proxy_header *header)
+static enum proxy_result parse_v2(const unsigned char *data, size_t length,
+                                  struct proxy_header *header)
 {
     if (length < 16)
         return PROXY_INCOMPLETE;
@@ -136,23 +141,14 @@ static enum proxy_result parse_v2(const unsigned char *data, size_t length, stru
      * address block each needs; every other value must be rejected. */
     size_t needed;
     switch (data[13]) {
-    case 0x00: /* UNSPEC: no address */
-        needed = 0;
-        break;
+    case 0x00: /* UNSPEC: no address */ needed = 0; break;
     case 0x11: /* TCP over IPv4: 4 + 4 + 2 + 2 bytes */
-    case 0x12: /* UDP over IPv4 */
-        needed = 12;
-        break;
+    case 0x12: /* UDP over IPv4 */ needed = 12; break;
     case 0x21: /* TCP over IPv6: 16 + 16 + 2 + 2 bytes */
-    case 0x22: /* UDP over IPv6 */
-        needed = 36;
-        break;
+    case 0x22: /* UDP over IPv6 */ needed = 36; break;
     case 0x31: /* UNIX stream: 108 + 108 bytes */
-    case 0x32: /* UNIX datagram */
-        needed = 216;
-        break;
-    default:
-        return PROXY_ERROR;
+    case 0x32: /* UNIX datagram */ needed = 216; break;
+    default: return PROXY_ERROR;
     }
     if (address_length < needed)
         return PROXY_ERROR;

@@ -111,8 +111,9 @@ size_t escape_uri_component(const char *text, size_t length, char *out)
     struct text_sink sink = {out, 0};
     for (size_t i = 0; i < length; i++) {
         unsigned char byte = (unsigned char)text[i];
-        int unreserved = (byte >= 'a' && byte <= 'z') || (byte >= 'A' && byte <= 'Z') || (byte >= '0' && byte <= '9') ||
-                         byte == '-' || byte == '.' || byte == '_' || byte == '~';
+        int unreserved = (byte >= 'a' && byte <= 'z') || (byte >= 'A' && byte <= 'Z') ||
+                         (byte >= '0' && byte <= '9') || byte == '-' || byte == '.' ||
+                         byte == '_' || byte == '~';
         if (unreserved) {
             text_sink_put(&sink, text + i, 1);
         } else {

@@ -29,7 +29,8 @@ enum role { ROLE_MONITOR, ROLE_SUPERVISOR, ROLE_CHILD, ROLE_COUNT };
 static const char *const ROLE_NAMES[ROLE_COUNT] = {"monitor", "supervisor", "child"};
 
 struct limits {
-    long long processes, open_files, file_size, core_file_size, cpu_seconds, address_space; /* -1 unlimited, -2 unknown */
+    long long processes, open_files, file_size, core_file_size, cpu_seconds,
+        address_space; /* -1 unlimited, -2 unknown */
 };
 
 struct observation {
@@ -49,7 +50,8 @@ static int helper_pipe = -1;
 static void problem(struct observation *observation, const char *text)
 {
     size_t used = strlen(observation->problems);
-    snprintf(observation->problems + used, sizeof observation->problems - used, "%s\"%s\"", used ? ", " : "", text);
+    snprintf(observation->problems + used, sizeof observation->problems - used, "%s\"%s\"",
+             used ? ", " : "", text);
 }
 
 static long long limit_value(const char *text)
@@ -61,7 +63,7 @@ static long long limit_value(const char *text)
     return end == text ? -2 : value;
 }
 
-/* /proc/<pid>/limits: "Max open files            16                   16                   files". */
+/* /proc/<pid>/limits: "Max open files     16     16     files". */
 static void read_limits(long pid, struct limits *limits)
 {
     *limits = (struct limits){-2, -2, -2, -2, -2, -2};
@@ -94,7 +96,8 @@ static void read_limits(long pid, struct limits *limits)
             size_t name_length = strlen(FIELDS[i].name);
             if (strncmp(line, FIELDS[i].name, name_length) == 0 && line[name_length] == ' ') {
                 /* the soft limit is the column starting at 26 */
-                const char *value = line + 26 < line + strlen(line) ? line + 26 : line + strlen(line);
+                const char *value =
+                    line + 26 < line + strlen(line) ? line + 26 : line + strlen(line);
                 *(long long *)((char *)limits + FIELDS[i].offset) = limit_value(value);
             }
         }
@@ -196,8 +199,8 @@ static long wait_for_child(pid_t supervisor)
     return -1;
 }
 
-int attest_collect(pid_t supervisor, const char *host, unsigned port, const struct attest_expectations *expect,
-                   char *error, size_t error_size)
+int attest_collect(pid_t supervisor, const char *host, unsigned port,
+                   const struct attest_expectations *expect, char *error, size_t error_size)
 {
     expected = *expect;
     if (start_helper(host, port, error, error_size) != 0)
@@ -232,7 +235,8 @@ static void check_jailed(struct observation *observation, bool child)
         }
         if (status->group_count != expected.expected_groups)
             problem(observation, "supplementary groups remain");
-        if (status->cap_effective || status->cap_permitted || status->cap_inheritable || status->cap_ambient)
+        if (status->cap_effective || status->cap_permitted || status->cap_inheritable ||
+            status->cap_ambient)
             problem(observation, "capabilities remain");
         if (expected.started_as_root && status->cap_bounding)
             problem(observation, "the bounding set is not empty");
@@ -261,7 +265,8 @@ static void check_monitor(struct observation *observation)
     const struct proc_status *status = &observation->status;
     if (status->uid[1] != (long)expected.monitor_uid)
         problem(observation, "its uid changed");
-    if (status->cap_effective || status->cap_permitted || status->cap_inheritable || status->cap_ambient)
+    if (status->cap_effective || status->cap_permitted || status->cap_inheritable ||
+        status->cap_ambient)
         problem(observation, "capabilities remain");
     if (expected.started_as_root && status->cap_bounding)
         problem(observation, "the bounding set is not empty");
@@ -283,10 +288,13 @@ static void out(const char *format, ...)
 {
     va_list arguments;
     va_start(arguments, format);
-    int written = vsnprintf(output + output_length, sizeof output - output_length, format, arguments);
+    int written =
+        vsnprintf(output + output_length, sizeof output - output_length, format, arguments);
     va_end(arguments);
     if (written > 0)
-        output_length += (size_t)written < sizeof output - output_length ? (size_t)written : sizeof output - output_length - 1;
+        output_length += (size_t)written < sizeof output - output_length
+                             ? (size_t)written
+                             : sizeof output - output_length - 1;
 }
 
 static void print_ids(const char *key, const long ids[4])
@@ -302,13 +310,14 @@ static void print_line(enum role role)
     print_ids("uid", status->uid);
     print_ids("gid", status->gid);
     out(", \"groups\": %d", status->group_count);
-    out(", \"cap_inheritable\": \"%016llx\", \"cap_permitted\": \"%016llx\", \"cap_effective\": \"%016llx\", "
+    out(", \"cap_inheritable\": \"%016llx\", \"cap_permitted\": \"%016llx\", \"cap_effective\": "
+        "\"%016llx\", "
         "\"cap_bounding\": \"%016llx\", \"cap_ambient\": \"%016llx\"",
         (unsigned long long)status->cap_inheritable, (unsigned long long)status->cap_permitted,
         (unsigned long long)status->cap_effective, (unsigned long long)status->cap_bounding,
         (unsigned long long)status->cap_ambient);
-    out(", \"no_new_privs\": %d, \"seccomp\": %d, \"seccomp_filters\": %d", status->no_new_privs, status->seccomp,
-        status->seccomp_filters);
+    out(", \"no_new_privs\": %d, \"seccomp\": %d, \"seccomp_filters\": %d", status->no_new_privs,
+        status->seccomp, status->seccomp_filters);
     out(", \"root_visible\": %s", observation->root[0] ? "true" : "false");
     out(", \"root\": \"");
     for (const char *p = observation->root; *p; p++) {
@@ -319,15 +328,18 @@ static void print_line(enum role role)
     }
     out("\"");
     if (role != ROLE_MONITOR)
-        out(", \"limits\": {\"processes\": %lld, \"open_files\": %lld, \"file_size\": %lld, \"core_file_size\": %lld, "
+        out(", \"limits\": {\"processes\": %lld, \"open_files\": %lld, \"file_size\": %lld, "
+            "\"core_file_size\": %lld, "
             "\"cpu_seconds\": %lld, \"address_space\": %lld}",
-            observation->limits.processes, observation->limits.open_files, observation->limits.file_size,
-            observation->limits.core_file_size, observation->limits.cpu_seconds, observation->limits.address_space);
+            observation->limits.processes, observation->limits.open_files,
+            observation->limits.file_size, observation->limits.core_file_size,
+            observation->limits.cpu_seconds, observation->limits.address_space);
     else
         out(", \"sockets\": %d", observation->sockets);
-    out(", \"landlock\": {\"kernel_abi\": %d, \"configured\": %s, \"visible_in_proc\": false}", expected.landlock_abi,
-        expected.landlock && expected.landlock_abi > 0 ? "true" : "false");
-    out(", \"ok\": %s, \"problems\": [%s]}\n", observation->problems[0] ? "false" : "true", observation->problems);
+    out(", \"landlock\": {\"kernel_abi\": %d, \"configured\": %s, \"visible_in_proc\": false}",
+        expected.landlock_abi, expected.landlock && expected.landlock_abi > 0 ? "true" : "false");
+    out(", \"ok\": %s, \"problems\": [%s]}\n", observation->problems[0] ? "false" : "true",
+        observation->problems);
 }
 
 int attest_report(void)

@@ -38,7 +38,8 @@ int docroot_open(const char *path, char *error, size_t error_size)
  * refused even when read-only (the owner may chmod it), except when prong was
  * started by that user itself: then every file is its own, and the jail's
  * read-only layers (Landlock, RLIMIT_FSIZE 0, the seccomp open filter) stand in. */
-static const char *unsafe_reason(const struct stat *status, uid_t run_uid, gid_t run_gid, bool allow_owned)
+static const char *unsafe_reason(const struct stat *status, uid_t run_uid, gid_t run_gid,
+                                 bool allow_owned)
 {
     mode_t mode = status->st_mode;
     if (S_ISLNK(mode))
@@ -47,8 +48,8 @@ static const char *unsafe_reason(const struct stat *status, uid_t run_uid, gid_t
         return "is a device node";
     if (mode & (S_ISUID | S_ISGID) && !S_ISDIR(mode))
         return "is setuid or setgid";
-    if ((status->st_uid == run_uid && (mode & S_IWUSR)) || (status->st_gid == run_gid && (mode & S_IWGRP)) ||
-        (mode & S_IWOTH))
+    if ((status->st_uid == run_uid && (mode & S_IWUSR)) ||
+        (status->st_gid == run_gid && (mode & S_IWGRP)) || (mode & S_IWOTH))
         return "is writable by the run user";
     if (status->st_uid == run_uid && !allow_owned)
         return "is owned by the run user";
@@ -68,7 +69,8 @@ struct walk {
 
 static int refuse_entry(struct walk *walk, const char *reason)
 {
-    snprintf(walk->error, walk->error_size, "refusing the document root: %s %s", walk->path, reason);
+    snprintf(walk->error, walk->error_size, "refusing the document root: %s %s", walk->path,
+             reason);
     return -1;
 }
 
@@ -80,19 +82,17 @@ static int refuse_entry(struct walk *walk, const char *reason)
  * (SECURITY.md). */
 static const char *acl_reason(struct walk *walk, int fd)
 {
-    ssize_t length = fd >= 0 ? fgetxattr(fd, "system.posix_acl_access", walk->acl, ACL_VALUE_MAX)
-                             : lgetxattr(walk->path, "system.posix_acl_access", walk->acl, ACL_VALUE_MAX);
+    ssize_t length =
+        fd >= 0 ? fgetxattr(fd, "system.posix_acl_access", walk->acl, ACL_VALUE_MAX)
+                : lgetxattr(walk->path, "system.posix_acl_access", walk->acl, ACL_VALUE_MAX);
     if (length < 0 && (errno == ENODATA || errno == ENOTSUP))
         return NULL; /* no ACL, or a filesystem without them */
     if (length < 0)
         return "has an access control list that cannot be read";
     switch (posix_acl_grants_write(walk->acl, (size_t)length, walk->run_uid, walk->run_gid)) {
-    case ACL_NO_WRITE:
-        return NULL;
-    case ACL_GRANTS_WRITE:
-        return "is writable by the run user (access control list)";
-    default:
-        return "has an access control list that cannot be read";
+    case ACL_NO_WRITE: return NULL;
+    case ACL_GRANTS_WRITE: return "is writable by the run user (access control list)";
+    default: return "has an access control list that cannot be read";
     }
 }
 
@@ -117,8 +117,8 @@ static int walk_directory(struct walk *walk, int directory_fd, int depth)
         }
         if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
             continue;
-        if ((size_t)snprintf(walk->path + base_length, sizeof walk->path - base_length, "/%s", entry->d_name) >=
-            sizeof walk->path - base_length) {
+        if ((size_t)snprintf(walk->path + base_length, sizeof walk->path - base_length, "/%s",
+                             entry->d_name) >= sizeof walk->path - base_length) {
             result = refuse_entry(walk, "has a path too long to check");
             break;
         }
@@ -128,7 +128,8 @@ static int walk_directory(struct walk *walk, int directory_fd, int depth)
             result = refuse_entry(walk, "cannot be examined");
             break;
         }
-        const char *reason = unsafe_reason(&status, walk->run_uid, walk->run_gid, walk->allow_owned);
+        const char *reason =
+            unsafe_reason(&status, walk->run_uid, walk->run_gid, walk->allow_owned);
         if (!reason && S_ISREG(status.st_mode))
             reason = acl_reason(walk, -1);
         if (reason) {
@@ -136,7 +137,8 @@ static int walk_directory(struct walk *walk, int directory_fd, int depth)
             break;
         }
         if (S_ISDIR(status.st_mode)) {
-            int child = openat(dirfd(directory), entry->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            int child = openat(dirfd(directory), entry->d_name,
+                               O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
             if (child < 0 && errno == EACCES)
                 continue; /* the run user cannot enter it either: nothing served from there */
             if (child >= 0 && (reason = acl_reason(walk, child)) != NULL) {
@@ -159,18 +161,22 @@ static int walk_directory(struct walk *walk, int directory_fd, int depth)
     return result;
 }
 
-int docroot_verify(int root_fd, const char *path, uid_t run_uid, gid_t run_gid, bool allow_owned, size_t *entries,
-                   char *error, size_t error_size)
+int docroot_verify(int root_fd, const char *path, uid_t run_uid, gid_t run_gid, bool allow_owned,
+                   size_t *entries, char *error, size_t error_size)
 {
-    struct walk walk = {
-        .run_uid = run_uid, .run_gid = run_gid, .allow_owned = allow_owned, .error = error, .error_size = error_size};
+    struct walk walk = {.run_uid = run_uid,
+                        .run_gid = run_gid,
+                        .allow_owned = allow_owned,
+                        .error = error,
+                        .error_size = error_size};
     snprintf(walk.path, sizeof walk.path, "%s", path);
     struct stat status;
     if (fstat(root_fd, &status) != 0) {
         snprintf(error, error_size, "--root %s: %s", path, strerror(errno));
         return -1;
     }
-    walk.acl = mmap(NULL, ACL_VALUE_MAX, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    walk.acl =
+        mmap(NULL, ACL_VALUE_MAX, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (walk.acl == MAP_FAILED) {
         snprintf(error, error_size, "--root %s: no memory to check its access control lists", path);
         return -1;
@@ -190,7 +196,8 @@ int docroot_verify(int root_fd, const char *path, uid_t run_uid, gid_t run_gid, 
     }
     /* Released before the jail: the supervisor and its children need none of it. */
     if (munmap(walk.acl, ACL_VALUE_MAX) != 0 && result == 0) {
-        snprintf(error, error_size, "--root %s: cannot release the memory of its check: %s", path, strerror(errno));
+        snprintf(error, error_size, "--root %s: cannot release the memory of its check: %s", path,
+                 strerror(errno));
         result = -1;
     }
     *entries = walk.entries;

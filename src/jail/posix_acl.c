@@ -28,7 +28,8 @@
 
 static uint32_t little_endian_32(const unsigned char *bytes)
 {
-    return (uint32_t)bytes[0] | (uint32_t)bytes[1] << 8 | (uint32_t)bytes[2] << 16 | (uint32_t)bytes[3] << 24;
+    return (uint32_t)bytes[0] | (uint32_t)bytes[1] << 8 | (uint32_t)bytes[2] << 16 |
+           (uint32_t)bytes[3] << 24;
 }
 
 static uint16_t little_endian_16(const unsigned char *bytes)
@@ -36,7 +37,8 @@ static uint16_t little_endian_16(const unsigned char *bytes)
     return (uint16_t)(bytes[0] | bytes[1] << 8);
 }
 
-enum posix_acl_verdict posix_acl_grants_write(const unsigned char *value, size_t length, uid_t uid, gid_t gid)
+enum posix_acl_verdict posix_acl_grants_write(const unsigned char *value, size_t length, uid_t uid,
+                                              gid_t gid)
 {
     if (length < ACL_HEADER_BYTES || (length - ACL_HEADER_BYTES) % ACL_ENTRY_BYTES != 0 ||
         little_endian_32(value) != ACL_XATTR_VERSION)
@@ -63,10 +65,8 @@ enum posix_acl_verdict posix_acl_grants_write(const unsigned char *value, size_t
             break;
         case TAG_USER_OBJ:
         case TAG_GROUP_OBJ:
-        case TAG_OTHER:
-            break; /* the mode bits: judged by the caller */
-        default:
-            return ACL_MALFORMED;
+        case TAG_OTHER: break; /* the mode bits: judged by the caller */
+        default: return ACL_MALFORMED;
         }
     }
     if (named_entries && !has_mask)

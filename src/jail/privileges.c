@@ -32,16 +32,18 @@ int privileges_resolve_user(const char *name, struct run_user *user, char *error
     else
         entry = getpwuid(geteuid());
     if (!entry) {
-        snprintf(error, error_size, "unknown user '%s'%s%s", name ? name : "nobody", errno ? ": " : "",
-                 errno ? strerror(errno) : "");
+        snprintf(error, error_size, "unknown user '%s'%s%s", name ? name : "nobody",
+                 errno ? ": " : "", errno ? strerror(errno) : "");
         return -1;
     }
     if (entry->pw_uid == 0 || entry->pw_gid == 0) {
-        snprintf(error, error_size, "refusing to run as user '%s': its uid or gid is 0 (use --user)", entry->pw_name);
+        snprintf(error, error_size,
+                 "refusing to run as user '%s': its uid or gid is 0 (use --user)", entry->pw_name);
         return -1;
     }
     if (geteuid() != 0 && entry->pw_uid != geteuid()) {
-        snprintf(error, error_size, "--user %s needs root: started as uid %ld", entry->pw_name, (long)geteuid());
+        snprintf(error, error_size, "--user %s needs root: started as uid %ld", entry->pw_name,
+                 (long)geteuid());
         return -1;
     }
     user->uid = entry->pw_uid;
@@ -83,26 +85,30 @@ int privileges_can_chroot(void)
     return read_capability_sets(&sets) == 0 && (sets.effective & (1ull << CAP_SYS_CHROOT));
 }
 
-static int verify_ids(const struct run_user *user, bool require_no_groups, char *error, size_t error_size)
+static int verify_ids(const struct run_user *user, bool require_no_groups, char *error,
+                      size_t error_size)
 {
     uid_t real_uid, effective_uid, saved_uid;
     gid_t real_gid, effective_gid, saved_gid;
-    if (getresuid(&real_uid, &effective_uid, &saved_uid) != 0 || getresgid(&real_gid, &effective_gid, &saved_gid) != 0) {
+    if (getresuid(&real_uid, &effective_uid, &saved_uid) != 0 ||
+        getresgid(&real_gid, &effective_gid, &saved_gid) != 0) {
         snprintf(error, error_size, "cannot read back the process ids: %s", strerror(errno));
         return -1;
     }
-    if (real_uid != user->uid || effective_uid != user->uid || saved_uid != user->uid || real_gid != user->gid ||
-        effective_gid != user->gid || saved_gid != user->gid) {
-        snprintf(error, error_size, "the drop to %s did not take: uids %ld/%ld/%ld gids %ld/%ld/%ld", user->name,
-                 (long)real_uid, (long)effective_uid, (long)saved_uid, (long)real_gid, (long)effective_gid,
-                 (long)saved_gid);
+    if (real_uid != user->uid || effective_uid != user->uid || saved_uid != user->uid ||
+        real_gid != user->gid || effective_gid != user->gid || saved_gid != user->gid) {
+        snprintf(error, error_size,
+                 "the drop to %s did not take: uids %ld/%ld/%ld gids %ld/%ld/%ld", user->name,
+                 (long)real_uid, (long)effective_uid, (long)saved_uid, (long)real_gid,
+                 (long)effective_gid, (long)saved_gid);
         return -1;
     }
     gid_t groups[1];
     int group_count = getgroups(0, groups);
     if (!require_no_groups)
         return 0; /* an ordinary user keeps its own groups: it cannot shed them */
-    if (group_count < 0 || (group_count > 0 && !(group_count == 1 && getgroups(1, groups) == 1 && groups[0] == user->gid))) {
+    if (group_count < 0 || (group_count > 0 && !(group_count == 1 && getgroups(1, groups) == 1 &&
+                                                 groups[0] == user->gid))) {
         snprintf(error, error_size, "supplementary groups remain after the drop (%d)", group_count);
         return -1;
     }
@@ -114,17 +120,18 @@ int privileges_drop_to_user(const struct run_user *user, char *error, size_t err
     int started_as_root = geteuid() == 0;
     int holds_chroot = privileges_can_chroot();
     capng_clear(CAPNG_SELECT_BOTH);
-    if (holds_chroot &&
-        capng_update(CAPNG_ADD, (capng_type_t)(CAPNG_EFFECTIVE | CAPNG_PERMITTED), CAP_SYS_CHROOT) != 0) {
+    if (holds_chroot && capng_update(CAPNG_ADD, (capng_type_t)(CAPNG_EFFECTIVE | CAPNG_PERMITTED),
+                                     CAP_SYS_CHROOT) != 0) {
         snprintf(error, error_size, "cannot prepare the capability set");
         return -1;
     }
     if (started_as_root) {
-        int result = capng_change_id((int)user->uid, (int)user->gid,
-                                     (capng_flags_t)(CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING | CAPNG_CLEAR_AMBIENT));
+        int result = capng_change_id(
+            (int)user->uid, (int)user->gid,
+            (capng_flags_t)(CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING | CAPNG_CLEAR_AMBIENT));
         if (result != 0) {
-            snprintf(error, error_size, "cannot become user %s (libcap-ng error %d): %s", user->name, result,
-                     strerror(errno));
+            snprintf(error, error_size, "cannot become user %s (libcap-ng error %d): %s",
+                     user->name, result, strerror(errno));
             return -1;
         }
     } else if (capng_apply((capng_select_t)(CAPNG_SELECT_CAPS | CAPNG_SELECT_AMBIENT)) != 0) {
@@ -135,8 +142,8 @@ int privileges_drop_to_user(const struct run_user *user, char *error, size_t err
         return -1;
     struct capability_sets sets;
     uint64_t allowed = holds_chroot ? (1ull << CAP_SYS_CHROOT) : 0;
-    if (read_capability_sets(&sets) != 0 || (sets.effective & ~allowed) || (sets.permitted & ~allowed) ||
-        sets.inheritable || !ambient_is_empty()) {
+    if (read_capability_sets(&sets) != 0 || (sets.effective & ~allowed) ||
+        (sets.permitted & ~allowed) || sets.inheritable || !ambient_is_empty()) {
         snprintf(error, error_size, "capabilities other than CAP_SYS_CHROOT remain after the drop");
         return -1;
     }
@@ -165,7 +172,8 @@ int privileges_drop_all(char *error, size_t error_size)
         return -1;
     }
     struct capability_sets held;
-    if (read_capability_sets(&held) != 0 || held.effective || held.permitted || held.inheritable || !ambient_is_empty()) {
+    if (read_capability_sets(&held) != 0 || held.effective || held.permitted || held.inheritable ||
+        !ambient_is_empty()) {
         snprintf(error, error_size, "capabilities remain after dropping them all");
         return -1;
     }

@@ -30,7 +30,8 @@ static int only_blanks(const char *text)
 /* One unsigned number at *cursor: blanks, then digits of base only (no sign),
  * at most maximum, ended by a blank or the end of the line. Anything else is
  * malformed (0), never the number it starts with. */
-static int take_number(const char **cursor, int base, unsigned long long maximum, unsigned long long *value)
+static int take_number(const char **cursor, int base, unsigned long long maximum,
+                       unsigned long long *value)
 {
     const char *start = *cursor;
     while (is_blank(*start))
@@ -63,7 +64,8 @@ static void parse_ids(const char *value, long ids[4])
 static uint64_t parse_hex(const char *value)
 {
     unsigned long long parsed = 0;
-    return take_number(&value, 16, UINT64_MAX, &parsed) && only_blanks(value) ? (uint64_t)parsed : UINT64_MAX;
+    return take_number(&value, 16, UINT64_MAX, &parsed) && only_blanks(value) ? (uint64_t)parsed
+                                                                              : UINT64_MAX;
 }
 
 static int parse_int(const char *value)

@@ -80,7 +80,8 @@ int sandbox_enter_user_namespace(char *error, size_t error_size)
         return -1;
     }
     snprintf(map, sizeof map, "%ld %ld 1\n", (long)uid, (long)uid);
-    if (write_file("/proc/self/setgroups", "deny\n") != 0 || write_file("/proc/self/uid_map", map) != 0) {
+    if (write_file("/proc/self/setgroups", "deny\n") != 0 ||
+        write_file("/proc/self/uid_map", map) != 0) {
         snprintf(error, error_size, "cannot map the user into its namespace: %s", strerror(errno));
         return -1;
     }
@@ -106,7 +107,8 @@ int sandbox_user_namespaces_allowed(void)
 int sandbox_lock_process(char *error, size_t error_size)
 {
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
-        snprintf(error, error_size, "cannot set no_new_privs or clear dumpable: %s", strerror(errno));
+        snprintf(error, error_size, "cannot set no_new_privs or clear dumpable: %s",
+                 strerror(errno));
         return -1;
     }
     if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1 || prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0) {
@@ -119,7 +121,8 @@ int sandbox_lock_process(char *error, size_t error_size)
 int sandbox_set_limits(int resource, rlim_t soft, rlim_t hard, char *error, size_t error_size)
 {
     struct rlimit wanted = {soft, hard}, now;
-    if (setrlimit((__rlimit_resource_t)resource, &wanted) != 0 || getrlimit((__rlimit_resource_t)resource, &now) != 0 || now.rlim_cur != soft ||
+    if (setrlimit((__rlimit_resource_t)resource, &wanted) != 0 ||
+        getrlimit((__rlimit_resource_t)resource, &now) != 0 || now.rlim_cur != soft ||
         now.rlim_max != hard) {
         snprintf(error, error_size, "cannot set resource limit %d to %llu/%llu: %s", resource,
                  (unsigned long long)soft, (unsigned long long)hard, strerror(errno));
@@ -167,7 +170,8 @@ static size_t attributes_size(int abi)
     return offsetof(struct ruleset_attributes, handled_access_net);
 }
 
-static int create_ruleset(const struct ruleset_attributes *attributes, int abi, char *error, size_t error_size)
+static int create_ruleset(const struct ruleset_attributes *attributes, int abi, char *error,
+                          size_t error_size)
 {
     long fd = syscall(SYS_landlock_create_ruleset, attributes, attributes_size(abi), 0);
     if (fd < 0)
@@ -175,7 +179,8 @@ static int create_ruleset(const struct ruleset_attributes *attributes, int abi, 
     return (int)fd;
 }
 
-static int add_path_rule(int ruleset_fd, int directory_fd, uint64_t rights, char *error, size_t error_size)
+static int add_path_rule(int ruleset_fd, int directory_fd, uint64_t rights, char *error,
+                         size_t error_size)
 {
     struct landlock_path_beneath_attr rule = {.allowed_access = rights, .parent_fd = directory_fd};
     if (syscall(SYS_landlock_add_rule, ruleset_fd, LANDLOCK_RULE_PATH_BENEATH, &rule, 0) != 0) {
@@ -210,15 +215,16 @@ int sandbox_landlock_read_only(int root_fd, char *error, size_t error_size)
     int ruleset = create_ruleset(&attributes, abi, error, error_size);
     if (ruleset < 0)
         return -1;
-    if (add_path_rule(ruleset, root_fd, LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR, error,
-                      error_size) != 0) {
+    if (add_path_rule(ruleset, root_fd, LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR,
+                      error, error_size) != 0) {
         close(ruleset);
         return -1;
     }
     return restrict_self(ruleset, error, error_size) == 0 ? abi : -1;
 }
 
-int sandbox_landlock_logs_only(const int *directory_fds, size_t count, char *error, size_t error_size)
+int sandbox_landlock_logs_only(const int *directory_fds, size_t count, char *error,
+                               size_t error_size)
 {
     int abi = sandbox_landlock_abi();
     if (abi == 0)
@@ -231,8 +237,10 @@ int sandbox_landlock_logs_only(const int *directory_fds, size_t count, char *err
     if (ruleset < 0)
         return -1;
     int proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
-    int failed = proc < 0 || add_path_rule(ruleset, proc, LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR,
-                                           error, error_size) != 0;
+    int failed =
+        proc < 0 ||
+        add_path_rule(ruleset, proc, LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR,
+                      error, error_size) != 0;
     if (proc < 0)
         snprintf(error, error_size, "cannot open /proc: %s", strerror(errno));
     if (proc >= 0)

@@ -52,7 +52,8 @@ static const struct policy_rule SANITIZER_RULES[] = {
 #endif
 #undef POLICY_RULE
 
-/* glibc's fork() and _Fork() (the supervisor's): clone(CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD, ...). */
+/* glibc's fork() and _Fork() (the supervisor's): clone(CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID |
+ * SIGCHLD, ...). */
 #define FORK_CLONE_FLAGS ((scmp_datum_t)(CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD))
 
 /* O_TMPFILE includes O_DIRECTORY, which opendir() needs: filter __O_TMPFILE
@@ -65,35 +66,41 @@ static int add_rule(scmp_filter_ctx context, const struct policy_rule *rule)
 {
     int number = rule->syscall_number;
     switch (rule->kind) {
-    case RULE_any:
-        return seccomp_rule_add(context, SCMP_ACT_ALLOW, number, 0);
+    case RULE_any: return seccomp_rule_add(context, SCMP_ACT_ALLOW, number, 0);
     case RULE_log_open: {
         int result = 0;
         scmp_datum_t mask = 0;
-        for (size_t i = 0; i < sizeof LOG_OPEN_FORBIDDEN_BITS / sizeof LOG_OPEN_FORBIDDEN_BITS[0]; i++) {
+        for (size_t i = 0; i < sizeof LOG_OPEN_FORBIDDEN_BITS / sizeof LOG_OPEN_FORBIDDEN_BITS[0];
+             i++) {
             mask |= LOG_OPEN_FORBIDDEN_BITS[i];
             result |= seccomp_rule_add(context, SCMP_ACT_ERRNO(EACCES), number, 1,
                                        SCMP_A2(SCMP_CMP_MASKED_EQ, LOG_OPEN_FORBIDDEN_BITS[i],
                                                LOG_OPEN_FORBIDDEN_BITS[i]));
         }
-        result |= seccomp_rule_add(context, SCMP_ACT_ALLOW, number, 1, SCMP_A2(SCMP_CMP_MASKED_EQ, mask, 0));
+        result |= seccomp_rule_add(context, SCMP_ACT_ALLOW, number, 1,
+                                   SCMP_A2(SCMP_CMP_MASKED_EQ, mask, 0));
         return result;
     }
     case RULE_fork_only:
-        return seccomp_rule_add(context, SCMP_ACT_ALLOW, number, 1, SCMP_A0(SCMP_CMP_EQ, FORK_CLONE_FLAGS));
+        return seccomp_rule_add(context, SCMP_ACT_ALLOW, number, 1,
+                                SCMP_A0(SCMP_CMP_EQ, FORK_CLONE_FLAGS));
     case RULE_no_exec:
-        return seccomp_rule_add(context, SCMP_ACT_ALLOW, number, 1, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+        return seccomp_rule_add(context, SCMP_ACT_ALLOW, number, 1,
+                                SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
     case RULE_self:
         return seccomp_rule_add(context, SCMP_ACT_ALLOW, number, 1, SCMP_A0(SCMP_CMP_EQ, 0));
     case RULE_abort_only:
         return seccomp_rule_add(context, SCMP_ACT_ALLOW, number, 1, SCMP_A2(SCMP_CMP_EQ, SIGABRT));
-    case RULE_enosys:
-        return seccomp_rule_add(context, SCMP_ACT_ERRNO(ENOSYS), number, 0);
+    case RULE_enosys: return seccomp_rule_add(context, SCMP_ACT_ERRNO(ENOSYS), number, 0);
     case RULE_page_advice:
-        return seccomp_rule_add(context, SCMP_ACT_ALLOW, number, 1, SCMP_A2(SCMP_CMP_EQ, MADV_DOFORK)) |
-               seccomp_rule_add(context, SCMP_ACT_ALLOW, number, 1, SCMP_A2(SCMP_CMP_EQ, MADV_DONTFORK)) |
-               seccomp_rule_add(context, SCMP_ACT_ALLOW, number, 1, SCMP_A2(SCMP_CMP_EQ, MADV_POPULATE_READ)) |
-               seccomp_rule_add(context, SCMP_ACT_ALLOW, number, 1, SCMP_A2(SCMP_CMP_EQ, MADV_POPULATE_WRITE));
+        return seccomp_rule_add(context, SCMP_ACT_ALLOW, number, 1,
+                                SCMP_A2(SCMP_CMP_EQ, MADV_DOFORK)) |
+               seccomp_rule_add(context, SCMP_ACT_ALLOW, number, 1,
+                                SCMP_A2(SCMP_CMP_EQ, MADV_DONTFORK)) |
+               seccomp_rule_add(context, SCMP_ACT_ALLOW, number, 1,
+                                SCMP_A2(SCMP_CMP_EQ, MADV_POPULATE_READ)) |
+               seccomp_rule_add(context, SCMP_ACT_ALLOW, number, 1,
+                                SCMP_A2(SCMP_CMP_EQ, MADV_POPULATE_WRITE));
     }
     return -EINVAL;
 }
@@ -135,16 +142,19 @@ static scmp_filter_ctx build_context(enum policy_role role, char *error, size_t 
     for (size_t i = 0; i < count; i++) {
         int result = add_rule(context, &rules[i]);
         if (result != 0) {
-            snprintf(error, error_size, "cannot add the seccomp rule for %s: %s", rules[i].name, strerror(-result));
+            snprintf(error, error_size, "cannot add the seccomp rule for %s: %s", rules[i].name,
+                     strerror(-result));
             seccomp_release(context);
             return NULL;
         }
     }
 #ifdef PRONG_SANITIZER_BUILD
-    for (size_t i = 0; role == POLICY_JAIL && i < sizeof SANITIZER_RULES / sizeof SANITIZER_RULES[0]; i++) {
+    for (size_t i = 0;
+         role == POLICY_JAIL && i < sizeof SANITIZER_RULES / sizeof SANITIZER_RULES[0]; i++) {
         int result = add_rule(context, &SANITIZER_RULES[i]);
         if (result != 0 && result != -EEXIST) {
-            snprintf(error, error_size, "cannot add the sanitizer rule for %s", SANITIZER_RULES[i].name);
+            snprintf(error, error_size, "cannot add the sanitizer rule for %s",
+                     SANITIZER_RULES[i].name);
             seccomp_release(context);
             return NULL;
         }
@@ -153,7 +163,8 @@ static scmp_filter_ctx build_context(enum policy_role role, char *error, size_t 
     return context;
 }
 
-int seccomp_policy_build(enum policy_role role, struct sock_fprog *program, char *error, size_t error_size)
+int seccomp_policy_build(enum policy_role role, struct sock_fprog *program, char *error,
+                         size_t error_size)
 {
     scmp_filter_ctx context = build_context(role, error, error_size);
     if (!context)
@@ -162,7 +173,8 @@ int seccomp_policy_build(enum policy_role role, struct sock_fprog *program, char
     int fd = memfd_create("prong-seccomp", MFD_CLOEXEC);
     int result = -1;
     if (fd < 0) {
-        snprintf(error, error_size, "cannot create a memory file for the filter: %s", strerror(errno));
+        snprintf(error, error_size, "cannot create a memory file for the filter: %s",
+                 strerror(errno));
     } else if (seccomp_export_bpf(context, fd) != 0) {
         snprintf(error, error_size, "cannot export the seccomp filter");
     } else {

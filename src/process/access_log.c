@@ -12,8 +12,10 @@
 #include "http/http_date.h"
 #include "http/text_number.h"
 
-#define MAX_FIELD_BYTES 1020 /* escaped bytes per request-derived field, then "..." (docs/logging.md) */
-#define MAX_FORWARDED_BYTES 512 /* the same for the forwarded field, so four fields fit in LOG_MESSAGE_MAX */
+/* Escaped bytes per request-derived field, then "..." (docs/logging.md); the
+ * forwarded field gets fewer, so four fields fit in LOG_MESSAGE_MAX. */
+#define MAX_FIELD_BYTES 1020
+#define MAX_FORWARDED_BYTES 512
 
 struct line {
     char *out;
@@ -55,7 +57,8 @@ static void put_quoted(struct line *line, struct http_span span, size_t max_esca
     for (size_t i = 0; i < span.length; i++) {
         unsigned char byte = (unsigned char)span.data[i];
         int needs_escape = byte < 0x20 || byte > 0x7e || byte == '"' || byte == '\\';
-        if (used - 1 + (needs_escape ? 4u : 1u) > max_escaped) { /* used - 1: after the opening quote */
+        if (used - 1 + (needs_escape ? 4u : 1u) >
+            max_escaped) { /* used - 1: after the opening quote */
             memcpy(escaped + used, "...", 3);
             used += 3;
             break;

@@ -39,8 +39,8 @@ static int key_is_ipv4(const struct client_key *key)
 
 void client_key_format(const struct client_key *key, char *text, size_t text_size)
 {
-    static const struct client_key LOCAL = {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-                                             0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
+    static const struct client_key LOCAL = {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                             0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
     char address[INET6_ADDRSTRLEN];
     if (memcmp(key, &LOCAL, sizeof LOCAL) == 0) {
         snprintf(text, text_size, "local");
@@ -101,7 +101,8 @@ static size_t find_slot(const struct client_table *table, const struct client_ke
 {
     size_t mask = table->capacity - 1;
     size_t index = key_hash(table, key) & mask;
-    while (table->entries[index].count != 0 && memcmp(&table->entries[index].key, key, sizeof *key) != 0)
+    while (table->entries[index].count != 0 &&
+           memcmp(&table->entries[index].key, key, sizeof *key) != 0)
         index = (index + 1) & mask;
     return index;
 }
@@ -137,10 +138,12 @@ void client_table_remove(struct client_table *table, const struct client_key *ke
     /* Backward-shift deletion: move later entries of the probe run into the gap
      * so that every remaining key stays reachable from its home slot. */
     size_t gap = index;
-    for (size_t next = (gap + 1) & mask; table->entries[next].count != 0; next = (next + 1) & mask) {
+    for (size_t next = (gap + 1) & mask; table->entries[next].count != 0;
+         next = (next + 1) & mask) {
         size_t home = key_hash(table, &table->entries[next].key) & mask;
         /* next may move to gap if its home is not within (gap, next] cyclically. */
-        int home_after_gap = gap <= next ? (home > gap && home <= next) : (home > gap || home <= next);
+        int home_after_gap =
+            gap <= next ? (home > gap && home <= next) : (home > gap || home <= next);
         if (!home_after_gap) {
             table->entries[gap] = table->entries[next];
             table->entries[next].count = 0;

@@ -68,18 +68,23 @@ struct connection {
  * more or less depending on where the linker put it. */
 static struct connection state __attribute__((aligned(4096)));
 
-#define INPUT_HOT_BYTES 2048u      /* a typical request head (a browser's, with cookies, is 0.5-2 KiB) */
-#define SMALL_BODY_HOT_BYTES 4096u  /* one page: a typical small file, read here before it is sent */
+/* A typical request head (a browser's, with cookies, is 0.5-2 KiB). */
+#define INPUT_HOT_BYTES 2048u
+/* One page: a typical small file, read here before it is sent. */
+#define SMALL_BODY_HOT_BYTES 4096u
 
 /* What the comment on state promises: the hot span is 4 pages, the buffer's is 1. */
-_Static_assert(offsetof(struct connection, input) + INPUT_HOT_BYTES <= (size_t)4 * 4096u, "hot span over 4 pages");
-_Static_assert(offsetof(struct connection, small_body) % 4096u == 0, "small-file buffer not page-aligned");
+_Static_assert(offsetof(struct connection, input) + INPUT_HOT_BYTES <= (size_t)4 * 4096u,
+               "hot span over 4 pages");
+_Static_assert(offsetof(struct connection, small_body) % 4096u == 0,
+               "small-file buffer not page-aligned");
 
 size_t connection_hot_memory(struct prefault_range *ranges, size_t capacity)
 {
     if (capacity < 2)
         return 0;
-    ranges[0] = (struct prefault_range){&state, offsetof(struct connection, input) + INPUT_HOT_BYTES};
+    ranges[0] =
+        (struct prefault_range){&state, offsetof(struct connection, input) + INPUT_HOT_BYTES};
     ranges[1] = (struct prefault_range){state.small_body, SMALL_BODY_HOT_BYTES};
     return 2;
 }
@@ -261,7 +266,8 @@ static int send_plan(struct response_plan *plan, bool more_follows, uint64_t *bo
         if (count > 0 && send_memory(&send, vector, count, true) != 0)
             result = -1;
         count = 0;
-        if (result == 0 && send_file_range(&send, plan->file_fd, segment->offset, segment->length) != 0)
+        if (result == 0 &&
+            send_file_range(&send, plan->file_fd, segment->offset, segment->length) != 0)
             result = -1;
     }
     if (result == 0 && count > 0 && send_memory(&send, vector, count, more_follows) != 0)
@@ -291,7 +297,8 @@ static void log_request(int status, uint64_t body_bytes, const char *reason, boo
         .status = status,
         .body_bytes = body_bytes,
         .referer = head_parsed ? field_value(HTTP_FIELD_REFERER) : (struct http_span){NULL, 0},
-        .user_agent = head_parsed ? field_value(HTTP_FIELD_USER_AGENT) : (struct http_span){NULL, 0},
+        .user_agent =
+            head_parsed ? field_value(HTTP_FIELD_USER_AGENT) : (struct http_span){NULL, 0},
         .duration_us = (monotonic_ns() - state.head_started_ns) / 1000u,
         .reason = reason,
     };
@@ -350,7 +357,8 @@ static void refuse(int status, const char *reason)
  * feed can, so a trickle of other bytes costs no re-parse. */
 static bool may_complete(size_t from)
 {
-    return memchr(state.input + from, '\n', state.filled - from) != NULL || state.filled == sizeof state.input;
+    return memchr(state.input + from, '\n', state.filled - from) != NULL ||
+           state.filled == sizeof state.input;
 }
 
 /* Read until the parser decides. Returns the result, or -1 when the connection
@@ -372,10 +380,12 @@ static int read_head(void)
             outcome = receive_more(was_idle);
             if (outcome == RECEIVED && was_idle) {
                 state.head_started_ns = monotonic_ns();
-                state.deadline_ns = state.head_started_ns + (uint64_t)settings.next_head_timeout_ms * 1000000u;
+                state.deadline_ns =
+                    state.head_started_ns + (uint64_t)settings.next_head_timeout_ms * 1000000u;
             }
             if (outcome == RECEIVED && was_empty)
-                set_phase(PHASE_HEAD); /* the first byte of a head: no longer merely waiting or idle */
+                set_phase(
+                    PHASE_HEAD); /* the first byte of a head: no longer merely waiting or idle */
         } while (outcome == RECEIVED && !may_complete(before));
         if (outcome == RECEIVED)
             continue;
@@ -439,10 +449,12 @@ void connection_serve(const struct connection_context *context)
         uint64_t body_bytes = 0;
         bool sent_ok = send_plan(&state.plan, pipelined, &body_bytes) == 0;
         if (!sent_ok || last)
-            set_phase(PHASE_CLOSING); /* before the log line: the client may already be reconnecting */
+            set_phase(
+                PHASE_CLOSING); /* before the log line: the client may already be reconnecting */
         state.answered_any = true;
         state.requests++;
-        log_request(state.plan.status, body_bytes, sent_ok ? state.plan.reason : "send-failed", true);
+        log_request(state.plan.status, body_bytes, sent_ok ? state.plan.reason : "send-failed",
+                    true);
         atomic_fetch_add_explicit(&context->slot->bytes_sent, body_bytes, memory_order_relaxed);
         response_plan_release(&state.plan);
         if (!sent_ok || last) {

@@ -75,7 +75,8 @@ bool crash_guard_record(struct crash_guard *guard, const struct client_key *key,
     return true;
 }
 
-bool crash_guard_blocked(const struct crash_guard *guard, const struct client_key *key, uint64_t now_ns)
+bool crash_guard_blocked(const struct crash_guard *guard, const struct client_key *key,
+                         uint64_t now_ns)
 {
     const struct crash_record *record = find(guard, key);
     return record && record->blocked_until_ns > now_ns;

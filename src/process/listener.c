@@ -42,12 +42,14 @@ static int parse_port(const char *text, in_port_t *port)
     return 1;
 }
 
-static int parse_tcp(const char *text, const char *address, struct listener *listener, char *error, size_t error_size)
+static int parse_tcp(const char *text, const char *address, struct listener *listener, char *error,
+                     size_t error_size)
 {
     char host[INET6_ADDRSTRLEN + 2];
     const char *colon = strrchr(address, ':');
     if (!colon || (size_t)(colon - address) >= sizeof host) {
-        snprintf(error, error_size, "--listen '%s': expected A.B.C.D:PORT, [IPV6]:PORT, unix:/PATH or systemd:NAME",
+        snprintf(error, error_size,
+                 "--listen '%s': expected A.B.C.D:PORT, [IPV6]:PORT, unix:/PATH or systemd:NAME",
                  text);
         return -1;
     }
@@ -55,7 +57,8 @@ static int parse_tcp(const char *text, const char *address, struct listener *lis
     host[colon - address] = '\0';
     in_port_t port = 0;
     if (!parse_port(colon + 1, &port)) {
-        snprintf(error, error_size, "--listen '%s': the port must be a number from 0 to 65535", text);
+        snprintf(error, error_size, "--listen '%s': the port must be a number from 0 to 65535",
+                 text);
         return -1;
     }
     size_t host_length = strlen(host);
@@ -64,7 +67,8 @@ static int parse_tcp(const char *text, const char *address, struct listener *lis
         struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&listener->address;
         host[host_length - 1] = '\0';
         if (inet_pton(AF_INET6, host + 1, &v6->sin6_addr) != 1) {
-            snprintf(error, error_size, "--listen '%s': '%s' is not an IPv6 address", text, host + 1);
+            snprintf(error, error_size, "--listen '%s': '%s' is not an IPv6 address", text,
+                     host + 1);
             return -1;
         }
         v6->sin6_family = AF_INET6;
@@ -74,7 +78,8 @@ static int parse_tcp(const char *text, const char *address, struct listener *lis
     }
     struct sockaddr_in *v4 = (struct sockaddr_in *)&listener->address;
     if (inet_pton(AF_INET, host, &v4->sin_addr) != 1) {
-        snprintf(error, error_size, "--listen '%s': '%s' is not an IPv4 address (IPv6 goes in brackets)", text, host);
+        snprintf(error, error_size,
+                 "--listen '%s': '%s' is not an IPv4 address (IPv6 goes in brackets)", text, host);
         return -1;
     }
     v4->sin_family = AF_INET;
@@ -83,23 +88,26 @@ static int parse_tcp(const char *text, const char *address, struct listener *lis
     return 0;
 }
 
-static int parse_unix(const char *text, const char *path, struct listener *listener, char *error, size_t error_size)
+static int parse_unix(const char *text, const char *path, struct listener *listener, char *error,
+                      size_t error_size)
 {
     struct sockaddr_un *un = (struct sockaddr_un *)&listener->address;
     if (path[0] != '/' || strlen(path) >= sizeof un->sun_path) {
-        snprintf(error, error_size, "--listen '%s': a unix socket needs an absolute path shorter than %zu bytes", text,
+        snprintf(error, error_size,
+                 "--listen '%s': a unix socket needs an absolute path shorter than %zu bytes", text,
                  sizeof un->sun_path);
         return -1;
     }
     listener->kind = LISTENER_UNIX;
     un->sun_family = AF_UNIX;
     memcpy(un->sun_path, path, strlen(path) + 1); /* its length was checked above */
-    listener->address_length = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path) + 1);
+    listener->address_length =
+        (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path) + 1);
     return 0;
 }
 
-static int parse_option(const char *text, const char *option, struct listener *listener, char *error,
-                        size_t error_size)
+static int parse_option(const char *text, const char *option, struct listener *listener,
+                        char *error, size_t error_size)
 {
     if (strcmp(option, "proxy") == 0) {
         listener->proxy = true;
@@ -136,8 +144,9 @@ static int parse_option(const char *text, const char *option, struct listener *l
         return -1;
     }
     snprintf(error, error_size,
-             "--listen '%s': unknown or misplaced option '%s' (proxy, reuseport; unix: mode=, owner=, group=)", text,
-             option);
+             "--listen '%s': unknown or misplaced option '%s' (proxy, reuseport; unix: mode=, "
+             "owner=, group=)",
+             text, option);
     return -1;
 }
 
@@ -150,7 +159,8 @@ int listener_parse(const char *text, struct listener *listener, char *error, siz
     listener->owner = (uid_t)-1;
     listener->group = (gid_t)-1;
     if (strlen(text) >= sizeof copy || !text[0]) {
-        snprintf(error, error_size, "--listen '%s': expected A.B.C.D:PORT, [IPV6]:PORT, unix:/PATH or systemd:NAME",
+        snprintf(error, error_size,
+                 "--listen '%s': expected A.B.C.D:PORT, [IPV6]:PORT, unix:/PATH or systemd:NAME",
                  text);
         return -1;
     }
@@ -168,7 +178,8 @@ int listener_parse(const char *text, struct listener *listener, char *error, siz
         if (result == 0)
             memcpy(listener->systemd_name, copy + 8, name_length + 1);
         else
-            snprintf(error, error_size, "--listen '%s': systemd: needs a socket name (FileDescriptorName=)", text);
+            snprintf(error, error_size,
+                     "--listen '%s': systemd: needs a socket name (FileDescriptorName=)", text);
     } else {
         result = parse_tcp(text, copy, listener, error, error_size);
     }
@@ -210,7 +221,8 @@ static bool fit_text(const char *formatted, size_t length, char *text, size_t te
 static bool format_ipv4(const struct in_addr *address, char *text, size_t text_size)
 {
     char out[INET_ADDRSTRLEN];
-    size_t length = write_dotted_quad((const unsigned char *)&address->s_addr, out); /* network order */
+    size_t length =
+        write_dotted_quad((const unsigned char *)&address->s_addr, out); /* network order */
     return fit_text(out, length, text, text_size);
 }
 
@@ -244,7 +256,8 @@ static bool format_ipv6(const struct in6_addr *address, char *text, size_t text_
         }
         if (i > 0)
             *at++ = ':';
-        if (i == 6 && best_start == 0 && (best_length == 6 || (best_length == 5 && groups[5] == 0xffff))) {
+        if (i == 6 && best_start == 0 &&
+            (best_length == 6 || (best_length == 5 && groups[5] == 0xffff))) {
             at += write_dotted_quad(bytes + 12, at);
             break;
         }
@@ -273,9 +286,11 @@ void listener_format_host(const struct sockaddr *address, char *text, size_t tex
         copy_text(text, text_size, "local");
         return;
     }
-    if (address->sa_family == AF_INET && format_ipv4(&((const struct sockaddr_in *)address)->sin_addr, text, text_size))
+    if (address->sa_family == AF_INET &&
+        format_ipv4(&((const struct sockaddr_in *)address)->sin_addr, text, text_size))
         return;
-    if (address->sa_family == AF_INET6 && format_ipv6(&((const struct sockaddr_in6 *)address)->sin6_addr, text, text_size))
+    if (address->sa_family == AF_INET6 &&
+        format_ipv6(&((const struct sockaddr_in6 *)address)->sin6_addr, text, text_size))
         return;
     copy_text(text, text_size, "unknown");
 }
@@ -305,13 +320,16 @@ static int clear_unix_path(const char *path, char *error, size_t error_size)
 {
     struct stat status;
     if (lstat(path, &status) != 0)
-        return errno == ENOENT ? 0 : (snprintf(error, error_size, "unix:%s: %s", path, strerror(errno)), -1);
+        return errno == ENOENT
+                   ? 0
+                   : (snprintf(error, error_size, "unix:%s: %s", path, strerror(errno)), -1);
     if (!S_ISSOCK(status.st_mode)) {
         snprintf(error, error_size, "unix:%s exists and is not a socket", path);
         return -1;
     }
     if (unlink(path) != 0) {
-        snprintf(error, error_size, "cannot replace the stale socket unix:%s: %s", path, strerror(errno));
+        snprintf(error, error_size, "cannot replace the stale socket unix:%s: %s", path,
+                 strerror(errno));
         return -1;
     }
     return 0;
@@ -321,12 +339,14 @@ static int record_bound_address(struct listener *listener, int fd, char *error, 
 {
     socklen_t length = sizeof listener->address;
     if (getsockname(fd, (struct sockaddr *)&listener->address, &length) != 0) {
-        snprintf(error, error_size, "cannot read a listening socket's address: %s", strerror(errno));
+        snprintf(error, error_size, "cannot read a listening socket's address: %s",
+                 strerror(errno));
         return -1;
     }
     listener->address_length = length;
     listener->fd = fd;
-    listener_format_address((const struct sockaddr *)&listener->address, listener->name, sizeof listener->name);
+    listener_format_address((const struct sockaddr *)&listener->address, listener->name,
+                            sizeof listener->name);
     return 0;
 }
 
@@ -337,7 +357,8 @@ static int open_bound(struct listener *listener, char *error, size_t error_size)
     char wanted[LISTENER_NAME_MAX];
     listener_format_address((const struct sockaddr *)&listener->address, wanted, sizeof wanted);
     if (listener->kind == LISTENER_UNIX &&
-        clear_unix_path(((struct sockaddr_un *)&listener->address)->sun_path, error, error_size) != 0)
+        clear_unix_path(((struct sockaddr_un *)&listener->address)->sun_path, error, error_size) !=
+            0)
         return -1;
     int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
@@ -352,7 +373,8 @@ static int open_bound(struct listener *listener, char *error, size_t error_size)
     if (options_ok && listener->reuseport)
         options_ok = setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) == 0;
     if (!options_ok) {
-        snprintf(error, error_size, "cannot set socket options for %s: %s", wanted, strerror(errno));
+        snprintf(error, error_size, "cannot set socket options for %s: %s", wanted,
+                 strerror(errno));
         close(fd);
         return -1;
     }
@@ -367,7 +389,8 @@ static int open_bound(struct listener *listener, char *error, size_t error_size)
         if (chmod(path, listener->mode) != 0 ||
             ((listener->owner != (uid_t)-1 || listener->group != (gid_t)-1) &&
              chown(path, listener->owner, listener->group) != 0)) {
-            snprintf(error, error_size, "cannot set the owner or mode of %s: %s", wanted, strerror(errno));
+            snprintf(error, error_size, "cannot set the owner or mode of %s: %s", wanted,
+                     strerror(errno));
             close(fd);
             return -1;
         }
@@ -392,17 +415,20 @@ int listener_take_systemd(struct systemd_sockets *systemd, char *error, size_t e
         return 0; /* meant for another process (sd_listen_fds(3)) */
     long count = strtol(count_text, &end, 10);
     if (*end || count < 0 || count > LISTENER_SYSTEMD_MAX) {
-        snprintf(error, error_size, "LISTEN_FDS=%s: expected 0 to %d sockets", count_text, LISTENER_SYSTEMD_MAX);
+        snprintf(error, error_size, "LISTEN_FDS=%s: expected 0 to %d sockets", count_text,
+                 LISTENER_SYSTEMD_MAX);
         return -1;
     }
     for (int i = 0; i < (int)count; i++) {
         int fd = SD_LISTEN_FDS_START + i, type = 0, listening = 0;
         socklen_t length = sizeof type;
         if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &length) != 0 || type != SOCK_STREAM ||
-            (length = sizeof listening, getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &length)) != 0 ||
+            (length = sizeof listening,
+             getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &length)) != 0 ||
             !listening || fcntl(fd, F_SETFD, FD_CLOEXEC) != 0 ||
             fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != 0) {
-            snprintf(error, error_size, "systemd passed descriptor %d, which is not a listening stream socket", fd);
+            snprintf(error, error_size,
+                     "systemd passed descriptor %d, which is not a listening stream socket", fd);
             return -1;
         }
         systemd->fds[i] = fd;
@@ -424,20 +450,22 @@ int listener_take_systemd(struct systemd_sockets *systemd, char *error, size_t e
     return (int)count;
 }
 
-int listener_limit_unsent(const struct listener *listener, int bytes, char *error, size_t error_size)
+int listener_limit_unsent(const struct listener *listener, int bytes, char *error,
+                          size_t error_size)
 {
     int family = listener->address.ss_family;
     if (family != AF_INET && family != AF_INET6)
         return 0; /* a unix socket's buffer is small and bounded already */
     if (setsockopt(listener->fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &bytes, sizeof bytes) != 0) {
-        snprintf(error, error_size, "%s: cannot bound its unsent bytes: %s", listener->name, strerror(errno));
+        snprintf(error, error_size, "%s: cannot bound its unsent bytes: %s", listener->name,
+                 strerror(errno));
         return -1;
     }
     return 0;
 }
 
-int listener_adopt(struct listener *listener, struct systemd_sockets *systemd, int index, char *error,
-                   size_t error_size)
+int listener_adopt(struct listener *listener, struct systemd_sockets *systemd, int index,
+                   char *error, size_t error_size)
 {
     systemd->used[index] = true;
     listener->kind = LISTENER_SYSTEMD;
@@ -445,7 +473,8 @@ int listener_adopt(struct listener *listener, struct systemd_sockets *systemd, i
     return record_bound_address(listener, systemd->fds[index], error, error_size);
 }
 
-int listener_open(struct listener *listener, struct systemd_sockets *systemd, char *error, size_t error_size)
+int listener_open(struct listener *listener, struct systemd_sockets *systemd, char *error,
+                  size_t error_size)
 {
     if (listener->kind != LISTENER_SYSTEMD)
         return open_bound(listener, error, error_size);

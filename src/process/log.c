@@ -14,7 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
-static PREFAULT_CHILD_WRITES const char *current_role = "monitor"; /* every connection process sets its own */
+static PREFAULT_CHILD_WRITES const char *current_role =
+    "monitor"; /* every connection process sets its own */
 static int channel_fd = -1;
 static uint64_t dropped_messages;
 

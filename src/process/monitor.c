@@ -60,8 +60,8 @@ int monitor_open_notify_socket(char *error, size_t error_size)
     /* Non-blocking: a manager that reads slowly (its queue holds only
      * net.unix.max_dgram_qlen datagrams) loses a notification, never stalls the logs. */
     int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0 ||
-        connect(fd, (struct sockaddr *)&address, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + length)) != 0) {
+    if (fd < 0 || connect(fd, (struct sockaddr *)&address,
+                          (socklen_t)(offsetof(struct sockaddr_un, sun_path) + length)) != 0) {
         snprintf(error, error_size, "NOTIFY_SOCKET=%s: %s", path, strerror(errno));
         if (fd >= 0)
             close(fd);
@@ -135,18 +135,13 @@ static bool route_messages(void)
         const char *message = channel_buffer + start;
         size_t length = end - start;
         switch (message[0]) {
-        case LOG_STREAM_ACCESS:
-            write_fully(access_fd, message + 1, length - 1);
-            break;
-        case LOG_STREAM_ERROR:
-            write_error_line(message + 1, length - 1);
-            break;
-        case LOG_STREAM_READY:
-            ready = true;
-            break;
+        case LOG_STREAM_ACCESS: write_fully(access_fd, message + 1, length - 1); break;
+        case LOG_STREAM_ERROR: write_error_line(message + 1, length - 1); break;
+        case LOG_STREAM_READY: ready = true; break;
         case LOG_STREAM_STATUS: {
             char status[512];
-            int written = snprintf(status, sizeof status, "STATUS=%.*s", (int)(length - 2), message + 1);
+            int written =
+                snprintf(status, sizeof status, "STATUS=%.*s", (int)(length - 2), message + 1);
             if (written > 0)
                 notify(status);
             break;
@@ -162,7 +157,8 @@ static bool route_messages(void)
     }
     memmove(channel_buffer, channel_buffer + start, channel_filled - start);
     channel_filled -= start;
-    if (channel_filled == sizeof channel_buffer) { /* a "line" longer than any message: pass it on */
+    if (channel_filled ==
+        sizeof channel_buffer) { /* a "line" longer than any message: pass it on */
         write_error_line(channel_buffer, channel_filled);
         write_fully(target_fd(&settings.error_log), "\n", 1);
         channel_filled = 0;
@@ -173,7 +169,8 @@ static bool route_messages(void)
 /* Read what the channel has; returns 0 at end of file, 1 otherwise. */
 static int read_channel(bool *ready)
 {
-    ssize_t got = read(settings.channel_fd, channel_buffer + channel_filled, sizeof channel_buffer - channel_filled);
+    ssize_t got = read(settings.channel_fd, channel_buffer + channel_filled,
+                       sizeof channel_buffer - channel_filled);
     if (got == 0)
         return 0;
     if (got < 0)
@@ -191,8 +188,10 @@ static void reopen_log(struct log_target *target)
     int fd = monitor_open_log(target->path);
     if (fd < 0) {
         char text[512];
-        int length = snprintf(text, sizeof text, "prong[monitor %ld]: cannot reopen %s: %s; still writing the old file\n",
-                              (long)getpid(), target->path, strerror(errno));
+        int length =
+            snprintf(text, sizeof text,
+                     "prong[monitor %ld]: cannot reopen %s: %s; still writing the old file\n",
+                     (long)getpid(), target->path, strerror(errno));
         write_error_line(text, (size_t)length);
         return;
     }
@@ -231,12 +230,14 @@ static void handle_signals(void)
         if (info.ssi_signo == SIGCHLD)
             reap();
         else if (info.ssi_signo == SIGHUP) {
-            /* MONOTONIC_USEC ties the reload to this moment (sd_notify(3); Type=notify-reload needs it). */
+            /* MONOTONIC_USEC ties the reload to this moment (sd_notify(3); Type=notify-reload needs
+             * it). */
             struct timespec now;
             clock_gettime(CLOCK_MONOTONIC, &now);
             char reloading[64];
             snprintf(reloading, sizeof reloading, "RELOADING=1\nMONOTONIC_USEC=%llu",
-                     (unsigned long long)now.tv_sec * 1000000ull + (unsigned long long)now.tv_nsec / 1000u);
+                     (unsigned long long)now.tv_sec * 1000000ull +
+                         (unsigned long long)now.tv_nsec / 1000u);
             notify(reloading);
             reopen_log(&settings.access_log);
             reopen_log(&settings.error_log);
@@ -255,7 +256,8 @@ static int exit_code_of(int status)
 
 static int wait_events(int timeout_ms)
 {
-    struct pollfd watch[2] = {{.fd = settings.channel_fd, .events = POLLIN}, {.fd = signal_fd, .events = POLLIN}};
+    struct pollfd watch[2] = {{.fd = settings.channel_fd, .events = POLLIN},
+                              {.fd = signal_fd, .events = POLLIN}};
     int ready = poll(watch, 2, timeout_ms);
     if (ready <= 0)
         return ready;
@@ -288,7 +290,8 @@ int monitor_await_ready(void)
         int event = wait_events(-1);
         if (event > 0 && read_channel(&ready) == 0) {
             /* end of file: the supervisor is gone before it was ready */
-            while (supervisor_status < 0 && waitpid(settings.supervisor, &supervisor_status, 0) < 0 && errno == EINTR) {
+            while (supervisor_status < 0 &&
+                   waitpid(settings.supervisor, &supervisor_status, 0) < 0 && errno == EINTR) {
             }
             return supervisor_status >= 0 ? exit_code_of(supervisor_status) : 2;
         }
@@ -328,7 +331,8 @@ int monitor_run(void)
         int event = wait_events(timeout);
         if (event > 0 && read_channel(NULL) == 0) {
             /* every writer is gone: wait for the supervisor's status, then leave */
-            while (supervisor_status < 0 && waitpid(settings.supervisor, &supervisor_status, 0) < 0 && errno == EINTR) {
+            while (supervisor_status < 0 &&
+                   waitpid(settings.supervisor, &supervisor_status, 0) < 0 && errno == EINTR) {
             }
             break;
         }

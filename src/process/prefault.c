@@ -30,7 +30,8 @@ static struct prefault_range read_ranges[READ_RANGES_MAX];
 static size_t read_range_count;
 static struct prefault_range write_ranges[WRITE_RANGES_MAX];
 static size_t write_range_count;
-static size_t page_size = 4096; /* getpagesize() at start-up: a child calling it would fault in its code */
+static size_t page_size =
+    4096; /* getpagesize() at start-up: a child calling it would fault in its code */
 
 /* The loadable read-only segments of the ELF image whose header is at base,
  * but not the one holding the header itself: the headers, symbols and
@@ -42,7 +43,8 @@ static void note_read_only_segments(const char *base)
     const ElfW(Ehdr) *header = (const ElfW(Ehdr) *)(const void *)base;
     const ElfW(Phdr) *segments = (const ElfW(Phdr) *)(const void *)(base + header->e_phoff);
     for (size_t i = 0; i < header->e_phnum && read_range_count < READ_RANGES_MAX; i++)
-        if (segments[i].p_type == PT_LOAD && !(segments[i].p_flags & PF_W) && segments[i].p_offset != 0)
+        if (segments[i].p_type == PT_LOAD && !(segments[i].p_flags & PF_W) &&
+            segments[i].p_offset != 0)
             read_ranges[read_range_count++] =
                 (struct prefault_range){(char *)base + segments[i].p_vaddr, segments[i].p_memsz};
 }
@@ -55,19 +57,22 @@ void prefault_note_image(void)
     /* The vDSO is one segment, header included, its code in the page the
      * header starts: take the whole of it. The kernel hands over its address
      * as a number. */
-    const char *vdso = (const char *)getauxval(AT_SYSINFO_EHDR); // NOLINT(performance-no-int-to-ptr)
+    const char *vdso =
+        (const char *)getauxval(AT_SYSINFO_EHDR); // NOLINT(performance-no-int-to-ptr)
     if (vdso && read_range_count < READ_RANGES_MAX) {
         const ElfW(Ehdr) *header = (const ElfW(Ehdr) *)(const void *)vdso;
         const ElfW(Phdr) *segments = (const ElfW(Phdr) *)(const void *)(vdso + header->e_phoff);
         for (size_t i = 0; i < header->e_phnum; i++)
             if (segments[i].p_type == PT_LOAD && segments[i].p_offset == 0) {
-                read_ranges[read_range_count++] = (struct prefault_range){(char *)vdso, segments[i].p_memsz};
+                read_ranges[read_range_count++] =
+                    (struct prefault_range){(char *)vdso, segments[i].p_memsz};
                 break;
             }
     }
     write_range_count = 0;
     /* Two linker symbols, not one object: measure the span as addresses. */
-    uintptr_t section_start = (uintptr_t)__start_prong_child_writes, section_end = (uintptr_t)__stop_prong_child_writes;
+    uintptr_t section_start = (uintptr_t)__start_prong_child_writes,
+              section_end = (uintptr_t)__stop_prong_child_writes;
     prefault_note_writable(__start_prong_child_writes, (size_t)(section_end - section_start));
 }
 
@@ -88,8 +93,8 @@ PREFAULT_CHILD_START_CODE static int populate(const struct prefault_range *range
     return range->length == 0 ? 0 : madvise(start - before, length, advice);
 }
 
-PREFAULT_CHILD_START_CODE static void populate_all(const struct prefault_range *ranges, size_t count, int advice,
-                                                   int *first_errno)
+PREFAULT_CHILD_START_CODE static void populate_all(const struct prefault_range *ranges,
+                                                   size_t count, int advice, int *first_errno)
 {
     for (size_t i = 0; i < count; i++)
         if (populate(&ranges[i], advice) != 0 && *first_errno == 0)

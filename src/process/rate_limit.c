@@ -34,12 +34,13 @@ static size_t home_slot(const struct rate_limit *limit, const struct client_key 
 }
 
 /* The bucket's tokens now (in thousandths), refilled since its last update. */
-static uint64_t refilled(const struct rate_limit *limit, const struct rate_bucket *bucket, uint64_t now_ns)
+static uint64_t refilled(const struct rate_limit *limit, const struct rate_bucket *bucket,
+                         uint64_t now_ns)
 {
     uint64_t capacity = (uint64_t)limit->rate * 1000u;
     uint64_t elapsed_ns = now_ns > bucket->updated_ns ? now_ns - bucket->updated_ns : 0;
     if (elapsed_ns >= 1000000000ull)
-        return capacity; /* a whole second refills any bucket */
+        return capacity;                                  /* a whole second refills any bucket */
     uint64_t added = elapsed_ns * limit->rate / 1000000u; /* thousandths of a token */
     uint64_t tokens = bucket->tokens_milli + added;
     return tokens > capacity ? capacity : tokens;

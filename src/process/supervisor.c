@@ -39,18 +39,18 @@
 #define PENDING_MAX 64          /* connections waiting for an evicted child's slot */
 #define TICK_MS 250             /* housekeeping period */
 #define BACKOFF_MS 200          /* pause accepting after EMFILE/ENFILE or a failed fork */
-#define BACKSTOP_MARGIN_MS 5000 /* a child whose phase outlives its deadline by this much is cut off */
+#define BACKSTOP_MARGIN_MS 5000 /* a child outliving its phase's deadline by this is cut off */
 #define EVENT_BATCH 64
-#define CANARY_BATCH 64           /* stack canaries drawn per getrandom call */
-#define PROXY_WAIT_MAX 256        /* connections whose PROXY header is still arriving */
-#define PROXY_DEADLINE_MS 5000    /* a load balancer sends its header at once */
+#define CANARY_BATCH 64        /* stack canaries drawn per getrandom call */
+#define PROXY_WAIT_MAX 256     /* connections whose PROXY header is still arriving */
+#define PROXY_DEADLINE_MS 5000 /* a load balancer sends its header at once */
 
 enum event_source {
     SOURCE_SIGNAL = 1,
     SOURCE_TIMER,
     SOURCE_CONTROL,
-    SOURCE_LISTENER_BASE = 16,     /* + listener index */
-    SOURCE_PROXY_BASE = 1u << 20,  /* + index of a connection awaiting its PROXY header */
+    SOURCE_LISTENER_BASE = 16,    /* + listener index */
+    SOURCE_PROXY_BASE = 1u << 20, /* + index of a connection awaiting its PROXY header */
 };
 
 struct child {
@@ -83,11 +83,12 @@ static struct supervisor_state {
     struct supervisor_settings settings;
     int epoll_fd, signal_fd, timer_fd;
     struct scoreboard scoreboard;
-    struct client_table clients;  /* wiped in children: no connection process learns another client's address */
-    struct crash_guard *crashes;  /* wiped in children */
-    struct rate_limit *rates;     /* wiped in children */
-    struct child *children;       /* max_children entries, wiped in children */
-    uint32_t *free_slots;         /* stack of free indexes */
+    struct client_table
+        clients; /* wiped in children: no connection process learns another client's address */
+    struct crash_guard *crashes; /* wiped in children */
+    struct rate_limit *rates;    /* wiped in children */
+    struct child *children;      /* max_children entries, wiped in children */
+    uint32_t *free_slots;        /* stack of free indexes */
     uint32_t free_count;
     uint32_t live;
     struct pending_connection *pending; /* PENDING_MAX entries, wiped in children */
@@ -98,7 +99,7 @@ static struct supervisor_state {
     bool started, stopping, listeners_paused;
     uint64_t stop_deadline_ns, resume_ns;
     struct totals totals;
-} *self; /* wiped in children, so a fork write-protects none of it (one fault less per connection) */
+} * self; /* wiped in children: a fork write-protects none of it (one fault less per connection) */
 
 static void begin_stop(void);
 
@@ -126,8 +127,8 @@ int supervisor_raise_priority(char *error, size_t error_size)
         snprintf(error, error_size, "cannot read the nice value: %s", strerror(errno));
         return -1;
     }
-    if (nice_now > SUPERVISOR_NICE && setpriority(PRIO_PROCESS, 0, SUPERVISOR_NICE) != 0 && errno != EACCES &&
-        errno != EPERM) {
+    if (nice_now > SUPERVISOR_NICE && setpriority(PRIO_PROCESS, 0, SUPERVISOR_NICE) != 0 &&
+        errno != EACCES && errno != EPERM) {
         snprintf(error, error_size, "cannot lower the nice value: %s", strerror(errno));
         return -1;
     }
@@ -178,14 +179,17 @@ int supervisor_prepare(const struct supervisor_settings *settings, char *error, 
         (self->signal_fd = signalfd(-1, &handled, SFD_CLOEXEC | SFD_NONBLOCK)) < 0 ||
         (self->epoll_fd = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
         (self->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK)) < 0) {
-        snprintf(error, error_size, "cannot set up the supervisor's event loop: %s", strerror(errno));
+        snprintf(error, error_size, "cannot set up the supervisor's event loop: %s",
+                 strerror(errno));
         return -1;
     }
     struct itimerspec period = {{0, TICK_MS * 1000000L}, {0, TICK_MS * 1000000L}};
-    if (timerfd_settime(self->timer_fd, 0, &period, NULL) != 0 || watch(self->signal_fd, EPOLLIN, SOURCE_SIGNAL) != 0 ||
+    if (timerfd_settime(self->timer_fd, 0, &period, NULL) != 0 ||
+        watch(self->signal_fd, EPOLLIN, SOURCE_SIGNAL) != 0 ||
         watch(self->timer_fd, EPOLLIN, SOURCE_TIMER) != 0 ||
         watch(settings->control_fd, EPOLLIN | EPOLLRDHUP, SOURCE_CONTROL) != 0) {
-        snprintf(error, error_size, "cannot set up the supervisor's event loop: %s", strerror(errno));
+        snprintf(error, error_size, "cannot set up the supervisor's event loop: %s",
+                 strerror(errno));
         return -1;
     }
     if (getentropy(&seed, sizeof seed) != 0 || scoreboard_create(&self->scoreboard, slots) != 0 ||
@@ -197,12 +201,13 @@ int supervisor_prepare(const struct supervisor_settings *settings, char *error, 
         !(self->rates = wiped_on_fork(sizeof(struct rate_limit))) ||
         !(self->proxy_waits = wiped_on_fork(sizeof(struct proxy_wait) * PROXY_WAIT_MAX)) ||
         !(self->canaries = wiped_on_fork(sizeof(uint64_t) * CANARY_BATCH))) {
-        snprintf(error, error_size, "cannot allocate the supervisor's tables for %u children: %s", slots,
-                 strerror(errno));
+        snprintf(error, error_size, "cannot allocate the supervisor's tables for %u children: %s",
+                 slots, strerror(errno));
         return -1;
     }
     rate_limit_init(self->rates, settings->max_connection_rate, seed ^ 0x9e3779b97f4a7c15ull);
-    crash_guard_init(self->crashes, settings->crash_limit, (uint64_t)settings->crash_block_ms * 1000000u);
+    crash_guard_init(self->crashes, settings->crash_limit,
+                     (uint64_t)settings->crash_block_ms * 1000000u);
     for (uint32_t i = 0; i < slots; i++)
         self->free_slots[i] = slots - 1 - i;
     for (size_t i = 0; i < PROXY_WAIT_MAX; i++)
@@ -216,11 +221,12 @@ int supervisor_prepare(const struct supervisor_settings *settings, char *error, 
 static void set_listeners(bool accepting)
 {
     for (size_t i = 0; i < self->settings.listener_count; i++) {
-        struct epoll_event event = {.events = accepting ? EPOLLIN : 0, .data.u64 = SOURCE_LISTENER_BASE + i};
+        struct epoll_event event = {.events = accepting ? EPOLLIN : 0,
+                                    .data.u64 = SOURCE_LISTENER_BASE + i};
         int operation = self->started ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
         if (epoll_ctl(self->epoll_fd, operation, self->settings.listeners[i].fd, &event) != 0)
-            log_error("cannot %s listener %s: %s", accepting ? "resume" : "pause", self->settings.listeners[i].name,
-                      strerror(errno));
+            log_error("cannot %s listener %s: %s", accepting ? "resume" : "pause",
+                      self->settings.listeners[i].name, strerror(errno));
     }
     self->started = true;
     self->listeners_paused = !accepting;
@@ -255,10 +261,8 @@ static void refuse_busy(int fd, const struct client_key *key, const char *reason
     self->totals.refused++;
     char client[64], line[512];
     client_key_format(key, client, sizeof client);
-    struct access_record record = {.client = client,
-                                   .time_seconds = (int64_t)time(NULL),
-                                   .status = 503,
-                                   .reason = reason};
+    struct access_record record = {
+        .client = client, .time_seconds = (int64_t)time(NULL), .status = 503, .reason = reason};
     size_t length = access_log_format(&record, line, sizeof line);
     log_send(LOG_STREAM_ACCESS, line, length);
 }
@@ -271,7 +275,8 @@ static void refuse_busy(int fd, const struct client_key *key, const char *reason
 static uint64_t next_canary(void)
 {
     if (self->canaries_left == 0) {
-        if (getrandom(self->canaries, sizeof(uint64_t) * CANARY_BATCH, 0) != (ssize_t)(sizeof(uint64_t) * CANARY_BATCH))
+        if (getrandom(self->canaries, sizeof(uint64_t) * CANARY_BATCH, 0) !=
+            (ssize_t)(sizeof(uint64_t) * CANARY_BATCH))
             return 0; /* the child draws its own then */
         self->canaries_left = CANARY_BATCH;
     }
@@ -291,7 +296,8 @@ static void give_back(uint32_t index, int fd, const struct client_key *key)
     refuse_busy(fd, key, "fork-failed");
 }
 
-PREFAULT_CHILD_START_CODE static void spawn(int fd, const struct client_key *key, const struct sockaddr_storage *peer,
+PREFAULT_CHILD_START_CODE static void spawn(int fd, const struct client_key *key,
+                                            const struct sockaddr_storage *peer,
                                             uint64_t accepted_ns)
 {
     uint32_t index = self->free_slots[--self->free_count];
@@ -315,7 +321,8 @@ PREFAULT_CHILD_START_CODE static void spawn(int fd, const struct client_key *key
         give_back(index, fd, key);
         return;
     }
-    void (*start_child)(const struct child_start *) = self->settings.start_child; /* the child sees *self wiped */
+    void (*start_child)(const struct child_start *) =
+        self->settings.start_child; /* the child sees *self wiped */
     /* _Fork, not fork: the same system call (the jail filter's clone rule is
      * unchanged) without the atfork handlers and glibc's own resets in the
      * child, which wrote three inherited pages in every child, a copy-on-write
@@ -326,13 +333,15 @@ PREFAULT_CHILD_START_CODE static void spawn(int fd, const struct client_key *key
     pid_t pid = _Fork();
     if (pid == 0) {
         start_child(&start);
-        _exit(70); /* start_child never returns; if it ever did, this process must not serve as a supervisor */
+        _exit(70); /* start_child never returns; if it ever did, this process must not serve as a
+                      supervisor */
     }
     int fork_errno = errno; /* before the reclaim below can change it */
     explicit_bzero(&start.canary, sizeof start.canary);
     if (scoreboard_reclaim(&self->scoreboard, index) != 0) {
         /* Every later child would map this slot too: fail closed. */
-        log_error("cannot mark scoreboard slot %u private again: %s; stopping", index, strerror(errno));
+        log_error("cannot mark scoreboard slot %u private again: %s; stopping", index,
+                  strerror(errno));
         begin_stop();
     }
     if (pid < 0) {
@@ -340,7 +349,8 @@ PREFAULT_CHILD_START_CODE static void spawn(int fd, const struct client_key *key
         back_off(strerror(fork_errno));
         return;
     }
-    self->children[index] = (struct child){.pid = pid, .client_fd = fd, .key = *key, .started_ns = accepted_ns};
+    self->children[index] =
+        (struct child){.pid = pid, .client_fd = fd, .key = *key, .started_ns = accepted_ns};
     self->live++;
     self->totals.children++;
 }
@@ -387,7 +397,9 @@ static bool evict_for(const struct client_key *key)
         enum child_phase phase = child_phase(index, &since, now);
         if (phase != PHASE_WAITING && phase != PHASE_HEAD && phase != PHASE_IDLE)
             continue;
-        uint32_t count = memcmp(&child->key, key, sizeof *key) == 0 ? held : client_table_count(&self->clients, &child->key);
+        uint32_t count = memcmp(&child->key, key, sizeof *key) == 0
+                             ? held
+                             : client_table_count(&self->clients, &child->key);
         if (count > best_count || (count == best_count && since < best_since)) {
             best = index;
             best_count = count;
@@ -419,12 +431,14 @@ static void admit(int fd, const struct sockaddr_storage *peer, uint64_t accepted
         refuse_busy(fd, &key, "rate-limit");
         return;
     }
-    bool over_client_cap = self->settings.max_per_ip && client_table_count(&self->clients, &key) >= self->settings.max_per_ip;
+    bool over_client_cap = self->settings.max_per_ip &&
+                           client_table_count(&self->clients, &key) >= self->settings.max_per_ip;
     if (over_client_cap || self->free_count == 0) {
         /* Children that finished may not be reaped yet (their SIGCHLD can sit in
          * the same batch of events): count them out before refusing anyone. */
         reap_children();
-        over_client_cap = self->settings.max_per_ip && client_table_count(&self->clients, &key) >= self->settings.max_per_ip;
+        over_client_cap = self->settings.max_per_ip &&
+                          client_table_count(&self->clients, &key) >= self->settings.max_per_ip;
     }
     if (over_client_cap) {
         refuse_busy(fd, &key, "per-client-cap");
@@ -469,7 +483,8 @@ static void await_proxy_header(int fd, const struct sockaddr_storage *peer, uint
             continue;
         /* Edge-triggered: the header is only peeked until complete, so a level-
          * triggered watch would wake the supervisor again and again on the same bytes. */
-        struct epoll_event event = {.events = EPOLLIN | EPOLLRDHUP | EPOLLET, .data.u64 = SOURCE_PROXY_BASE + index};
+        struct epoll_event event = {.events = EPOLLIN | EPOLLRDHUP | EPOLLET,
+                                    .data.u64 = SOURCE_PROXY_BASE + index};
         if (epoll_ctl(self->epoll_fd, EPOLL_CTL_ADD, fd, &event) != 0)
             break;
         *wait = (struct proxy_wait){fd, *peer, accepted_ns};
@@ -486,13 +501,15 @@ static void read_proxy_header(size_t index)
     if (got < 0 && (errno == EAGAIN || errno == EINTR))
         return;
     struct proxy_header header;
-    enum proxy_result result = got > 0 ? proxy_parse(header_bytes, (size_t)got, &header) : PROXY_ERROR;
+    enum proxy_result result =
+        got > 0 ? proxy_parse(header_bytes, (size_t)got, &header) : PROXY_ERROR;
     if (result == PROXY_INCOMPLETE && (size_t)got < sizeof header_bytes)
         return;
     if (result != PROXY_COMPLETE ||
         recv(wait->fd, header_bytes, header.consumed, MSG_DONTWAIT) != (ssize_t)header.consumed) {
         self->totals.refused++;
-        end_proxy_wait(index, true); /* not a PROXY header: no answer, the peer is no proxy of ours */
+        end_proxy_wait(index,
+                       true); /* not a PROXY header: no answer, the peer is no proxy of ours */
         return;
     }
     int fd = wait->fd;
@@ -515,7 +532,8 @@ static void accept_connections(struct listener *listener)
     for (int accepted = 0; accepted < ACCEPT_BATCH && !self->listeners_paused; accepted++) {
         struct sockaddr_storage peer;
         socklen_t peer_length = sizeof peer;
-        int fd = accept4(listener->fd, (struct sockaddr *)&peer, &peer_length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        int fd = accept4(listener->fd, (struct sockaddr *)&peer, &peer_length,
+                         SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
             if (errno == EINTR || errno == ECONNABORTED)
                 continue;
@@ -544,7 +562,8 @@ static int64_t find_child(pid_t pid)
     return -1;
 }
 
-static void account_end(const struct child *child, uint32_t index, int status, const struct rusage *usage)
+static void account_end(const struct child *child, uint32_t index, int status,
+                        const struct rusage *usage)
 {
     struct scoreboard_slot *slot = scoreboard_slot(&self->scoreboard, index);
     uint64_t requests = atomic_load(&slot->requests), bytes = atomic_load(&slot->bytes_sent);
@@ -558,7 +577,8 @@ static void account_end(const struct child *child, uint32_t index, int status, c
         crash_guard_record(self->crashes, &child->key, monotonic_ns())) {
         char blocked[64];
         client_key_format(&child->key, blocked, sizeof blocked);
-        log_error("client %s refused for %u s: %u connection processes crashed within a minute (crash storm)",
+        log_error("client %s refused for %u s: %u connection processes crashed within a minute "
+                  "(crash storm)",
                   blocked, self->settings.crash_block_ms / 1000, self->settings.crash_limit);
     }
     if (!abnormal && !self->settings.log_children)
@@ -566,14 +586,18 @@ static void account_end(const struct child *child, uint32_t index, int status, c
     char client[64], ending[64];
     client_key_format(&child->key, client, sizeof client);
     if (WIFSIGNALED(status))
-        snprintf(ending, sizeof ending, "signal=%d (SIG%s)", WTERMSIG(status), sigabbrev_np(WTERMSIG(status)) ? sigabbrev_np(WTERMSIG(status)) : "?");
+        snprintf(ending, sizeof ending, "signal=%d (SIG%s)", WTERMSIG(status),
+                 sigabbrev_np(WTERMSIG(status)) ? sigabbrev_np(WTERMSIG(status)) : "?");
     else
         snprintf(ending, sizeof ending, "exit=%d", WEXITSTATUS(status));
-    uint64_t cpu_us = (uint64_t)usage->ru_utime.tv_sec * 1000000u + (uint64_t)usage->ru_utime.tv_usec +
-                      (uint64_t)usage->ru_stime.tv_sec * 1000000u + (uint64_t)usage->ru_stime.tv_usec;
-    log_error("child pid=%ld client=%s %s cpu_us=%llu maxrss_kb=%ld minflt=%ld requests=%llu bytes=%llu%s",
-              (long)child->pid, client, ending, (unsigned long long)cpu_us, usage->ru_maxrss, usage->ru_minflt,
-              (unsigned long long)requests, (unsigned long long)bytes, child->evicting ? " evicted" : "");
+    uint64_t cpu_us =
+        (uint64_t)usage->ru_utime.tv_sec * 1000000u + (uint64_t)usage->ru_utime.tv_usec +
+        (uint64_t)usage->ru_stime.tv_sec * 1000000u + (uint64_t)usage->ru_stime.tv_usec;
+    log_error("child pid=%ld client=%s %s cpu_us=%llu maxrss_kb=%ld minflt=%ld requests=%llu "
+              "bytes=%llu%s",
+              (long)child->pid, client, ending, (unsigned long long)cpu_us, usage->ru_maxrss,
+              usage->ru_minflt, (unsigned long long)requests, (unsigned long long)bytes,
+              child->evicting ? " evicted" : "");
 }
 
 static void start_pending(void)
@@ -638,12 +662,14 @@ static void begin_stop(void)
         if (child->pid == 0)
             continue;
         atomic_store(&scoreboard_slot(&self->scoreboard, index)->stop_requested, 1u);
-        atomic_thread_fence(memory_order_seq_cst); /* pairs with enter_stoppable_phase() in connection.c */
+        atomic_thread_fence(
+            memory_order_seq_cst); /* pairs with enter_stoppable_phase() in connection.c */
         enum child_phase phase = child_phase(index, &since, now);
         if (phase == PHASE_IDLE || phase == PHASE_WAITING)
             shutdown(child->client_fd, SHUT_RD); /* no request in flight: end it now */
     }
-    log_error("stopping: %u connections finishing, grace %u ms", self->live, self->settings.grace_ms);
+    log_error("stopping: %u connections finishing, grace %u ms", self->live,
+              self->settings.grace_ms);
 }
 
 /* ---------------------------------------------------------------- housekeeping */
@@ -658,8 +684,9 @@ static void cut_off_stuck_children(uint64_t now)
         if (child->pid == 0 || child->evicting)
             continue;
         enum child_phase phase = child_phase(index, &since, now);
-        bool stuck = (phase == PHASE_WAITING || phase == PHASE_HEAD || phase == PHASE_IDLE || phase == PHASE_STARTING ||
-                      phase == PHASE_COUNT) && now - since > limit_ns;
+        bool stuck = (phase == PHASE_WAITING || phase == PHASE_HEAD || phase == PHASE_IDLE ||
+                      phase == PHASE_STARTING || phase == PHASE_COUNT) &&
+                     now - since > limit_ns;
         if (stuck || grace_over) {
             shutdown(child->client_fd, SHUT_RDWR);
             child->evicting = true;
@@ -673,10 +700,12 @@ static void report_status(void)
     uint64_t served = self->totals.requests;
     for (uint32_t index = 0; index < self->settings.max_children; index++)
         if (self->children[index].pid != 0)
-            served += atomic_load_explicit(&scoreboard_slot(&self->scoreboard, index)->requests, memory_order_relaxed);
+            served += atomic_load_explicit(&scoreboard_slot(&self->scoreboard, index)->requests,
+                                           memory_order_relaxed);
     char text[160];
-    int length = snprintf(text, sizeof text, "%u connections open, %llu requests served, %llu refused", self->live,
-                          (unsigned long long)served, (unsigned long long)self->totals.refused);
+    int length =
+        snprintf(text, sizeof text, "%u connections open, %llu requests served, %llu refused",
+                 self->live, (unsigned long long)served, (unsigned long long)self->totals.refused);
     if (length > 0)
         log_send(LOG_STREAM_STATUS, text, (size_t)length);
 }
@@ -757,11 +786,13 @@ int supervisor_run(void)
                 handle_control();
             else if (source >= SOURCE_PROXY_BASE && source < SOURCE_PROXY_BASE + PROXY_WAIT_MAX)
                 read_proxy_header(source - SOURCE_PROXY_BASE);
-            else if (source >= SOURCE_LISTENER_BASE && source < SOURCE_PROXY_BASE && !self->stopping)
+            else if (source >= SOURCE_LISTENER_BASE && source < SOURCE_PROXY_BASE &&
+                     !self->stopping)
                 accept_connections(&self->settings.listeners[source - SOURCE_LISTENER_BASE]);
         }
     }
-    log_error("stopped: %llu connections, %llu requests, %llu bytes, %llu refused, %llu evicted, %llu ended "
+    log_error("stopped: %llu connections, %llu requests, %llu bytes, %llu refused, %llu evicted, "
+              "%llu ended "
               "abnormally",
               (unsigned long long)self->totals.children, (unsigned long long)self->totals.requests,
               (unsigned long long)self->totals.bytes, (unsigned long long)self->totals.refused,

@@ -24,10 +24,10 @@
 /* The kernel's record (linux_dirent64, getdents64(2)). Every member is there
  * for the layout, whether or not this file reads it. */
 struct kernel_dirent {
-    uint64_t inode;          // cppcheck-suppress unusedStructMember
-    int64_t offset;          // cppcheck-suppress unusedStructMember
+    uint64_t inode; // cppcheck-suppress unusedStructMember
+    int64_t offset; // cppcheck-suppress unusedStructMember
     unsigned short record_length;
-    unsigned char type;      // cppcheck-suppress unusedStructMember
+    unsigned char type; // cppcheck-suppress unusedStructMember
     char name[];
 };
 
@@ -82,7 +82,8 @@ static int read_entries(struct reader *reader, int directory_fd)
         if (got == 0)
             return 0;
         for (long offset = 0; offset < got;) {
-            const struct kernel_dirent *entry = (const struct kernel_dirent *)(const void *)(buffer + offset);
+            const struct kernel_dirent *entry =
+                (const struct kernel_dirent *)(const void *)(buffer + offset);
             if (entry->record_length == 0)
                 break;
             consider(reader, directory_fd, entry->name);
@@ -92,8 +93,8 @@ static int read_entries(struct reader *reader, int directory_fd)
     return 0;
 }
 
-int autoindex_build(int directory_fd, const char *path, size_t path_length, enum listing_format format,
-                    bool list_symlinks, char **body, size_t *length)
+int autoindex_build(int directory_fd, const char *path, size_t path_length,
+                    enum listing_format format, bool list_symlinks, char **body, size_t *length)
 {
     struct reader reader = {
         .entries = malloc(AUTOINDEX_MAX_ENTRIES * sizeof *reader.entries),

@@ -106,7 +106,8 @@ static bool unit_is_bytes(const char *value, size_t length)
     return true;
 }
 
-enum byte_range_outcome byte_range_parse(const char *value, size_t length, uint64_t representation_length,
+enum byte_range_outcome byte_range_parse(const char *value, size_t length,
+                                         uint64_t representation_length,
                                          struct byte_range ranges[BYTE_RANGE_MAX], size_t *count)
 {
     *count = 0;

@@ -14,8 +14,8 @@
 #include "http/http_date.h"
 #include "http/text_number.h"
 
-void conditional_format_etag(int64_t mtime_seconds, long mtime_nanoseconds, uint64_t size, enum content_coding coding,
-                             char out[ETAG_SIZE])
+void conditional_format_etag(int64_t mtime_seconds, long mtime_nanoseconds, uint64_t size,
+                             enum content_coding coding, char out[ETAG_SIZE])
 {
     /* "\"MTIME.NANOSECONDS-SIZE[-CODING]\"" in hexadecimal, written by hand (text_number.h) */
     const char *name = negotiation_coding_name(coding);
@@ -54,7 +54,8 @@ static const char *skip_to_next_member(const char *at, const char *end)
 }
 
 /* One list value: does any member match? */
-static bool list_value_matches(struct http_span value, const char *etag, enum etag_comparison comparison)
+static bool list_value_matches(struct http_span value, const char *etag,
+                               enum etag_comparison comparison)
 {
     const char *at = value.data, *end = value.data + value.length;
     size_t etag_length = strlen(etag);
@@ -114,7 +115,8 @@ static int64_t single_date(const struct http_request *request, enum http_field_i
     return http_date_parse(field->value.data, field->value.length);
 }
 
-enum precondition_result conditional_evaluate(const struct http_request *request, const struct validators *validators)
+enum precondition_result conditional_evaluate(const struct http_request *request,
+                                              const struct validators *validators)
 {
     struct http_span values[HTTP_MAX_FIELDS];
     /* Step 1: If-Match; step 2: If-Unmodified-Since only without If-Match. */
@@ -130,15 +132,17 @@ enum precondition_result conditional_evaluate(const struct http_request *request
     /* Step 3: If-None-Match; step 4: If-Modified-Since only without it. */
     count = field_list_values(request, HTTP_FIELD_IF_NONE_MATCH, values, HTTP_MAX_FIELDS);
     if (count > 0)
-        return conditional_etag_list_matches(values, count, validators->etag, ETAG_WEAK) ? PRECONDITION_NOT_MODIFIED
-                                                                                           : PRECONDITION_PASS;
+        return conditional_etag_list_matches(values, count, validators->etag, ETAG_WEAK)
+                   ? PRECONDITION_NOT_MODIFIED
+                   : PRECONDITION_PASS;
     int64_t date = single_date(request, HTTP_FIELD_IF_MODIFIED_SINCE);
     if (date >= 0 && validators->last_modified <= date)
         return PRECONDITION_NOT_MODIFIED;
     return PRECONDITION_PASS;
 }
 
-bool conditional_if_range_holds(const struct http_request *request, const struct validators *validators, int64_t now)
+bool conditional_if_range_holds(const struct http_request *request,
+                                const struct validators *validators, int64_t now)
 {
     const struct http_field *field = http_request_field(request, HTTP_FIELD_IF_RANGE);
     if (!field)
@@ -146,11 +150,13 @@ bool conditional_if_range_holds(const struct http_request *request, const struct
     if (request->field_repeats[HTTP_FIELD_IF_RANGE] != 1)
         return false;
     struct http_span value = field->value;
-    bool entity_tag = (value.length > 0 && value.data[0] == '"') ||
-                      (value.length > 1 && value.data[0] == 'W' && value.data[1] == '/'); /* not "Wed, …" */
+    bool entity_tag =
+        (value.length > 0 && value.data[0] == '"') ||
+        (value.length > 1 && value.data[0] == 'W' && value.data[1] == '/'); /* not "Wed, …" */
     if (entity_tag) {
         /* An entity tag: strong comparison, so a weak tag never matches. */
-        return value.length == strlen(validators->etag) && memcmp(value.data, validators->etag, value.length) == 0;
+        return value.length == strlen(validators->etag) &&
+               memcmp(value.data, validators->etag, value.length) == 0;
     }
     int64_t date = http_date_parse(value.data, value.length);
     return date >= 0 && date == validators->last_modified && validators->last_modified < now;

@@ -24,7 +24,8 @@
 #include "static/conditional.h"
 #include "http/http_date.h"
 
-_Static_assert(2 * BYTE_RANGE_MAX + 1 <= PLAN_MAX_SEGMENTS, "a multipart plan needs two segments per part and one more");
+_Static_assert(2 * BYTE_RANGE_MAX + 1 <= PLAN_MAX_SEGMENTS,
+               "a multipart plan needs two segments per part and one more");
 
 struct file_context {
     const struct http_request *request;
@@ -126,8 +127,8 @@ static void plan_single_range(struct file_context *file, const struct byte_range
     struct response_plan *plan = file->plan;
     uint64_t length = range->last - range->first + 1;
     char content_range[80];
-    snprintf(content_range, sizeof content_range, "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64, range->first,
-             range->last, file->size);
+    snprintf(content_range, sizeof content_range, "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64,
+             range->first, range->last, file->size);
     plan->status = 206;
     response_begin(&plan->head, 206);
     response_add(&plan->head, "Content-Type", file->representation->content_type);
@@ -147,7 +148,8 @@ static void plan_single_range(struct file_context *file, const struct byte_range
 static void make_boundary(char out[24])
 {
     unsigned char random_bytes[8];
-    if (getrandom(random_bytes, sizeof random_bytes, GRND_NONBLOCK) != (ssize_t)sizeof random_bytes) {
+    if (getrandom(random_bytes, sizeof random_bytes, GRND_NONBLOCK) !=
+        (ssize_t)sizeof random_bytes) {
         static uint64_t fallback;
         uint64_t value = ++fallback ^ (uint64_t)time(NULL) << 20;
         memcpy(random_bytes, &value, sizeof random_bytes);
@@ -161,23 +163,25 @@ static void make_boundary(char out[24])
 }
 
 /* Part heads and the closing delimiter, written (out) or only measured (NULL). */
-static size_t multipart_text(const struct file_context *file, const char *boundary, const struct byte_range *ranges,
-                             size_t count, char *out, size_t capacity, size_t *offsets)
+static size_t multipart_text(const struct file_context *file, const char *boundary,
+                             const struct byte_range *ranges, size_t count, char *out,
+                             size_t capacity, size_t *offsets)
 {
     size_t used = 0;
     for (size_t i = 0; i < count; i++) {
         if (offsets)
             offsets[i] = used;
         int written = snprintf(out ? out + used : NULL, out ? capacity - used : 0,
-                               "%s--%s\r\nContent-Type: %s\r\nContent-Range: bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64
-                               "\r\n\r\n",
-                               i ? "\r\n" : "", boundary, file->representation->content_type, ranges[i].first,
-                               ranges[i].last, file->size);
+                               "%s--%s\r\nContent-Type: %s\r\nContent-Range: bytes %" PRIu64
+                               "-%" PRIu64 "/%" PRIu64 "\r\n\r\n",
+                               i ? "\r\n" : "", boundary, file->representation->content_type,
+                               ranges[i].first, ranges[i].last, file->size);
         used += (size_t)written;
     }
     if (offsets)
         offsets[count] = used;
-    int written = snprintf(out ? out + used : NULL, out ? capacity - used : 0, "\r\n--%s--\r\n", boundary);
+    int written =
+        snprintf(out ? out + used : NULL, out ? capacity - used : 0, "\r\n--%s--\r\n", boundary);
     return used + (size_t)written;
 }
 
@@ -199,11 +203,13 @@ static void plan_multipart(struct file_context *file, const struct byte_range *r
     for (size_t i = 0; i < count; i++) {
         uint64_t length = ranges[i].last - ranges[i].first + 1;
         total += length;
-        plan->segments[2 * i] = (struct body_segment){SEGMENT_MEMORY, text + offsets[i], 0, offsets[i + 1] - offsets[i]};
-        plan->segments[2 * i + 1] = (struct body_segment){SEGMENT_FILE, NULL, ranges[i].first, length};
+        plan->segments[2 * i] = (struct body_segment){SEGMENT_MEMORY, text + offsets[i], 0,
+                                                      offsets[i + 1] - offsets[i]};
+        plan->segments[2 * i + 1] =
+            (struct body_segment){SEGMENT_FILE, NULL, ranges[i].first, length};
     }
-    plan->segments[2 * count] =
-        (struct body_segment){SEGMENT_MEMORY, text + offsets[count], 0, text_length - offsets[count]};
+    plan->segments[2 * count] = (struct body_segment){SEGMENT_MEMORY, text + offsets[count], 0,
+                                                      text_length - offsets[count]};
     plan->segment_count = 2 * count + 1;
     plan->body_length = total;
     plan->file_fd = file->representation->fd;
@@ -222,7 +228,8 @@ static void plan_multipart(struct file_context *file, const struct byte_range *r
 static void plan_with_range(struct file_context *file, const struct validators *validators)
 {
     const struct http_field *range = http_request_field(file->request, HTTP_FIELD_RANGE);
-    if (!range || file->request->method != HTTP_METHOD_GET || file->request->field_repeats[HTTP_FIELD_RANGE] != 1 ||
+    if (!range || file->request->method != HTTP_METHOD_GET ||
+        file->request->field_repeats[HTTP_FIELD_RANGE] != 1 ||
         !conditional_if_range_holds(file->request, validators, (int64_t)time(NULL))) {
         plan_whole(file);
         return;
@@ -230,9 +237,7 @@ static void plan_with_range(struct file_context *file, const struct validators *
     struct byte_range ranges[BYTE_RANGE_MAX];
     size_t count = 0;
     switch (byte_range_parse(range->value.data, range->value.length, file->size, ranges, &count)) {
-    case BYTE_RANGE_UNSATISFIABLE:
-        plan_unsatisfiable(file);
-        return;
+    case BYTE_RANGE_UNSATISFIABLE: plan_unsatisfiable(file); return;
     case BYTE_RANGE_PARTIAL:
         if (count == 1)
             plan_single_range(file, &ranges[0]);
@@ -241,9 +246,7 @@ static void plan_with_range(struct file_context *file, const struct validators *
         else
             plan_whole(file);
         return;
-    default:
-        plan_whole(file);
-        return;
+    default: plan_whole(file); return;
     }
 }
 
@@ -267,11 +270,7 @@ void file_response_plan(const struct http_request *request, struct representatio
         release_file(&file);
         static_files_plan_refusal(412, "precondition-failed", head_only(&file), plan);
         return;
-    case PRECONDITION_NOT_MODIFIED:
-        plan_not_modified(&file);
-        return;
-    default:
-        plan_with_range(&file, &validators);
-        return;
+    case PRECONDITION_NOT_MODIFIED: plan_not_modified(&file); return;
+    default: plan_with_range(&file, &validators); return;
     }
 }

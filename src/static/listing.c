@@ -71,7 +71,8 @@ static void put_text(struct text_sink *sink, const char *text)
 
 typedef size_t (*escape_function)(const char *, size_t, char *);
 
-static void put_escaped(struct text_sink *sink, escape_function escape, const char *text, size_t length)
+static void put_escaped(struct text_sink *sink, escape_function escape, const char *text,
+                        size_t length)
 {
     sink->length += escape(text, length, sink->out ? sink->out + sink->length : NULL);
 }
@@ -110,13 +111,15 @@ static void render_html_entry(struct text_sink *sink, const struct listing_entry
 static void render_html(struct text_sink *sink, const struct listing *listing)
 {
     put_text(sink, "<!doctype html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n"
-                   "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>Index of ");
+                   "<meta name=\"viewport\" content=\"width=device-width, "
+                   "initial-scale=1\">\n<title>Index of ");
     put_escaped(sink, escape_html, listing->path, listing->path_length);
     put_text(sink, "</title>\n<style>body{font-family:system-ui,sans-serif;margin:2em}"
                    "table{border-collapse:collapse}th,td{padding:.2em 1em;text-align:left}"
                    "td.size{text-align:right}</style>\n</head>\n<body>\n<h1>Index of ");
     put_escaped(sink, escape_html, listing->path, listing->path_length);
-    put_text(sink, "</h1>\n<table>\n<thead><tr><th>Name</th><th>Size</th><th>Modified (UTC)</th></tr></thead>\n"
+    put_text(sink, "</h1>\n<table>\n<thead><tr><th>Name</th><th>Size</th><th>Modified "
+                   "(UTC)</th></tr></thead>\n"
                    "<tbody>\n");
     if (listing->path_length > 1)
         put_text(sink, "<tr><td><a href=\"../\">../</a></td><td></td><td></td></tr>\n");

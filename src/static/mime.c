@@ -131,7 +131,9 @@ int mime_load_file(const char *path, char *error, size_t error_size)
     fclose(file);
     if (!text || !entries || read_error || length > MIME_FILE_MAX_BYTES) {
         snprintf(error, error_size, "--mime-types %s: %s", path,
-                 read_error ? "read error" : (length > MIME_FILE_MAX_BYTES ? "larger than 1 MiB" : "out of memory"));
+                 read_error
+                     ? "read error"
+                     : (length > MIME_FILE_MAX_BYTES ? "larger than 1 MiB" : "out of memory"));
         free(text);
         free(entries);
         return -1;
@@ -152,15 +154,16 @@ int mime_load_file(const char *path, char *error, size_t error_size)
             continue;
         for (char *p = type; *p; p++)
             if (!is_type_byte(*p) || !strchr(type, '/')) {
-                snprintf(error, error_size, "--mime-types %s: line %zu: '%s' is not a media type", path, line_number,
-                         type);
+                snprintf(error, error_size, "--mime-types %s: line %zu: '%s' is not a media type",
+                         path, line_number, type);
                 free(text);
                 free(entries);
                 return -1;
             }
         for (char *extension; (extension = strtok_r(NULL, " \t\r;", &save));) {
             if (count == MIME_FILE_MAX_ENTRIES) {
-                snprintf(error, error_size, "--mime-types %s: more than %d extensions", path, MIME_FILE_MAX_ENTRIES);
+                snprintf(error, error_size, "--mime-types %s: more than %d extensions", path,
+                         MIME_FILE_MAX_ENTRIES);
                 free(text);
                 free(entries);
                 return -1;
@@ -174,10 +177,12 @@ int mime_load_file(const char *path, char *error, size_t error_size)
     return 0;
 }
 
-static const char *lookup(const struct mime_entry *table, size_t count, const char *extension, size_t length)
+static const char *lookup(const struct mime_entry *table, size_t count, const char *extension,
+                          size_t length)
 {
     for (size_t i = 0; i < count; i++)
-        if (strlen(table[i].extension) == length && strncasecmp(table[i].extension, extension, length) == 0)
+        if (strlen(table[i].extension) == length &&
+            strncasecmp(table[i].extension, extension, length) == 0)
             return table[i].type;
     return NULL;
 }

@@ -40,7 +40,8 @@ static struct coding_weights read_coding_weights(const struct http_span *values,
                 continue;
             if (field_list_span_is(member.value, "br"))
                 set_once(&weights.br, member.quality);
-            else if (field_list_span_is(member.value, "gzip") || field_list_span_is(member.value, "x-gzip"))
+            else if (field_list_span_is(member.value, "gzip") ||
+                     field_list_span_is(member.value, "x-gzip"))
                 set_once(&weights.gzip, member.quality);
             else if (field_list_span_is(member.value, "identity"))
                 set_once(&weights.identity, member.quality);
@@ -51,8 +52,8 @@ static struct coding_weights read_coding_weights(const struct http_span *values,
     return weights;
 }
 
-enum content_coding negotiation_choose_coding(const struct http_span *values, size_t count, bool have_br,
-                                              bool have_gzip)
+enum content_coding negotiation_choose_coding(const struct http_span *values, size_t count,
+                                              bool have_br, bool have_gzip)
 {
     if (count == 0 || (!have_br && !have_gzip))
         return CODING_IDENTITY;
@@ -87,7 +88,8 @@ static int media_range_match(struct http_span range, const char *type, const cha
     size_t type_length = 0;
     while (type[type_length])
         type_length++;
-    if (range.length == type_length + 2 && range.data[type_length] == '/' && range.data[type_length + 1] == '*' &&
+    if (range.length == type_length + 2 && range.data[type_length] == '/' &&
+        range.data[type_length + 1] == '*' &&
         field_list_span_is((struct http_span){range.data, type_length}, type))
         return 2;
     if (field_list_span_is(range, "*/*"))
@@ -99,8 +101,8 @@ struct media_weight {
     int specificity, quality;
 };
 
-static void weigh(struct media_weight *weight, struct http_span range, int quality, const char *type,
-                  const char *full)
+static void weigh(struct media_weight *weight, struct http_span range, int quality,
+                  const char *type, const char *full)
 {
     int specificity = media_range_match(range, type, full);
     if (specificity > weight->specificity) {

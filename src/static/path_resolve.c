@@ -40,8 +40,8 @@
 #include "http/http_parser.h"
 
 #define READ_FLAGS (O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
-#define MAX_LINKS 40     /* the kernel's own limit on links in one resolution */
-#define WALK_BYTES 8192  /* the remaining path: request path plus expanded link texts */
+#define MAX_LINKS 40    /* the kernel's own limit on links in one resolution */
+#define WALK_BYTES 8192 /* the remaining path: request path plus expanded link texts */
 
 static int open_how(int directory_fd, const char *path, uint64_t flags, uint64_t resolve)
 {
@@ -63,7 +63,7 @@ struct walk {
     size_t canonical_length;
     struct pending_link links[MAX_LINKS];
     size_t link_count, links_followed;
-    int directory_fd; /* O_PATH descriptor of canonical */
+    int directory_fd;    /* O_PATH descriptor of canonical */
     struct stat current; /* what canonical names */
 };
 
@@ -123,7 +123,8 @@ static int check_finished_links(struct walk *walk)
 static int reopen_canonical(struct walk *walk)
 {
     const char *path = walk->canonical_length ? walk->canonical : ".";
-    int fd = open_how(AT_FDCWD, path, O_PATH | O_DIRECTORY | O_CLOEXEC, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+    int fd = open_how(AT_FDCWD, path, O_PATH | O_DIRECTORY | O_CLOEXEC,
+                      RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
     if (fd < 0)
         return -1;
     if (walk->directory_fd >= 0)
@@ -240,7 +241,8 @@ static int open_owner(const char *relative, bool directory_only)
     struct stat opened;
     if (fd < 0)
         return -1;
-    if (fstat(fd, &opened) != 0 || opened.st_dev != examined.st_dev || opened.st_ino != examined.st_ino) {
+    if (fstat(fd, &opened) != 0 || opened.st_dev != examined.st_dev ||
+        opened.st_ino != examined.st_ino) {
         close(fd);
         errno = ELOOP; /* replaced between the walk and the open */
         return -1;
@@ -254,6 +256,7 @@ int path_resolve_open(const char *relative, bool directory_only, enum symlink_po
 {
     if (policy == SYMLINKS_OWNER)
         return open_owner(relative, directory_only);
-    uint64_t resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | (policy == SYMLINKS_NONE ? RESOLVE_NO_SYMLINKS : 0);
+    uint64_t resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS |
+                       (policy == SYMLINKS_NONE ? RESOLVE_NO_SYMLINKS : 0);
     return open_how(AT_FDCWD, relative, READ_FLAGS | (directory_only ? O_DIRECTORY : 0), resolve);
 }

@@ -123,10 +123,11 @@ void response_set_connection(struct response_head *head, const char *value)
 {
     static const char FIELD[] = "\r\nConnection: ";
     char *end = memmem(head->data, head->length, "\r\n\r\n", 4);
-    if (head->overflow || !end || memmem(head->data, (size_t)(end - head->data) + 2, FIELD, sizeof FIELD - 1))
+    if (head->overflow || !end ||
+        memmem(head->data, (size_t)(end - head->data) + 2, FIELD, sizeof FIELD - 1))
         return;
-    size_t insert_at = (size_t)(end - head->data) + 2; /* after the last field's CRLF */
-    size_t added = sizeof FIELD - 3 + strlen(value) + 2;  /* "Connection: " VALUE CRLF */
+    size_t insert_at = (size_t)(end - head->data) + 2;   /* after the last field's CRLF */
+    size_t added = sizeof FIELD - 3 + strlen(value) + 2; /* "Connection: " VALUE CRLF */
     if (added > sizeof head->data - head->length) {
         head->overflow = true;
         return;

@@ -58,7 +58,8 @@ static void plan_reset(struct response_plan *plan)
     plan->owned_memory = NULL;
 }
 
-static void plan_error_page(int status, const char *reason, bool close, bool head_only, struct response_plan *plan)
+static void plan_error_page(int status, const char *reason, bool close, bool head_only,
+                            struct response_plan *plan)
 {
     plan_reset(plan);
     plan->status = status;
@@ -74,14 +75,16 @@ static void plan_error_page(int status, const char *reason, bool close, bool hea
     }
 }
 
-void static_files_plan_error(int status, const char *reason, bool head_only, struct response_plan *plan)
+void static_files_plan_error(int status, const char *reason, bool head_only,
+                             struct response_plan *plan)
 {
     plan_error_page(status, reason, true, head_only, plan);
 }
 
 /* A refusal that keeps the connection: 403, 404 and friends are answers, not
  * protocol errors (RFC 9112 §9.3 lets the connection persist). */
-void static_files_plan_refusal(int status, const char *reason, bool head_only, struct response_plan *plan)
+void static_files_plan_refusal(int status, const char *reason, bool head_only,
+                               struct response_plan *plan)
 {
     plan_error_page(status, reason, false, head_only, plan);
 }
@@ -104,32 +107,16 @@ static int status_for_open_error(int error_number, const char **reason)
 {
     switch (error_number) {
     case ENOENT:
-    case ENOTDIR:
-        *reason = "not-found";
-        return 404;
-    case ELOOP:
-        *reason = "symlink-refused";
-        return 403;
-    case EXDEV:
-        *reason = "outside-root";
-        return 403;
+    case ENOTDIR: *reason = "not-found"; return 404;
+    case ELOOP: *reason = "symlink-refused"; return 403;
+    case EXDEV: *reason = "outside-root"; return 403;
     case EACCES:
-    case EPERM:
-        *reason = "not-readable";
-        return 403;
-    case ENXIO:
-        *reason = "not-a-file";
-        return 403;
-    case ENAMETOOLONG:
-        *reason = "path-too-long";
-        return 414;
+    case EPERM: *reason = "not-readable"; return 403;
+    case ENXIO: *reason = "not-a-file"; return 403;
+    case ENAMETOOLONG: *reason = "path-too-long"; return 414;
     case EMFILE:
-    case ENFILE:
-        *reason = "out-of-descriptors";
-        return 503;
-    default:
-        *reason = "open-failed";
-        return 500;
+    case ENFILE: *reason = "out-of-descriptors"; return 503;
+    default: *reason = "open-failed"; return 500;
     }
 }
 
@@ -142,8 +129,9 @@ static bool encode_location(const char *path, size_t length, char *out, size_t o
     size_t used = 0;
     for (size_t i = 0; i < length; i++) {
         unsigned char byte = (unsigned char)path[i];
-        bool plain = (byte >= 'a' && byte <= 'z') || (byte >= 'A' && byte <= 'Z') || (byte >= '0' && byte <= '9') ||
-                     byte == '-' || byte == '.' || byte == '_' || byte == '~' || byte == '/';
+        bool plain = (byte >= 'a' && byte <= 'z') || (byte >= 'A' && byte <= 'Z') ||
+                     (byte >= '0' && byte <= '9') || byte == '-' || byte == '.' || byte == '_' ||
+                     byte == '~' || byte == '/';
         if (used + 4 > out_size)
             return false;
         if (plain) {
@@ -164,7 +152,8 @@ static bool encode_location(const char *path, size_t length, char *out, size_t o
 static void plan_redirect_with_slash(const struct http_request *request, struct response_plan *plan)
 {
     bool head_only = request->method == HTTP_METHOD_HEAD;
-    if (!encode_location(request->path, request->path_length, plan->scratch, sizeof plan->scratch)) {
+    if (!encode_location(request->path, request->path_length, plan->scratch,
+                         sizeof plan->scratch)) {
         static_files_plan_refusal(414, "path-too-long", head_only, plan);
         return;
     }
@@ -224,10 +213,13 @@ static int open_sibling(const char *relative, const char *suffix, struct stat *s
 
 /* Choose between the file and its .br/.gz siblings (RFC 9110 §12.5.3), then plan. */
 static void plan_regular_file(const struct http_request *request, const char *relative, int fd,
-                              const struct stat *status, const char *name, struct response_plan *plan)
+                              const struct stat *status, const char *name,
+                              struct response_plan *plan)
 {
-    struct representation chosen = {
-        .fd = fd, .status = *status, .coding = CODING_IDENTITY, .content_type = mime_type_for(name, strlen(name))};
+    struct representation chosen = {.fd = fd,
+                                    .status = *status,
+                                    .coding = CODING_IDENTITY,
+                                    .content_type = mime_type_for(name, strlen(name))};
     struct http_span values[HTTP_MAX_FIELDS];
     size_t count = field_list_values(request, HTTP_FIELD_ACCEPT_ENCODING, values, HTTP_MAX_FIELDS);
     /* Look for siblings only where one could be chosen: a client that accepts
@@ -258,7 +250,8 @@ static void plan_regular_file(const struct http_request *request, const char *re
 
 /* ---------------------------------------------------------------- directories */
 
-static void plan_listing(const struct http_request *request, int directory_fd, struct response_plan *plan)
+static void plan_listing(const struct http_request *request, int directory_fd,
+                         struct response_plan *plan)
 {
     bool head_only = request->method == HTTP_METHOD_HEAD;
     struct http_span values[HTTP_MAX_FIELDS];
@@ -266,7 +259,8 @@ static void plan_listing(const struct http_request *request, int directory_fd, s
     bool json = negotiation_prefers_json(values, count);
     char *body = NULL;
     size_t length = 0;
-    int result = autoindex_build(directory_fd, request->path, request->path_length, json ? LISTING_JSON : LISTING_HTML,
+    int result = autoindex_build(directory_fd, request->path, request->path_length,
+                                 json ? LISTING_JSON : LISTING_HTML,
                                  settings.symlinks != SYMLINKS_NONE, &body, &length);
     int error = errno;
     close(directory_fd);
@@ -277,7 +271,8 @@ static void plan_listing(const struct http_request *request, int directory_fd, s
     plan->owned_memory = body;
     plan->status = 200;
     response_begin(&plan->head, 200);
-    response_add(&plan->head, "Content-Type", json ? "application/json" : "text/html; charset=utf-8");
+    response_add(&plan->head, "Content-Type",
+                 json ? "application/json" : "text/html; charset=utf-8");
     response_add_number(&plan->head, "Content-Length", length);
     response_add(&plan->head, "Content-Security-Policy", LISTING_CSP);
     response_add(&plan->head, "Vary", "Accept");
@@ -290,8 +285,8 @@ static void plan_listing(const struct http_request *request, int directory_fd, s
 }
 
 /* A directory: its first index file, else a listing (--autoindex), else 403. */
-static void plan_directory(const struct http_request *request, const char *relative, int directory_fd,
-                           struct response_plan *plan)
+static void plan_directory(const struct http_request *request, const char *relative,
+                           int directory_fd, struct response_plan *plan)
 {
     bool root = strcmp(relative, ".") == 0;
     for (size_t i = 0; i < settings.index_count; i++) {

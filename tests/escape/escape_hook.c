@@ -77,8 +77,10 @@ static void read_parameters(const struct http_request *request, struct parameter
         if (end - i > 5 && memcmp(query + i, "path=", 5) == 0) {
             size_t out = 0;
             for (size_t j = i + 5; j < end && out + 1 < sizeof parameters->path; j++) {
-                if (query[j] == '%' && j + 2 < end && hex_digit(query[j + 1]) >= 0 && hex_digit(query[j + 2]) >= 0) {
-                    parameters->path[out++] = (char)(hex_digit(query[j + 1]) * 16 + hex_digit(query[j + 2]));
+                if (query[j] == '%' && j + 2 < end && hex_digit(query[j + 1]) >= 0 &&
+                    hex_digit(query[j + 2]) >= 0) {
+                    parameters->path[out++] =
+                        (char)(hex_digit(query[j + 1]) * 16 + hex_digit(query[j + 2]));
                     j += 2;
                 } else {
                     parameters->path[out++] = query[j];
@@ -94,8 +96,8 @@ static void report(int fd, long result, int error_number)
 {
     char line[160];
     if (result < 0)
-        snprintf(line, sizeof line, "result=errno %s %d\n", strerrorname_np(error_number) ? strerrorname_np(error_number) : "?",
-                 error_number);
+        snprintf(line, sizeof line, "result=errno %s %d\n",
+                 strerrorname_np(error_number) ? strerrorname_np(error_number) : "?", error_number);
     else
         snprintf(line, sizeof line, "result=ok %ld\n", result);
     say(fd, line);
@@ -170,7 +172,8 @@ static long attempt(const struct parameters *parameters, int client_fd)
          * (mode 1777, like /tmp): permissions allow it, the jail must not. */
         const char *slash = strrchr(parameters->path, '/');
         int directory_length = slash ? (int)(slash - parameters->path) : 0;
-        snprintf(content_path, sizeof content_path, "%.*s/escape-created", directory_length, parameters->path);
+        snprintf(content_path, sizeof content_path, "%.*s/escape-created", directory_length,
+                 parameters->path);
         return open_how(content_path, O_WRONLY | O_CREAT | O_EXCL);
     }
     if (strcmp(action, "openat2-write") == 0)
@@ -182,7 +185,8 @@ static long attempt(const struct parameters *parameters, int client_fd)
         return syscall(SYS_execve, "/bin/sh", argv, NULL);
     }
     if (strcmp(action, "fork") == 0)
-        return syscall(SYS_clone, (long)(CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD), 0L, NULL, NULL, 0L);
+        return syscall(SYS_clone, (long)(CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD), 0L,
+                       NULL, NULL, 0L);
     if (strcmp(action, "clone-newuser") == 0)
         return syscall(SYS_clone, (long)(CLONE_NEWUSER | SIGCHLD), 0L, NULL, NULL, 0L);
     if (strcmp(action, "clone3") == 0) {
@@ -197,7 +201,8 @@ static long attempt(const struct parameters *parameters, int client_fd)
     if (strcmp(action, "socket-unix") == 0)
         return syscall(SYS_socket, AF_UNIX, SOCK_STREAM, 0);
     if (strcmp(action, "connect-loopback") == 0) {
-        struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons((uint16_t)parameters->pid),
+        struct sockaddr_in address = {.sin_family = AF_INET,
+                                      .sin_port = htons((uint16_t)parameters->pid),
                                       .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
         return syscall(SYS_connect, client_fd, &address, sizeof address);
     }
@@ -261,7 +266,8 @@ static long attempt(const struct parameters *parameters, int client_fd)
     if (strcmp(action, "unshare-user") == 0)
         return syscall(SYS_unshare, CLONE_NEWUSER);
     if (strcmp(action, "mmap-exec") == 0)
-        return syscall(SYS_mmap, NULL, 4096L, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1L, 0L);
+        return syscall(SYS_mmap, NULL, 4096L, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS,
+                       -1L, 0L);
     if (strcmp(action, "mprotect-exec") == 0) {
         static char page[8192] __attribute__((aligned(4096)));
         return syscall(SYS_mprotect, page, 4096L, PROT_READ | PROT_EXEC);
@@ -323,7 +329,8 @@ bool escape_hook_handle(const struct http_request *request, int client_fd)
     say(client_fd, line);
     errno = 0;
     long result = attempt(&parameters, client_fd);
-    if (result == 0 && strstr("fork clone-newuser clone3 vfork", parameters.name) && getpid() != (pid_t)strtol(line + 4, NULL, 10))
+    if (result == 0 && strstr("fork clone-newuser clone3 vfork", parameters.name) &&
+        getpid() != (pid_t)strtol(line + 4, NULL, 10))
         _exit(0); /* a process the attack managed to create leaves at once */
     if (result == -2 && errno == EINVAL) {
         say(client_fd, "result=unknown-action\n");

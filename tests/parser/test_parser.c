@@ -34,10 +34,10 @@
 
 #include "http/http_parser.h"
 
-#define SPLIT_SEEDS 8u           /* random splits per case */
-#define MAX_CUTS 12u             /* cut points per random split */
-#define MAX_REPEAT 100000u       /* \{N:...} in cases.txt */
-#define MAX_CASE_BYTES (1u << 20)     /* bytes of one case or regression input */
+#define SPLIT_SEEDS 8u            /* random splits per case */
+#define MAX_CUTS 12u              /* cut points per random split */
+#define MAX_REPEAT 100000u        /* \{N:...} in cases.txt */
+#define MAX_CASE_BYTES (1u << 20) /* bytes of one case or regression input */
 #define DEFAULT_BASE_SEED 0x5eedu
 #define POISON_BYTE 0xA5
 
@@ -163,26 +163,18 @@ static int documented_status(enum http_reason reason)
 {
     switch (reason) {
     case HTTP_REASON_NONE:
-    case HTTP_REASON_COUNT:
-        return 0;
-    case HTTP_REASON_VERSION_NOT_SUPPORTED:
-        return 505;
+    case HTTP_REASON_COUNT: return 0;
+    case HTTP_REASON_VERSION_NOT_SUPPORTED: return 505;
     case HTTP_REASON_REQUEST_LINE_TOO_LONG:
     case HTTP_REASON_PATH_TOO_LONG:
-    case HTTP_REASON_SEGMENT_TOO_LONG:
-        return 414;
+    case HTTP_REASON_SEGMENT_TOO_LONG: return 414;
     case HTTP_REASON_HEADER_TOO_LARGE:
-    case HTTP_REASON_TOO_MANY_FIELDS:
-        return 431;
+    case HTTP_REASON_TOO_MANY_FIELDS: return 431;
     case HTTP_REASON_TRANSFER_ENCODING:
-    case HTTP_REASON_METHOD_NOT_IMPLEMENTED:
-        return 501;
-    case HTTP_REASON_CONTENT_LENGTH_BODY:
-        return 413;
-    case HTTP_REASON_METHOD_NOT_ALLOWED:
-        return 405;
-    default:
-        return 400;
+    case HTTP_REASON_METHOD_NOT_IMPLEMENTED: return 501;
+    case HTTP_REASON_CONTENT_LENGTH_BODY: return 413;
+    case HTTP_REASON_METHOD_NOT_ALLOWED: return 405;
+    default: return 400;
     }
 }
 
@@ -251,8 +243,8 @@ struct test_case {
     enum presence query_presence, authority_presence;
     struct bytes query, authority;
     unsigned version_major, version_minor;
-    int keep_alive;  /* -1 unchecked */
-    int target_form; /* -1 unchecked */
+    int keep_alive;   /* -1 unchecked */
+    int target_form;  /* -1 unchecked */
     long field_count; /* -1 unchecked */
     struct field_expectation *fields;
     size_t field_expectations;
@@ -393,8 +385,8 @@ static enum http_field_id expected_field_id(const char *name, size_t length)
 
 /* Properties every answer must have, whatever the bytes. Writes why on failure. */
 static bool check_invariants(const char *buffer, size_t length, const struct http_limits *limits,
-                             enum http_parse_result result, const struct http_request *request, char *why,
-                             size_t why_size)
+                             enum http_parse_result result, const struct http_request *request,
+                             char *why, size_t why_size)
 {
     struct http_limits effective = effective_limits(limits);
     if ((unsigned)result > HTTP_PARSE_ERROR) {
@@ -408,7 +400,8 @@ static bool check_invariants(const char *buffer, size_t length, const struct htt
         }
         if (request->status != documented_status(request->reason)) {
             snprintf(why, why_size, "reason %s with status %d, docs/conformance.md says %d",
-                     http_reason_name(request->reason), request->status, documented_status(request->reason));
+                     http_reason_name(request->reason), request->status,
+                     documented_status(request->reason));
             return false;
         }
         return true;
@@ -424,11 +417,12 @@ static bool check_invariants(const char *buffer, size_t length, const struct htt
     /* RFC 9112 §2.1: a head ends with the empty line, so its last four bytes are CRLF CRLF. */
     if (request->consumed < 4u || request->consumed > length ||
         memcmp(buffer + request->consumed - 4u, "\r\n\r\n", 4u) != 0) {
-        snprintf(why, why_size, "consumed %zu of %zu does not end just after CRLF CRLF", request->consumed, length);
+        snprintf(why, why_size, "consumed %zu of %zu does not end just after CRLF CRLF",
+                 request->consumed, length);
         return false;
     }
-    const struct http_span spans[] = {request->request_line, request->method_name, request->raw_target,
-                                      request->query, request->authority};
+    const struct http_span spans[] = {request->request_line, request->method_name,
+                                      request->raw_target, request->query, request->authority};
     for (size_t i = 0; i < sizeof spans / sizeof spans[0]; i++)
         if (!span_inside(buffer, request->consumed, spans[i]) || (i < 3u && !spans[i].data)) {
             snprintf(why, why_size, "request span %zu is outside the head or missing", i);
@@ -436,7 +430,8 @@ static bool check_invariants(const char *buffer, size_t length, const struct htt
         }
     if (request->method != HTTP_METHOD_GET && request->method != HTTP_METHOD_HEAD &&
         request->method != HTTP_METHOD_OPTIONS) {
-        snprintf(why, why_size, "complete with method %s, which the doc refuses", http_method_name(request->method));
+        snprintf(why, why_size, "complete with method %s, which the doc refuses",
+                 http_method_name(request->method));
         return false;
     }
     const char *method_name = http_method_name(request->method);
@@ -446,19 +441,24 @@ static bool check_invariants(const char *buffer, size_t length, const struct htt
         return false;
     }
     if (request->version_major != 1 || request->version_minor > 9) {
-        snprintf(why, why_size, "complete with version %u.%u", request->version_major, request->version_minor);
+        snprintf(why, why_size, "complete with version %u.%u", request->version_major,
+                 request->version_minor);
         return false;
     }
-    bool pathless = request->target_form == HTTP_TARGET_ASTERISK || request->target_form == HTTP_TARGET_AUTHORITY;
+    bool pathless = request->target_form == HTTP_TARGET_ASTERISK ||
+                    request->target_form == HTTP_TARGET_AUTHORITY;
     if (request->path_length >= HTTP_MAX_PATH || request->path[request->path_length] != '\0' ||
         memchr(request->path, '\0', request->path_length) != NULL ||
-        (pathless ? request->path_length != 0 : (request->path_length == 0 || request->path[0] != '/'))) {
-        snprintf(why, why_size, "decoded path of %zu bytes is not a NUL-terminated path starting with '/'",
+        (pathless ? request->path_length != 0
+                  : (request->path_length == 0 || request->path[0] != '/'))) {
+        snprintf(why, why_size,
+                 "decoded path of %zu bytes is not a NUL-terminated path starting with '/'",
                  request->path_length);
         return false;
     }
     if (request->field_count > effective.max_fields) {
-        snprintf(why, why_size, "%u fields, over the limit of %u", request->field_count, effective.max_fields);
+        snprintf(why, why_size, "%u fields, over the limit of %u", request->field_count,
+                 effective.max_fields);
         return false;
     }
     unsigned repeats[HTTP_FIELD_COUNT] = {0};
@@ -468,12 +468,13 @@ static bool check_invariants(const char *buffer, size_t length, const struct htt
     for (uint32_t i = 0; i < request->field_count; i++) {
         const struct http_field *field = &request->fields[i];
         if (!span_inside(buffer, request->consumed, field->name) ||
-            !span_inside(buffer, request->consumed, field->value) || !field->name.data || !field->value.data) {
+            !span_inside(buffer, request->consumed, field->value) || !field->name.data ||
+            !field->value.data) {
             snprintf(why, why_size, "field %u spans lie outside the head", i);
             return false;
         }
-        if (field->value.length &&
-            (is_ows_byte(field->value.data[0]) || is_ows_byte(field->value.data[field->value.length - 1u]))) {
+        if (field->value.length && (is_ows_byte(field->value.data[0]) ||
+                                    is_ows_byte(field->value.data[field->value.length - 1u]))) {
             snprintf(why, why_size, "field %u value keeps surrounding whitespace", i);
             return false;
         }
@@ -505,8 +506,8 @@ static bool check_invariants(const char *buffer, size_t length, const struct htt
     return true;
 }
 
-static void take_snapshot(const char *buffer, enum http_parse_result result, const struct http_request *request,
-                          struct outcome *outcome)
+static void take_snapshot(const char *buffer, enum http_parse_result result,
+                          const struct http_request *request, struct outcome *outcome)
 {
     memset(outcome, 0, sizeof *outcome);
     outcome->result = result;
@@ -545,11 +546,13 @@ static bool spans_equal(struct span_snapshot a, struct span_snapshot b)
 }
 
 /* Names the first difference between two outcomes, or returns true. */
-static bool same_outcome(const struct outcome *a, const struct outcome *b, char *why, size_t why_size)
+static bool same_outcome(const struct outcome *a, const struct outcome *b, char *why,
+                         size_t why_size)
 {
     if (a->result != b->result || a->status != b->status || a->reason != b->reason) {
         snprintf(why, why_size, "%s %d %s versus %s %d %s", result_name(a->result), a->status,
-                 http_reason_name(a->reason), result_name(b->result), b->status, http_reason_name(b->reason));
+                 http_reason_name(a->reason), result_name(b->result), b->status,
+                 http_reason_name(b->reason));
         return false;
     }
     const char *differs = NULL;
@@ -577,7 +580,8 @@ static bool same_outcome(const struct outcome *a, const struct outcome *b, char 
              memcmp(a->field_repeats, b->field_repeats, sizeof a->field_repeats) != 0)
         differs = "first_field/field_repeats";
     for (uint32_t i = 0; !differs && i < a->field_count && i < HTTP_MAX_FIELDS; i++)
-        if (!spans_equal(a->fields[i].name, b->fields[i].name) || !spans_equal(a->fields[i].value, b->fields[i].value) ||
+        if (!spans_equal(a->fields[i].name, b->fields[i].name) ||
+            !spans_equal(a->fields[i].value, b->fields[i].value) ||
             a->fields[i].id != b->fields[i].id)
             differs = "fields";
     if (differs) {
@@ -591,7 +595,8 @@ static bool same_outcome(const struct outcome *a, const struct outcome *b, char 
  * request poisoned first. Checks the invariants; returns false (and why) when
  * one is broken. */
 static bool parse_exact_copy(const char *data, size_t length, const struct http_limits *limits,
-                             struct http_request *request, struct outcome *outcome, char *why, size_t why_size)
+                             struct http_request *request, struct outcome *outcome, char *why,
+                             size_t why_size)
 {
     char *copy = malloc(length);
     if (!copy && length)
@@ -613,8 +618,9 @@ struct runner {
     struct outcome *whole, *probe;
 };
 
-__attribute__((format(printf, 3, 4))) static void fail_case(const struct test_case *test, const char *stage,
-                                                            const char *format, ...)
+__attribute__((format(printf, 3, 4))) static void fail_case(const struct test_case *test,
+                                                            const char *stage, const char *format,
+                                                            ...)
 {
     va_list arguments;
     va_start(arguments, format);
@@ -630,8 +636,9 @@ static const struct http_limits *case_limits(const struct test_case *test)
     return test->has_limits ? &test->limits : NULL;
 }
 
-static bool check_span_expectation(const struct test_case *test, const char *key, enum presence presence,
-                                   const struct bytes *expected, struct span_snapshot actual)
+static bool check_span_expectation(const struct test_case *test, const char *key,
+                                   enum presence presence, const struct bytes *expected,
+                                   struct span_snapshot actual)
 {
     char shown[512];
     if (presence == UNCHECKED)
@@ -642,11 +649,15 @@ static bool check_span_expectation(const struct test_case *test, const char *key
         return false;
     }
     if (presence == PRESENT &&
-        (actual.offset < 0 || !bytes_equal(expected, test->input.data + actual.offset, actual.length))) {
+        (actual.offset < 0 ||
+         !bytes_equal(expected, test->input.data + actual.offset, actual.length))) {
         char wanted[512];
         fail_case(test, "whole", "%s: expected \"%s\", got %s%s%s", key,
-                  render(expected->data, expected->length, wanted, sizeof wanted), actual.offset < 0 ? "none" : "\"",
-                  actual.offset < 0 ? "" : render(test->input.data + actual.offset, actual.length, shown, sizeof shown),
+                  render(expected->data, expected->length, wanted, sizeof wanted),
+                  actual.offset < 0 ? "none" : "\"",
+                  actual.offset < 0 ? ""
+                                    : render(test->input.data + actual.offset, actual.length, shown,
+                                             sizeof shown),
                   actual.offset < 0 ? "" : "\"");
         return false;
     }
@@ -659,8 +670,9 @@ static bool check_expectations(const struct test_case *test, const struct outcom
 {
     char wanted[512], shown[512];
     if (got->result != test->result || got->status != test->status || got->reason != test->reason) {
-        fail_case(test, "whole", "expected %s %d %s, got %s %d %s", result_name(test->result), test->status,
-                  http_reason_name(test->reason), result_name(got->result), got->status, http_reason_name(got->reason));
+        fail_case(test, "whole", "expected %s %d %s, got %s %d %s", result_name(test->result),
+                  test->status, http_reason_name(test->reason), result_name(got->result),
+                  got->status, http_reason_name(got->reason));
         return false;
     }
     checks_passed++;
@@ -668,15 +680,16 @@ static bool check_expectations(const struct test_case *test, const struct outcom
         return true;
     if (got->consumed != test->head_length ||
         (test->has_explicit_consumed && got->consumed != test->explicit_consumed)) {
-        fail_case(test, "whole", "consumed %zu, expected %zu (the bytes before the next request)", got->consumed,
-                  test->head_length);
+        fail_case(test, "whole", "consumed %zu, expected %zu (the bytes before the next request)",
+                  got->consumed, test->head_length);
         return false;
     }
     checks_passed++;
     if (test->has_method && !bytes_equal(&test->method, test->input.data + got->method_name.offset,
                                          got->method_name.length)) {
         fail_case(test, "whole", "method \"%s\", expected \"%s\"",
-                  render(test->input.data + got->method_name.offset, got->method_name.length, shown, sizeof shown),
+                  render(test->input.data + got->method_name.offset, got->method_name.length, shown,
+                         sizeof shown),
                   render(test->method.data, test->method.length, wanted, sizeof wanted));
         return false;
     }
@@ -688,12 +701,13 @@ static bool check_expectations(const struct test_case *test, const struct outcom
     }
     checks_passed += (unsigned)test->has_method + (unsigned)test->has_path;
     if (!check_span_expectation(test, "query", test->query_presence, &test->query, got->query) ||
-        !check_span_expectation(test, "authority", test->authority_presence, &test->authority, got->authority))
+        !check_span_expectation(test, "authority", test->authority_presence, &test->authority,
+                                got->authority))
         return false;
     if (test->has_version &&
         (got->version_major != test->version_major || got->version_minor != test->version_minor)) {
-        fail_case(test, "whole", "version %u.%u, expected %u.%u", got->version_major, got->version_minor,
-                  test->version_major, test->version_minor);
+        fail_case(test, "whole", "version %u.%u, expected %u.%u", got->version_major,
+                  got->version_minor, test->version_major, test->version_minor);
         return false;
     }
     if (test->keep_alive >= 0 && got->keep_alive != (test->keep_alive == 1)) {
@@ -742,14 +756,17 @@ static bool check_after(const struct test_case *test, struct runner *runner)
     char why[512], shown[512], wanted[512];
     const char *rest = test->input.data + test->head_length;
     size_t rest_length = test->input.length - test->head_length;
-    if (!parse_exact_copy(rest, rest_length, case_limits(test), runner->request, runner->probe, why, sizeof why)) {
+    if (!parse_exact_copy(rest, rest_length, case_limits(test), runner->request, runner->probe, why,
+                          sizeof why)) {
         fail_case(test, "after", "%s", why);
         return false;
     }
     const struct outcome *got = runner->probe;
-    if (got->result != test->after_result || got->status != test->after_status || got->reason != test->after_reason) {
-        fail_case(test, "after", "the next request gave %s %d %s, expected %s %d %s", result_name(got->result),
-                  got->status, http_reason_name(got->reason), result_name(test->after_result), test->after_status,
+    if (got->result != test->after_result || got->status != test->after_status ||
+        got->reason != test->after_reason) {
+        fail_case(test, "after", "the next request gave %s %d %s, expected %s %d %s",
+                  result_name(got->result), got->status, http_reason_name(got->reason),
+                  result_name(test->after_result), test->after_status,
                   http_reason_name(test->after_reason));
         return false;
     }
@@ -766,22 +783,23 @@ static bool check_after(const struct test_case *test, struct runner *runner)
 /* Feeds growing prefixes that end at cuts[0..count) and then at the whole
  * length, as reads from a socket would, and compares the first decision with
  * the whole input's. stage names the feeding pattern in messages. */
-static bool check_prefixes(const struct test_case *test, struct runner *runner, const size_t *cuts, size_t count,
-                           const char *stage)
+static bool check_prefixes(const struct test_case *test, struct runner *runner, const size_t *cuts,
+                           size_t count, const char *stage)
 {
     char why[512];
     const size_t length = test->input.length;
     for (size_t i = 0; i <= count; i++) {
         size_t prefix = i < count ? cuts[i] : length;
-        if (!parse_exact_copy(test->input.data, prefix, case_limits(test), runner->request, runner->probe, why,
-                              sizeof why)) {
+        if (!parse_exact_copy(test->input.data, prefix, case_limits(test), runner->request,
+                              runner->probe, why, sizeof why)) {
             fail_case(test, stage, "prefix of %zu/%zu bytes: %s", prefix, length, why);
             return false;
         }
         if (runner->probe->result == HTTP_PARSE_INCOMPLETE && prefix < length)
             continue;
         if (!same_outcome(runner->whole, runner->probe, why, sizeof why)) {
-            fail_case(test, stage, "first decision at %zu/%zu bytes disagrees with the whole input: whole %s",
+            fail_case(test, stage,
+                      "first decision at %zu/%zu bytes disagrees with the whole input: whole %s",
                       prefix, length, why);
             return false;
         }
@@ -796,16 +814,16 @@ static bool check_byte_by_byte(const struct test_case *test, struct runner *runn
     char why[512];
     const size_t length = test->input.length;
     for (size_t prefix = 1; prefix <= length; prefix++) {
-        if (!parse_exact_copy(test->input.data, prefix, case_limits(test), runner->request, runner->probe, why,
-                              sizeof why)) {
+        if (!parse_exact_copy(test->input.data, prefix, case_limits(test), runner->request,
+                              runner->probe, why, sizeof why)) {
             fail_case(test, "byte-by-byte", "prefix of %zu/%zu bytes: %s", prefix, length, why);
             return false;
         }
         if (runner->probe->result == HTTP_PARSE_INCOMPLETE && prefix < length)
             continue;
         if (!same_outcome(runner->whole, runner->probe, why, sizeof why)) {
-            fail_case(test, "byte-by-byte", "first decision at %zu/%zu bytes disagrees: whole %s", prefix, length,
-                      why);
+            fail_case(test, "byte-by-byte", "first decision at %zu/%zu bytes disagrees: whole %s",
+                      prefix, length, why);
             return false;
         }
         /* A head is complete exactly when the LF of its empty line arrives: no
@@ -864,13 +882,14 @@ static bool check_default_limits(const struct test_case *test, struct runner *ru
         return true;
     char why[512];
     struct http_limits defaults = http_default_limits();
-    if (defaults.max_request_line != HTTP_MAX_REQUEST_LINE || defaults.max_header_bytes != HTTP_MAX_HEADER_BYTES ||
+    if (defaults.max_request_line != HTTP_MAX_REQUEST_LINE ||
+        defaults.max_header_bytes != HTTP_MAX_HEADER_BYTES ||
         defaults.max_fields != HTTP_MAX_FIELDS) {
         fail_case(test, "default limits", "http_default_limits() differs from the header's macros");
         return false;
     }
-    if (!parse_exact_copy(test->input.data, test->input.length, &defaults, runner->request, runner->probe, why,
-                          sizeof why) ||
+    if (!parse_exact_copy(test->input.data, test->input.length, &defaults, runner->request,
+                          runner->probe, why, sizeof why) ||
         !same_outcome(runner->whole, runner->probe, why, sizeof why)) {
         fail_case(test, "default limits", "explicit default limits versus NULL: %s", why);
         return false;
@@ -882,21 +901,23 @@ static bool check_default_limits(const struct test_case *test, struct runner *ru
 static bool run_case(const struct test_case *test, struct runner *runner)
 {
     char why[512];
-    if (!parse_exact_copy(test->input.data, test->input.length, case_limits(test), runner->request, runner->whole, why,
-                          sizeof why)) {
+    if (!parse_exact_copy(test->input.data, test->input.length, case_limits(test), runner->request,
+                          runner->whole, why, sizeof why)) {
         fail_case(test, "whole", "%s", why);
         return false;
     }
     checks_passed++;
-    if (runner->whole->result == HTTP_PARSE_COMPLETE && runner->whole->consumed > test->input.length) {
-        fail_case(test, "whole", "consumed %zu > length %zu", runner->whole->consumed, test->input.length);
+    if (runner->whole->result == HTTP_PARSE_COMPLETE &&
+        runner->whole->consumed > test->input.length) {
+        fail_case(test, "whole", "consumed %zu > length %zu", runner->whole->consumed,
+                  test->input.length);
         return false;
     }
     if (test->has_expectation && !check_expectations(test, runner->whole))
         return false;
     /* Parsing the same buffer again must give the same answer: no hidden state. */
-    if (!parse_exact_copy(test->input.data, test->input.length, case_limits(test), runner->request, runner->probe,
-                          why, sizeof why) ||
+    if (!parse_exact_copy(test->input.data, test->input.length, case_limits(test), runner->request,
+                          runner->probe, why, sizeof why) ||
         !same_outcome(runner->whole, runner->probe, why, sizeof why)) {
         fail_case(test, "repeat", "a second call on the same bytes differs: %s", why);
         return false;
@@ -923,8 +944,8 @@ struct corpus {
     size_t case_count;
 };
 
-__attribute__((format(printf, 3, 4), noreturn)) static void die_at(const char *path, unsigned line, const char *format,
-                                                                   ...)
+__attribute__((format(printf, 3, 4), noreturn)) static void die_at(const char *path, unsigned line,
+                                                                   const char *format, ...)
 {
     va_list arguments;
     va_start(arguments, format);
@@ -965,8 +986,8 @@ static int hex_digit(char c)
 
 /* Decodes the escaped text[*position, length) into out. In a repetition
  * (nested), an unescaped '}' ends the text. Returns an error message or NULL. */
-static const char *decode_escaped(const char *text, size_t length, size_t *position, bool nested, unsigned depth,
-                                  struct bytes *out)
+static const char *decode_escaped(const char *text, size_t length, size_t *position, bool nested,
+                                  unsigned depth, struct bytes *out)
 {
     while (*position < length) {
         char c = text[*position];
@@ -988,7 +1009,8 @@ static const char *decode_escaped(const char *text, size_t length, size_t *posit
         if (simple) {
             bytes_append(out, &SIMPLE_TO[simple - SIMPLE_FROM], 1u);
         } else if (kind == 'x') {
-            if (*position + 2u > length || hex_digit(text[*position]) < 0 || hex_digit(text[*position + 1u]) < 0)
+            if (*position + 2u > length || hex_digit(text[*position]) < 0 ||
+                hex_digit(text[*position + 1u]) < 0)
                 return "\\x needs two hexadecimal digits";
             char byte = (char)(hex_digit(text[*position]) * 16 + hex_digit(text[*position + 1u]));
             bytes_append(out, &byte, 1u);
@@ -998,7 +1020,8 @@ static const char *decode_escaped(const char *text, size_t length, size_t *posit
                 return "repetitions nested too deep";
             const char *colon = memchr(text + *position, ':', length - *position);
             unsigned long count;
-            if (!colon || !parse_unsigned(text + *position, (size_t)(colon - (text + *position)), MAX_REPEAT, &count))
+            if (!colon || !parse_unsigned(text + *position, (size_t)(colon - (text + *position)),
+                                          MAX_REPEAT, &count))
                 return "\\{ needs a count up to 100000 and a colon: \\{N:TEXT}";
             *position = (size_t)(colon - text) + 1u;
             struct bytes unit = {0};
@@ -1015,7 +1038,8 @@ static const char *decode_escaped(const char *text, size_t length, size_t *posit
     return nested ? "\\{N:TEXT} is missing its closing }" : NULL;
 }
 
-static void decode_value(const char *path, unsigned line, const char *text, size_t length, struct bytes *out)
+static void decode_value(const char *path, unsigned line, const char *text, size_t length,
+                         struct bytes *out)
 {
     size_t position = 0;
     const char *error = decode_escaped(text, length, &position, false, 0, out);
@@ -1037,16 +1061,19 @@ static void parse_outcome(const char *path, unsigned line, const char *text, siz
         return;
     }
     unsigned long code;
-    if (length > 10u && memcmp(text, "error ", 6u) == 0 && text[9] == ' ' && parse_unsigned(text + 6, 3u, 599u, &code) &&
+    if (length > 10u && memcmp(text, "error ", 6u) == 0 && text[9] == ' ' &&
+        parse_unsigned(text + 6, 3u, 599u, &code) &&
         reason_from_name(text + 10, length - 10u, reason)) {
         *result = HTTP_PARSE_ERROR;
         *status = (int)code;
         return;
     }
-    die_at(path, line, "expected `complete`, `incomplete` or `error STATUS REASON` with a known reason code");
+    die_at(path, line,
+           "expected `complete`, `incomplete` or `error STATUS REASON` with a known reason code");
 }
 
-static void add_row_tags(struct corpus *corpus, struct test_case *test, unsigned line, const char *text, size_t length)
+static void add_row_tags(struct corpus *corpus, struct test_case *test, unsigned line,
+                         const char *text, size_t length)
 {
     size_t i = 0;
     while (i < length) {
@@ -1059,7 +1086,8 @@ static void add_row_tags(struct corpus *corpus, struct test_case *test, unsigned
             break;
         size_t found = corpus->row_count;
         for (size_t r = 0; r < corpus->row_count; r++)
-            if (strlen(corpus->rows[r].tag) == i - start && memcmp(corpus->rows[r].tag, text + start, i - start) == 0)
+            if (strlen(corpus->rows[r].tag) == i - start &&
+                memcmp(corpus->rows[r].tag, text + start, i - start) == 0)
                 found = r;
         if (found == corpus->row_count)
             die_at(corpus->path, line, "unknown row tag (declare it with `row TAG = text` first)");
@@ -1068,7 +1096,8 @@ static void add_row_tags(struct corpus *corpus, struct test_case *test, unsigned
     }
 }
 
-static void parse_limits(const char *path, unsigned line, const char *text, size_t length, struct test_case *test)
+static void parse_limits(const char *path, unsigned line, const char *text, size_t length,
+                         struct test_case *test)
 {
     test->has_limits = true;
     test->limits = http_default_limits();
@@ -1079,7 +1108,8 @@ static void parse_limits(const char *path, unsigned line, const char *text, size
             i++;
         const char *equals = memchr(text + start, '=', i - start);
         unsigned long value;
-        if (!equals || !parse_unsigned(equals + 1, (size_t)(text + i - equals - 1), UINT32_MAX, &value))
+        if (!equals ||
+            !parse_unsigned(equals + 1, (size_t)(text + i - equals - 1), UINT32_MAX, &value))
             die_at(path, line, "limits: expects line=N header=N fields=N");
         size_t key_length = (size_t)(equals - (text + start));
         if (key_length == 4u && memcmp(text + start, "line", 4u) == 0)
@@ -1101,8 +1131,8 @@ static bool key_is(const char *key, size_t key_length, const char *literal)
 }
 
 /* One `key: value` (or bare `key`) line inside a case. */
-static void parse_directive(struct corpus *corpus, struct test_case *test, unsigned line, const char *text,
-                            size_t length)
+static void parse_directive(struct corpus *corpus, struct test_case *test, unsigned line,
+                            const char *text, size_t length)
 {
     const char *path = corpus->path;
     const char *colon = memchr(text, ':', length);
@@ -1131,7 +1161,8 @@ static void parse_directive(struct corpus *corpus, struct test_case *test, unsig
         parse_outcome(path, line, value, value_length, &test->result, &test->status, &test->reason);
     } else if (key_is(text, key_length, "after-expect")) {
         test->has_after_expectation = true;
-        parse_outcome(path, line, value, value_length, &test->after_result, &test->after_status, &test->after_reason);
+        parse_outcome(path, line, value, value_length, &test->after_result, &test->after_status,
+                      &test->after_reason);
     } else if (key_is(text, key_length, "after-path")) {
         test->has_after_path = true;
         decode_value(path, line, value, value_length, &test->after_path);
@@ -1158,8 +1189,8 @@ static void parse_directive(struct corpus *corpus, struct test_case *test, unsig
     } else if (key_is(text, key_length, "no-authority") && !colon) {
         test->authority_presence = ABSENT;
     } else if (key_is(text, key_length, "version")) {
-        if (value_length != 3u || value[1] != '.' || value[0] < '0' || value[0] > '9' || value[2] < '0' ||
-            value[2] > '9')
+        if (value_length != 3u || value[1] != '.' || value[0] < '0' || value[0] > '9' ||
+            value[2] < '0' || value[2] > '9')
             die_at(path, line, "version: expects DIGIT.DIGIT");
         test->has_version = true;
         test->version_major = (unsigned)(value[0] - '0');
@@ -1194,7 +1225,8 @@ static void parse_directive(struct corpus *corpus, struct test_case *test, unsig
             field_value++;
             rest--;
         }
-        test->fields = checked_realloc(test->fields, (test->field_expectations + 1u) * sizeof *test->fields);
+        test->fields =
+            checked_realloc(test->fields, (test->field_expectations + 1u) * sizeof *test->fields);
         struct field_expectation *expected = &test->fields[test->field_expectations++];
         memset(expected, 0, sizeof *expected);
         decode_value(path, line, value, name_length, &expected->name);
@@ -1212,29 +1244,34 @@ static void validate_case(const char *path, unsigned line, const struct test_cas
     if (test->row_count == 0)
         die_at(path, line, "case %s has no `row:` tag", test->name);
     if (test->result == HTTP_PARSE_COMPLETE &&
-        (!test->has_method || !test->has_path || test->query_presence == UNCHECKED || !test->has_version ||
-         test->keep_alive < 0))
-        die_at(path, line, "complete case %s needs method, path, query (or no-query), version and keep-alive",
+        (!test->has_method || !test->has_path || test->query_presence == UNCHECKED ||
+         !test->has_version || test->keep_alive < 0))
+        die_at(path, line,
+               "complete case %s needs method, path, query (or no-query), version and keep-alive",
                test->name);
     if (test->result == HTTP_PARSE_ERROR && test->status != documented_status(test->reason))
         die_at(path, line, "case %s pairs %s with %d; docs/conformance.md says %d", test->name,
                http_reason_name(test->reason), test->status, documented_status(test->reason));
     if (test->has_explicit_consumed && test->explicit_consumed != test->head_length)
-        die_at(path, line, "case %s: consumed %zu, but its `in:` bytes are %zu", test->name, test->explicit_consumed,
-               test->head_length);
-    if ((test->has_after_expectation || test->has_after_path) && test->head_length == test->input.length)
+        die_at(path, line, "case %s: consumed %zu, but its `in:` bytes are %zu", test->name,
+               test->explicit_consumed, test->head_length);
+    if ((test->has_after_expectation || test->has_after_path) &&
+        test->head_length == test->input.length)
         die_at(path, line, "case %s: after-expect without `after:` bytes", test->name);
 }
 
-static void add_row_declaration(struct corpus *corpus, unsigned line, const char *text, size_t length)
+static void add_row_declaration(struct corpus *corpus, unsigned line, const char *text,
+                                size_t length)
 {
     const char *equals = memchr(text, '=', length);
-    if (!equals || equals < text + 6 || equals[-1] != ' ' || (size_t)(equals - text) + 2u > length ||
-        equals[1] != ' ')
-        die_at(corpus->path, line, "expected `row TAG = first cell of a table row in docs/conformance.md`");
+    if (!equals || equals < text + 6 || equals[-1] != ' ' ||
+        (size_t)(equals - text) + 2u > length || equals[1] != ' ')
+        die_at(corpus->path, line,
+               "expected `row TAG = first cell of a table row in docs/conformance.md`");
     size_t tag_length = (size_t)(equals - text) - 5u;
     for (size_t r = 0; r < corpus->row_count; r++)
-        if (strlen(corpus->rows[r].tag) == tag_length && memcmp(corpus->rows[r].tag, text + 4, tag_length) == 0)
+        if (strlen(corpus->rows[r].tag) == tag_length &&
+            memcmp(corpus->rows[r].tag, text + 4, tag_length) == 0)
             die_at(corpus->path, line, "row tag declared twice");
     corpus->rows = checked_realloc(corpus->rows, (corpus->row_count + 1u) * sizeof *corpus->rows);
     struct row *row = &corpus->rows[corpus->row_count++];
@@ -1274,7 +1311,8 @@ static void load_corpus(struct corpus *corpus)
         line++;
         if (length && (text[length - 1u] == ' ' || text[length - 1u] == '\r'))
             die_at(corpus->path, line, "trailing whitespace (write a final space as \\x20)");
-        bool comment_or_row = length == 0 || text[0] == '#' || (length > 4u && memcmp(text, "row ", 4u) == 0);
+        bool comment_or_row =
+            length == 0 || text[0] == '#' || (length > 4u && memcmp(text, "row ", 4u) == 0);
         for (size_t i = 0; i < length; i++) {
             unsigned char byte = (unsigned char)text[i];
             /* Directives are printable ASCII; other bytes are written as escapes.
@@ -1300,7 +1338,8 @@ static void load_corpus(struct corpus *corpus)
             validate_case(corpus->path, open_line, open_case);
             for (size_t r = 0; r < open_case->row_count; r++)
                 corpus->rows[open_case->rows[r]].cases++;
-            corpus->cases = checked_realloc(corpus->cases, (corpus->case_count + 1u) * sizeof *corpus->cases);
+            corpus->cases =
+                checked_realloc(corpus->cases, (corpus->case_count + 1u) * sizeof *corpus->cases);
             corpus->cases[corpus->case_count++] = open_case;
             open_case = NULL;
         } else if (open_case) {
@@ -1349,24 +1388,27 @@ static bool check_row_coverage(struct corpus *corpus, const char *doc_path)
         doc_rows++;
         bool declared = false;
         for (size_t r = 0; r < corpus->row_count; r++)
-            if (strlen(corpus->rows[r].text) == cell_length && memcmp(corpus->rows[r].text, cell, cell_length) == 0) {
+            if (strlen(corpus->rows[r].text) == cell_length &&
+                memcmp(corpus->rows[r].text, cell, cell_length) == 0) {
                 corpus->rows[r].in_doc = declared = true;
             }
         if (!declared) {
             char shown[512];
-            fprintf(stderr, "FAIL %s: no row tag in %s declares the row \"%s\"\n", doc_path, corpus->path,
-                    render(cell, cell_length, shown, sizeof shown));
+            fprintf(stderr, "FAIL %s: no row tag in %s declares the row \"%s\"\n", doc_path,
+                    corpus->path, render(cell, cell_length, shown, sizeof shown));
             failures++;
             ok = false;
         }
     }
     for (size_t r = 0; r < corpus->row_count; r++) {
         if (!corpus->rows[r].in_doc) {
-            fprintf(stderr, "FAIL %s: row %s names no table row of %s\n", corpus->path, corpus->rows[r].tag, doc_path);
+            fprintf(stderr, "FAIL %s: row %s names no table row of %s\n", corpus->path,
+                    corpus->rows[r].tag, doc_path);
             failures++;
             ok = false;
         } else if (corpus->rows[r].cases == 0) {
-            fprintf(stderr, "FAIL %s: row %s is covered by no case\n", corpus->path, corpus->rows[r].tag);
+            fprintf(stderr, "FAIL %s: row %s is covered by no case\n", corpus->path,
+                    corpus->rows[r].tag);
             failures++;
             ok = false;
         }
@@ -1389,7 +1431,8 @@ static bool check_reason_coverage(void)
         const char *name = http_reason_name((enum http_reason)code);
         for (unsigned other = HTTP_REASON_NONE; other < code; other++)
             if (strcmp(name, http_reason_name((enum http_reason)other)) == 0) {
-                fprintf(stderr, "FAIL reason codes %u and %u share the name %s\n", other, code, name);
+                fprintf(stderr, "FAIL reason codes %u and %u share the name %s\n", other, code,
+                        name);
                 failures++;
                 ok = false;
             }
@@ -1448,7 +1491,8 @@ static struct test_case *field_block_of(const char *name, size_t block_bytes)
     bytes_append(&test->input, LITERAL("GET / HTTP/1.1\r\n"));
     bytes_append(&test->input, LITERAL(HOST));
     bytes_append(&test->input, LITERAL(FILL));
-    bytes_append_repeat(&test->input, 'f', block_bytes - (sizeof HOST - 1u) - (sizeof FILL - 1u) - (sizeof END - 1u));
+    bytes_append_repeat(&test->input, 'f',
+                        block_bytes - (sizeof HOST - 1u) - (sizeof FILL - 1u) - (sizeof END - 1u));
     bytes_append(&test->input, LITERAL(END));
     return test;
 }
@@ -1470,7 +1514,8 @@ static struct test_case *field_lines_of(const char *name, size_t count)
 /* A decoded path of exactly path_bytes: full 255-byte segments, then a shorter
  * one. With `encoded`, the bytes of the first four segments are sent as %41
  * ("A"): escaping them all would not fit in the 8 KiB request line. */
-static struct test_case *path_of(const char *name, size_t path_bytes, bool encoded, struct bytes *decoded)
+static struct test_case *path_of(const char *name, size_t path_bytes, bool encoded,
+                                 struct bytes *decoded)
 {
     struct test_case *test = new_case(name, "built-in");
     bytes_append(&test->input, LITERAL("GET "));
@@ -1526,30 +1571,32 @@ static void with_limits(struct test_case *test, uint32_t line, uint32_t header, 
 static struct test_case *browser_request(size_t cookie_bytes)
 {
     struct test_case *test = new_case("browser-request-with-8KiB-cookie", "built-in");
-    bytes_append(&test->input, LITERAL("GET /assets/app.js?v=3.2.1 HTTP/1.1\r\n"
-                                       "Host: www.example.org\r\n"
-                                       "Connection: keep-alive\r\n"
-                                       "sec-ch-ua: \"Chromium\";v=\"124\", \"Google Chrome\";v=\"124\", "
-                                       "\"Not-A.Brand\";v=\"99\"\r\n"
-                                       "sec-ch-ua-mobile: ?0\r\n"
-                                       "User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 "
-                                       "(KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36\r\n"
-                                       "sec-ch-ua-platform: \"Linux\"\r\n"
-                                       "Accept: */*\r\n"
-                                       "Sec-Fetch-Site: same-origin\r\n"
-                                       "Sec-Fetch-Mode: no-cors\r\n"
-                                       "Sec-Fetch-Dest: script\r\n"
-                                       "Referer: https://www.example.org/account/settings?tab=profile\r\n"
-                                       "Accept-Encoding: gzip, deflate, br, zstd\r\n"
-                                       "Accept-Language: en-GB,en-US;q=0.9,en;q=0.8\r\n"
-                                       "If-None-Match: W/\"5e1f-18f2a\"\r\n"
-                                       "If-Modified-Since: Tue, 14 May 2024 09:12:44 GMT\r\n"
-                                       "Cookie: "));
+    bytes_append(&test->input,
+                 LITERAL("GET /assets/app.js?v=3.2.1 HTTP/1.1\r\n"
+                         "Host: www.example.org\r\n"
+                         "Connection: keep-alive\r\n"
+                         "sec-ch-ua: \"Chromium\";v=\"124\", \"Google Chrome\";v=\"124\", "
+                         "\"Not-A.Brand\";v=\"99\"\r\n"
+                         "sec-ch-ua-mobile: ?0\r\n"
+                         "User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 "
+                         "(KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36\r\n"
+                         "sec-ch-ua-platform: \"Linux\"\r\n"
+                         "Accept: */*\r\n"
+                         "Sec-Fetch-Site: same-origin\r\n"
+                         "Sec-Fetch-Mode: no-cors\r\n"
+                         "Sec-Fetch-Dest: script\r\n"
+                         "Referer: https://www.example.org/account/settings?tab=profile\r\n"
+                         "Accept-Encoding: gzip, deflate, br, zstd\r\n"
+                         "Accept-Language: en-GB,en-US;q=0.9,en;q=0.8\r\n"
+                         "If-None-Match: W/\"5e1f-18f2a\"\r\n"
+                         "If-Modified-Since: Tue, 14 May 2024 09:12:44 GMT\r\n"
+                         "Cookie: "));
     size_t cookie_start = test->input.length;
     for (unsigned i = 0; test->input.length - cookie_start + 48u < cookie_bytes; i++) {
         char crumb[64];
-        int used = snprintf(crumb, sizeof crumb, "%s_ga_%04u=GS1.1.1715677964.12.1.1715678%03u.0.0.0", i ? "; " : "", i,
-                            i % 1000u);
+        int used =
+            snprintf(crumb, sizeof crumb, "%s_ga_%04u=GS1.1.1715677964.12.1.1715678%03u.0.0.0",
+                     i ? "; " : "", i, i % 1000u);
         bytes_append(&test->input, crumb, (size_t)used);
     }
     bytes_append_repeat(&test->input, 'z', cookie_bytes - (test->input.length - cookie_start));
@@ -1832,8 +1879,8 @@ int main(int argc, char **argv)
     check_reason_coverage();
 
     size_t total = corpus.case_count + limit_count + regression_count;
-    printf("parser: %zu from %s, %zu built-in limit tests, %zu regression inputs; %zu failed\n", corpus.case_count,
-           corpus.path, limit_count, regression_count, failed_cases);
+    printf("parser: %zu from %s, %zu built-in limit tests, %zu regression inputs; %zu failed\n",
+           corpus.case_count, corpus.path, limit_count, regression_count, failed_cases);
     printf("parser: %zu cases, %lu checks passed%s\n", total, checks_passed,
            failures ? "" : " (every doc row and every reason code exercised)");
 
@@ -1854,8 +1901,9 @@ int main(int argc, char **argv)
     free(runner.whole);
     free(runner.probe);
     if (failures) {
-        fprintf(stderr, "parser: %lu failures (base seed %llu; set PARSER_TEST_SEED to vary the splits)\n", failures,
-                (unsigned long long)base_seed);
+        fprintf(stderr,
+                "parser: %lu failures (base seed %llu; set PARSER_TEST_SEED to vary the splits)\n",
+                failures, (unsigned long long)base_seed);
         return 1;
     }
     return 0;

@@ -37,12 +37,24 @@ static bool contains(const char *range_text, const char *address_text)
 
 void test_cidr(void)
 {
-    static const char *const VALID[] = {"203.0.113.0/24", "203.0.113.7", "0.0.0.0/0", "10.0.0.0/8", "2001:db8::/32",
-                                        "::1", "::/0", "2001:db8::1/128", "198.51.100.128/25"};
-    static const char *const INVALID[] = {"", "/24", "203.0.113.0/33", "2001:db8::/129", "203.0.113.0/-1",
-                                          "203.0.113.0/+8", "203.0.113.0/ 8", "203.0.113.0/08", "203.0.113.0/",
-                                          "203.0.113.7/24", "2001:db8::1/32", "localhost", "203.0.113.0/24x",
-                                          "1.2.3", "1.2.3.4.5"};
+    static const char *const VALID[] = {"203.0.113.0/24", "203.0.113.7",     "0.0.0.0/0",
+                                        "10.0.0.0/8",     "2001:db8::/32",   "::1",
+                                        "::/0",           "2001:db8::1/128", "198.51.100.128/25"};
+    static const char *const INVALID[] = {"",
+                                          "/24",
+                                          "203.0.113.0/33",
+                                          "2001:db8::/129",
+                                          "203.0.113.0/-1",
+                                          "203.0.113.0/+8",
+                                          "203.0.113.0/ 8",
+                                          "203.0.113.0/08",
+                                          "203.0.113.0/",
+                                          "203.0.113.7/24",
+                                          "2001:db8::1/32",
+                                          "localhost",
+                                          "203.0.113.0/24x",
+                                          "1.2.3",
+                                          "1.2.3.4.5"};
     struct cidr range;
     for (size_t i = 0; i < sizeof VALID / sizeof VALID[0]; i++)
         CHECK(cidr_parse(VALID[i], &range) == 0, "cidr_parse(\"%s\") accepts it", VALID[i]);
@@ -54,11 +66,14 @@ void test_cidr(void)
     CHECK(!contains("203.0.113.0/24", "203.0.114.0"), "the next /24 is outside");
     CHECK(contains("198.51.100.128/25", "198.51.100.200"), "inside a /25");
     CHECK(!contains("198.51.100.128/25", "198.51.100.127"), "just below a /25");
-    CHECK(contains("203.0.113.7", "203.0.113.7") && !contains("203.0.113.7", "203.0.113.8"), "a bare address is /32");
+    CHECK(contains("203.0.113.7", "203.0.113.7") && !contains("203.0.113.7", "203.0.113.8"),
+          "a bare address is /32");
     CHECK(contains("0.0.0.0/0", "192.0.2.1"), "/0 holds every IPv4 address");
     CHECK(contains("2001:db8::/32", "2001:db8:ffff::1"), "inside an IPv6 /32");
     CHECK(!contains("2001:db8::/32", "2001:db9::1"), "outside an IPv6 /32");
-    CHECK(contains("203.0.113.0/24", "::ffff:203.0.113.9"), "an IPv4-mapped address matches its IPv4 range");
-    CHECK(!contains("203.0.113.0/24", "2001:db8::1"), "an IPv6 address never matches an IPv4 range");
+    CHECK(contains("203.0.113.0/24", "::ffff:203.0.113.9"),
+          "an IPv4-mapped address matches its IPv4 range");
+    CHECK(!contains("203.0.113.0/24", "2001:db8::1"),
+          "an IPv6 address never matches an IPv4 range");
     CHECK(!contains("::/0", "192.0.2.1"), "an IPv4 address never matches an IPv6 range");
 }

@@ -74,7 +74,8 @@ static bool same_key(const struct client_key *a, const struct client_key *b)
     return memcmp(a->bytes, b->bytes, sizeof a->bytes) == 0;
 }
 
-static void check_key_bytes(const struct client_key *key, const uint8_t expected[16], const char *what)
+static void check_key_bytes(const struct client_key *key, const uint8_t expected[16],
+                            const char *what)
 {
     CHECK_BYTES((const char *)key->bytes, 16, (const char *)expected, 16, "key bytes of %s", what);
 }
@@ -94,7 +95,8 @@ static void test_keys(void)
     check_key_bytes(&v4, V4_BYTES, "203.0.113.7");
     check_key_text(&v4, "203.0.113.7", "203.0.113.7");
     CHECK(!same_key(&v4, &(struct client_key){0}), "an IPv4 key is not all zeros");
-    CHECK(!same_key(&v4, (const struct client_key[]){key_from_ipv4("203.0.113.8")}), "neighbouring IPv4 addresses differ");
+    CHECK(!same_key(&v4, (const struct client_key[]){key_from_ipv4("203.0.113.8")}),
+          "neighbouring IPv4 addresses differ");
 
     /* IPv4-mapped IPv6 counts as the IPv4 address. */
     struct client_key mapped = key_from_ipv6("::ffff:203.0.113.7", 1234);
@@ -104,17 +106,19 @@ static void test_keys(void)
 
     /* IPv6: the /64, then zeros; any two addresses of one /64 share a key. */
     struct client_key v6 = key_from_ipv6("2001:db8:1:2:aaaa:bbbb:cccc:dddd", 80);
-    static const uint8_t V6_BYTES[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0};
+    static const uint8_t V6_BYTES[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 2,
+                                         0,    0,    0,    0,    0, 0, 0, 0};
     check_key_bytes(&v6, V6_BYTES, "2001:db8:1:2:aaaa:bbbb:cccc:dddd");
     check_key_text(&v6, "2001:db8:1:2::/64", "2001:db8:1:2:aaaa:bbbb:cccc:dddd");
-    static const char *const SAME_64[] = {"2001:db8:1:2::", "2001:db8:1:2::1", "2001:db8:1:2:ffff:ffff:ffff:ffff",
+    static const char *const SAME_64[] = {"2001:db8:1:2::", "2001:db8:1:2::1",
+                                          "2001:db8:1:2:ffff:ffff:ffff:ffff",
                                           "2001:db8:1:2:8000::"};
     for (size_t i = 0; i < sizeof SAME_64 / sizeof SAME_64[0]; i++) {
         struct client_key other = key_from_ipv6(SAME_64[i], (uint16_t)(9000 + i));
         CHECK(same_key(&other, &v6), "%s is in 2001:db8:1:2::/64", SAME_64[i]);
     }
-    static const char *const OTHER_64[] = {"2001:db8:1:3::1", "2001:db8:1:1:ffff:ffff:ffff:ffff", "2001:db8:0:2::1",
-                                           "3001:db8:1:2::1"};
+    static const char *const OTHER_64[] = {"2001:db8:1:3::1", "2001:db8:1:1:ffff:ffff:ffff:ffff",
+                                           "2001:db8:0:2::1", "3001:db8:1:2::1"};
     for (size_t i = 0; i < sizeof OTHER_64 / sizeof OTHER_64[0]; i++) {
         struct client_key other = key_from_ipv6(OTHER_64[i], 80);
         CHECK(!same_key(&other, &v6), "%s is not in 2001:db8:1:2::/64", OTHER_64[i]);
@@ -198,7 +202,8 @@ static void test_add_count_remove(void)
     }
     CHECK_UINT(table.used, 1, "one client with three connections");
     CHECK_INT(client_table_add(&table, &b), 0, "add b");
-    CHECK_UINT(client_table_count(&table, &b_neighbour), 1, "another address of b's /64 counts b's connection");
+    CHECK_UINT(client_table_count(&table, &b_neighbour), 1,
+               "another address of b's /64 counts b's connection");
     CHECK_INT(client_table_add(&table, &b_neighbour), 0, "add b's neighbour");
     CHECK_UINT(client_table_count(&table, &b), 2, "b's /64 holds two connections");
     CHECK_UINT(table.used, 2, "two clients");
@@ -234,7 +239,8 @@ static void test_capacity(void)
     for (size_t s = 0; s < sizeof SIZES / sizeof SIZES[0]; s++) {
         size_t max_clients = SIZES[s];
         struct client_table table;
-        if (!CHECK(client_table_init(&table, max_clients, 0xfeed + s) == 0, "client_table_init(%zu)", max_clients))
+        if (!CHECK(client_table_init(&table, max_clients, 0xfeed + s) == 0,
+                   "client_table_init(%zu)", max_clients))
             continue;
         CHECK(table.capacity != 0 && (table.capacity & (table.capacity - 1)) == 0,
               "capacity %zu for %zu clients is a power of two", table.capacity, max_clients);
@@ -246,30 +252,35 @@ static void test_capacity(void)
             if (added > table.capacity)
                 break;
         }
-        CHECK(added >= max_clients, "room for at least %zu clients: %zu distinct adds succeeded", max_clients, added);
-        CHECK_UINT(added, table.capacity / 2, "distinct clients accepted in %zu slots", table.capacity);
+        CHECK(added >= max_clients, "room for at least %zu clients: %zu distinct adds succeeded",
+              max_clients, added);
+        CHECK_UINT(added, table.capacity / 2, "distinct clients accepted in %zu slots",
+                   table.capacity);
         CHECK_UINT(table.used, added, "used after filling (%zu clients)", max_clients);
         struct client_key refused = numbered_key(number);
-        CHECK_INT(client_table_add(&table, &refused), -1, "a new client past half capacity is refused again");
+        CHECK_INT(client_table_add(&table, &refused), -1,
+                  "a new client past half capacity is refused again");
         CHECK_UINT(client_table_count(&table, &refused), 0, "a refused client is not counted");
         CHECK_UINT(table.used, added, "a refusal leaves used unchanged");
         /* A known client still gets more connections; a freed entry makes room. */
         struct client_key first = numbered_key(0);
-        CHECK_INT(client_table_add(&table, &first), 0, "a present client can add a connection in a full table");
+        CHECK_INT(client_table_add(&table, &first), 0,
+                  "a present client can add a connection in a full table");
         CHECK_UINT(client_table_count(&table, &first), 2, "count of the present client");
         client_table_remove(&table, &first);
         client_table_remove(&table, &first);
         CHECK_INT(client_table_add(&table, &refused), 0, "after one client left, a new one fits");
         CHECK_UINT(client_table_count(&table, &refused), 1, "count of the new client");
         for (uint32_t i = 1; i < number; i++)
-            if (!CHECK_UINT(client_table_count(&table, (const struct client_key[]){numbered_key(i)}), 1,
-                            "client %u of a full table of %zu", i, max_clients))
+            if (!CHECK_UINT(
+                    client_table_count(&table, (const struct client_key[]){numbered_key(i)}), 1,
+                    "client %u of a full table of %zu", i, max_clients))
                 break;
         release_table(&table);
     }
 }
 
-/* ------------------------------------------------------------------ learnt homes and the invariant */
+/* ---------------------------------------------------------- learnt homes and the invariant */
 
 struct known_key {
     struct client_key key;
@@ -282,16 +293,19 @@ static struct known_key candidates[CANDIDATE_KEYS];
 static bool learn_homes(uint64_t seed)
 {
     struct client_table table;
-    if (!CHECK(client_table_init(&table, SMALL_MAX_CLIENTS, seed) == 0, "client_table_init(%u)", SMALL_MAX_CLIENTS))
+    if (!CHECK(client_table_init(&table, SMALL_MAX_CLIENTS, seed) == 0, "client_table_init(%u)",
+               SMALL_MAX_CLIENTS))
         return false;
-    bool capacity_ok = CHECK_UINT(table.capacity, SMALL_CAPACITY, "capacity for %u clients", SMALL_MAX_CLIENTS);
+    bool capacity_ok =
+        CHECK_UINT(table.capacity, SMALL_CAPACITY, "capacity for %u clients", SMALL_MAX_CLIENTS);
     for (uint32_t i = 0; capacity_ok && i < CANDIDATE_KEYS; i++) {
         candidates[i].key = numbered_key(i);
         client_table_add(&table, &candidates[i].key);
         candidates[i].home = slot_of(&table, &candidates[i].key);
         client_table_remove(&table, &candidates[i].key);
         if (candidates[i].home == SIZE_MAX || table.used != 0 || occupied_slots(&table) != 0) {
-            CHECK(false, "a key added to and removed from an empty table left it non-empty or was not stored");
+            CHECK(false, "a key added to and removed from an empty table left it non-empty or was "
+                         "not stored");
             capacity_ok = false;
         }
     }
@@ -317,15 +331,18 @@ static bool check_invariant(const struct client_table *table, const char *after)
             continue;
         occupied++;
         const struct known_key *known = find_known(&entry->key);
-        if (!CHECK(known != NULL, "after %s: slot %zu holds a key that was never added", after, slot))
+        if (!CHECK(known != NULL, "after %s: slot %zu holds a key that was never added", after,
+                   slot))
             return false;
         for (size_t probe = known->home; probe != slot; probe = (probe + 1) % table->capacity)
             if (!CHECK(table->entries[probe].count != 0,
-                       "after %s: key in slot %zu (home %zu) is unreachable: slot %zu on its probe path is empty",
+                       "after %s: key in slot %zu (home %zu) is unreachable: slot %zu on its probe "
+                       "path is empty",
                        after, slot, known->home, probe))
                 return false;
         for (size_t other = slot + 1; other < table->capacity; other++)
-            if (!CHECK(table->entries[other].count == 0 || !same_key(&table->entries[other].key, &entry->key),
+            if (!CHECK(table->entries[other].count == 0 ||
+                           !same_key(&table->entries[other].key, &entry->key),
                        "after %s: one key in slots %zu and %zu", after, slot, other))
                 return false;
     }
@@ -343,7 +360,8 @@ static const struct known_key *key_with_home(size_t home, size_t skip)
 
 static uint64_t shifts_seen; /* removals that moved another entry: the tests must exercise them */
 
-static void remove_and_check(struct client_table *table, const struct client_key *key, const char *what)
+static void remove_and_check(struct client_table *table, const struct client_key *key,
+                             const char *what)
 {
     struct client_entry before[SMALL_CAPACITY];
     memcpy(before, table->entries, sizeof before);
@@ -361,19 +379,23 @@ static void remove_and_check(struct client_table *table, const struct client_key
 static void test_colliding_runs(uint64_t seed)
 {
     for (size_t home = 0; home < SMALL_CAPACITY; home++) {
-        const struct known_key *a = key_with_home(home, 0), *b = key_with_home(home, 1), *c = key_with_home(home, 2);
+        const struct known_key *a = key_with_home(home, 0), *b = key_with_home(home, 1),
+                               *c = key_with_home(home, 2);
         const struct known_key *d = key_with_home((home + 1) % SMALL_CAPACITY, 0);
         const struct known_key *e = key_with_home((home + 3) % SMALL_CAPACITY, 0);
-        if (!CHECK(a && b && c && d && e, "%u candidate keys give three with home %zu", CANDIDATE_KEYS, home))
+        if (!CHECK(a && b && c && d && e, "%u candidate keys give three with home %zu",
+                   CANDIDATE_KEYS, home))
             continue;
         const struct known_key *run[5] = {a, b, c, d, e};
         /* Remove each of the five first, then the rest in order. */
         for (size_t first = 0; first < 5; first++) {
             struct client_table table;
-            if (!CHECK(client_table_init(&table, SMALL_MAX_CLIENTS, seed) == 0, "client_table_init"))
+            if (!CHECK(client_table_init(&table, SMALL_MAX_CLIENTS, seed) == 0,
+                       "client_table_init"))
                 return;
             for (size_t i = 0; i < 5; i++)
-                CHECK_INT(client_table_add(&table, &run[i]->key), 0, "add key %zu of the run at %zu", i, home);
+                CHECK_INT(client_table_add(&table, &run[i]->key), 0,
+                          "add key %zu of the run at %zu", i, home);
             /* Linear probing puts them in one run: home, home+1, ..., home+4. */
             for (size_t i = 0; i < 5; i++)
                 CHECK_UINT(slot_of(&table, &run[i]->key), (home + i) % SMALL_CAPACITY,
@@ -383,16 +405,18 @@ static void test_colliding_runs(uint64_t seed)
             snprintf(what, sizeof what, "removing key %zu of the run at home %zu", first, home);
             remove_and_check(&table, &run[first]->key, what);
             for (size_t i = 0; i < 5; i++)
-                CHECK_UINT(client_table_count(&table, &run[i]->key), i == first ? 0 : 1, "after %s: count of key %zu",
-                           what, i);
+                CHECK_UINT(client_table_count(&table, &run[i]->key), i == first ? 0 : 1,
+                           "after %s: count of key %zu", what, i);
             for (size_t i = 0; i < 5; i++) {
                 if (i == first)
                     continue;
-                snprintf(what, sizeof what, "then removing key %zu of the run at home %zu", i, home);
+                snprintf(what, sizeof what, "then removing key %zu of the run at home %zu", i,
+                         home);
                 remove_and_check(&table, &run[i]->key, what);
                 for (size_t j = i + 1; j < 5; j++)
                     if (j != first)
-                        CHECK_UINT(client_table_count(&table, &run[j]->key), 1, "after %s: count of key %zu", what, j);
+                        CHECK_UINT(client_table_count(&table, &run[j]->key), 1,
+                                   "after %s: count of key %zu", what, j);
             }
             CHECK_UINT(table.used, 0, "every key of the run removed");
             release_table(&table);
@@ -401,11 +425,12 @@ static void test_colliding_runs(uint64_t seed)
 }
 
 /* Random add/remove sequences against a model, with the invariant after each step. */
-static void test_against_model(uint64_t table_seed, size_t pool_size, size_t max_clients, unsigned operations,
-                               uint64_t random_salt, bool check_layout)
+static void test_against_model(uint64_t table_seed, size_t pool_size, size_t max_clients,
+                               unsigned operations, uint64_t random_salt, bool check_layout)
 {
     struct client_table table;
-    if (!CHECK(client_table_init(&table, max_clients, table_seed) == 0, "client_table_init(%zu)", max_clients))
+    if (!CHECK(client_table_init(&table, max_clients, table_seed) == 0, "client_table_init(%zu)",
+               max_clients))
         return;
     uint32_t *model = calloc(pool_size, sizeof *model);
     struct client_key *pool = calloc(pool_size, sizeof *pool);
@@ -425,7 +450,8 @@ static void test_against_model(uint64_t table_seed, size_t pool_size, size_t max
         if (unit_random_below(&random, 100) < 55) {
             int result = client_table_add(&table, &pool[k]);
             bool must_refuse = model[k] == 0 && (present + 1) * 2 > table.capacity;
-            snprintf(what, sizeof what, "step %u: add key %zu (count %u, %zu present)", step, k, model[k], present);
+            snprintf(what, sizeof what, "step %u: add key %zu (count %u, %zu present)", step, k,
+                     model[k], present);
             ok = CHECK_INT(result, must_refuse ? -1 : 0, "%s", what);
             if (result == 0) {
                 present += model[k] == 0;
@@ -451,13 +477,15 @@ static void test_against_model(uint64_t table_seed, size_t pool_size, size_t max
         ok = ok && CHECK_UINT(table.used, present, "%s: used", what);
         if (ok && (check_layout || step % 500 == 0 || step + 1 == operations))
             for (size_t i = 0; i < pool_size && ok; i++)
-                ok = CHECK_UINT(client_table_count(&table, &pool[i]), model[i], "%s: count of key %zu", what, i);
+                ok = CHECK_UINT(client_table_count(&table, &pool[i]), model[i],
+                                "%s: count of key %zu", what, i);
     }
     if (!check_layout)
-        CHECK_UINT(occupied_slots(&table), present, "occupied slots after %u random operations", operations);
+        CHECK_UINT(occupied_slots(&table), present, "occupied slots after %u random operations",
+                   operations);
     if (pool_size * 2 > table.capacity)
-        CHECK(refusals > 0, "the sequence with %zu keys for %zu slots reached the full table", pool_size,
-              table.capacity);
+        CHECK(refusals > 0, "the sequence with %zu keys for %zu slots reached the full table",
+              pool_size, table.capacity);
     free(model);
     free(pool);
     release_table(&table);
@@ -483,8 +511,8 @@ static void test_wiped_in_children(void)
     }
     int status = 0;
     CHECK(child > 0 && waitpid(child, &status, 0) == child, "fork and wait for the child");
-    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "a forked child sees only zeros in the table (status %d)",
-          status);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+          "a forked child sees only zeros in the table (status %d)", status);
     CHECK_UINT(client_table_count(&table, (const struct client_key[]){numbered_key(3)}), 1,
                "the parent keeps its counts");
     release_table(&table);
@@ -496,7 +524,8 @@ void test_client_table(void)
     test_add_count_remove();
     test_capacity();
 
-    static const uint64_t TABLE_SEEDS[MODEL_SEEDS] = {1, 0xdeadbeef, 0x0123456789abcdefull, 77, UINT64_MAX, 0};
+    static const uint64_t TABLE_SEEDS[MODEL_SEEDS] = {1,  0xdeadbeef, 0x0123456789abcdefull,
+                                                      77, UINT64_MAX, 0};
     for (size_t s = 0; s < MODEL_SEEDS; s++) {
         /* Larger tables: counts and used against the model. */
         test_against_model(TABLE_SEEDS[s], 700, 256, MODEL_OPERATIONS, 0xc0ffee + s, false);

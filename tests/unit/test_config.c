@@ -114,8 +114,8 @@ static void check_refused(const char *const *arguments, const char *mention)
         control_bytes += (unsigned char)*p < 0x20 || *p == 0x7f;
     CHECK(error_text[0] != '\0' && control_bytes == 0 && strlen(error_text) < sizeof error_text - 1,
           "config_parse(%s): one non-empty line without control bytes, got \"%s\"", what, shown);
-    CHECK(strstr(error_text, mention) != NULL, "config_parse(%s): the message \"%s\" mentions \"%s\"", what, shown,
-          mention);
+    CHECK(strstr(error_text, mention) != NULL,
+          "config_parse(%s): the message \"%s\" mentions \"%s\"", what, shown, mention);
 }
 
 #define REFUSED(mention, ...) check_refused((const char *const[]){__VA_ARGS__, NULL}, (mention))
@@ -124,7 +124,8 @@ static bool accepted(struct config *config, const char *const *arguments)
 {
     char what[512];
     enum config_outcome outcome = parse_list(config, arguments);
-    return CHECK_INT(outcome, CONFIG_OK, "config_parse(%s) (error \"%s\")", describe(arguments, what, sizeof what),
+    return CHECK_INT(outcome, CONFIG_OK, "config_parse(%s) (error \"%s\")",
+                     describe(arguments, what, sizeof what),
                      outcome == CONFIG_ERROR ? error_text : "");
 }
 
@@ -164,7 +165,8 @@ static void test_defaults(void)
         CHECK_UINT(config.max_children, expected_children, "max-children for %ld CPUs", cpus);
     else
         CHECK(config.max_children >= 256, "max-children for %ld CPUs", cpus);
-    CHECK_UINT(config.max_children, config_default_max_children(), "max-children equals config_default_max_children()");
+    CHECK_UINT(config.max_children, config_default_max_children(),
+               "max-children equals config_default_max_children()");
     CHECK(config.server_header, "server-header on");
     CHECK(!config.check_only && !config.log_children && !config.autoindex, "switches off");
     CHECK_UINT(config.index_count, 1, "one default index name");
@@ -213,7 +215,8 @@ static const struct number_flag DURATION_FLAGS[] = {
     {"--send-window", FIELD(send_window_ms), 100, 3600000},
 };
 
-static void check_number(const struct number_flag *flag, const char *value, bool valid, uint64_t expected)
+static void check_number(const struct number_flag *flag, const char *value, bool valid,
+                         uint64_t expected)
 {
     struct config config;
     if (!valid) {
@@ -241,8 +244,19 @@ static void test_counts(void)
         }
         snprintf(text, sizeof text, "0%llu", (unsigned long long)flag->maximum);
         check_number(flag, text, true, flag->maximum); /* leading zeros are still decimal */
-        static const char *const BAD[] = {"",   "abc", "-1", "+5",  " 5",   "5 ",  "0x10", "1e3",
-                                          "5k", "1.0", "1,000", "99999999999999999999999", "18446744073709551617"};
+        static const char *const BAD[] = {"",
+                                          "abc",
+                                          "-1",
+                                          "+5",
+                                          " 5",
+                                          "5 ",
+                                          "0x10",
+                                          "1e3",
+                                          "5k",
+                                          "1.0",
+                                          "1,000",
+                                          "99999999999999999999999",
+                                          "18446744073709551617"};
         for (size_t b = 0; b < sizeof BAD / sizeof BAD[0]; b++)
             check_number(flag, BAD[b], false, 0);
     }
@@ -261,9 +275,24 @@ static void test_durations(void)
         check_number(flag, "3600.001", false, 0);
         check_number(flag, "3601", false, 0);
         check_number(flag, "0003600", true, 3600000);
-        static const char *const BAD[] = {"",    "1.",   ".5",   "1.2345", "-1",  "+1",      "1e3",  "1,5",
-                                          "1.5s", " 1",  "1 ",   "1..5",   "1.-5", "0x10",   "inf", "nan",
-                                          "99999999999999999999999", "4294967.296"};
+        static const char *const BAD[] = {"",
+                                          "1.",
+                                          ".5",
+                                          "1.2345",
+                                          "-1",
+                                          "+1",
+                                          "1e3",
+                                          "1,5",
+                                          "1.5s",
+                                          " 1",
+                                          "1 ",
+                                          "1..5",
+                                          "1.-5",
+                                          "0x10",
+                                          "inf",
+                                          "nan",
+                                          "99999999999999999999999",
+                                          "4294967.296"};
         for (size_t b = 0; b < sizeof BAD / sizeof BAD[0]; b++)
             check_number(flag, BAD[b], false, 0);
         /* The lower bound, exactly and one millisecond under it. */
@@ -272,7 +301,8 @@ static void test_durations(void)
                  (unsigned long long)flag->minimum % 1000);
         check_number(flag, text, true, flag->minimum);
         if (flag->minimum > 0) {
-            snprintf(text, sizeof text, "%llu.%03llu", (unsigned long long)(flag->minimum - 1) / 1000,
+            snprintf(text, sizeof text, "%llu.%03llu",
+                     (unsigned long long)(flag->minimum - 1) / 1000,
                      (unsigned long long)(flag->minimum - 1) % 1000);
             check_number(flag, text, false, 0);
         }
@@ -289,8 +319,8 @@ static void test_durations(void)
 static void test_text_flags(void)
 {
     struct config config;
-    if (ACCEPTED(&config, "--root", "/srv", "--listen", "0.0.0.0:80", "--listen", "[::]:80", "--listen",
-                 "127.0.0.1:0")) {
+    if (ACCEPTED(&config, "--root", "/srv", "--listen", "0.0.0.0:80", "--listen", "[::]:80",
+                 "--listen", "127.0.0.1:0")) {
         CHECK_UINT(config.listen_count, 3, "three --listen");
         CHECK_STR(config.listens[0].text, "0.0.0.0:80", "first --listen");
         CHECK_STR(config.listens[1].text, "[::]:80", "second --listen");
@@ -298,11 +328,11 @@ static void test_text_flags(void)
     }
     /* At most CONFIG_MAX_LISTENERS (16) of them. */
     const char *many[2 + 2 * 17 + 1] = {"--root", "/srv"};
-    static const char *const PORTS[17] = {"127.0.0.1:1",  "127.0.0.1:2",  "127.0.0.1:3",  "127.0.0.1:4",
-                                          "127.0.0.1:5",  "127.0.0.1:6",  "127.0.0.1:7",  "127.0.0.1:8",
-                                          "127.0.0.1:9",  "127.0.0.1:10", "127.0.0.1:11", "127.0.0.1:12",
-                                          "127.0.0.1:13", "127.0.0.1:14", "127.0.0.1:15", "127.0.0.1:16",
-                                          "127.0.0.1:17"};
+    static const char *const PORTS[17] = {
+        "127.0.0.1:1",  "127.0.0.1:2",  "127.0.0.1:3",  "127.0.0.1:4",  "127.0.0.1:5",
+        "127.0.0.1:6",  "127.0.0.1:7",  "127.0.0.1:8",  "127.0.0.1:9",  "127.0.0.1:10",
+        "127.0.0.1:11", "127.0.0.1:12", "127.0.0.1:13", "127.0.0.1:14", "127.0.0.1:15",
+        "127.0.0.1:16", "127.0.0.1:17"};
     for (size_t i = 0; i < 17; i++) {
         many[2 + 2 * i] = "--listen";
         many[3 + 2 * i] = PORTS[i];
@@ -331,7 +361,8 @@ static void test_text_flags(void)
         CHECK_UINT(config.index_count, 8, "eight --index");
     indexes[2 + 2 * 8] = "--index";
     check_refused(indexes, "--index");
-    static const char *const BAD_NAMES[] = {"a/b", "/index.html", ".", "..", "", "x\ty", "x\x7fy", "dir/"};
+    static const char *const BAD_NAMES[] = {"a/b", "/index.html", ".",      "..",
+                                            "",    "x\ty",        "x\x7fy", "dir/"};
     for (size_t i = 0; i < sizeof BAD_NAMES / sizeof BAD_NAMES[0]; i++)
         REFUSED("--index", "--root", "/srv", "--index", BAD_NAMES[i]);
     if (ACCEPTED(&config, "--root", "/srv", "--index", "..hidden"))
@@ -340,7 +371,8 @@ static void test_text_flags(void)
     static const struct {
         const char *text;
         enum symlink_policy policy;
-    } SYMLINKS[] = {{"none", SYMLINKS_NONE}, {"follow", SYMLINKS_FOLLOW}, {"owner", SYMLINKS_OWNER}};
+    } SYMLINKS[] = {
+        {"none", SYMLINKS_NONE}, {"follow", SYMLINKS_FOLLOW}, {"owner", SYMLINKS_OWNER}};
     for (size_t i = 0; i < 3; i++)
         if (ACCEPTED(&config, "--root", "/srv", "--symlinks", SYMLINKS[i].text))
             CHECK_INT(config.symlinks, SYMLINKS[i].policy, "--symlinks %s", SYMLINKS[i].text);
@@ -350,8 +382,8 @@ static void test_text_flags(void)
 
     if (ACCEPTED(&config, "--root", "/srv", "--cache-control", "public, max-age=3600"))
         CHECK_STR(config.cache_control, "public, max-age=3600", "--cache-control");
-    static const char *const BAD_CACHE[] = {"", "a\r\nSet-Cookie: x=1", "no-cache\n", "a\tb", "x\x7f", "max-age=\xc3\xa9",
-                                            "\x01"};
+    static const char *const BAD_CACHE[] = {"",      "a\r\nSet-Cookie: x=1", "no-cache\n", "a\tb",
+                                            "x\x7f", "max-age=\xc3\xa9",     "\x01"};
     for (size_t i = 0; i < sizeof BAD_CACHE / sizeof BAD_CACHE[0]; i++)
         REFUSED("--cache-control", "--root", "/srv", "--cache-control", BAD_CACHE[i]);
 
@@ -362,8 +394,8 @@ static void test_text_flags(void)
     REFUSED("--server-header", "--root", "/srv", "--server-header", "no");
     REFUSED("--server-header", "--root", "/srv", "--server-header", "");
 
-    if (ACCEPTED(&config, "--root", "/srv", "--user", "www-data", "--access-log", "off", "--error-log",
-                 "/var/log/prong/error.log", "--mime-types", "/etc/mime.types")) {
+    if (ACCEPTED(&config, "--root", "/srv", "--user", "www-data", "--access-log", "off",
+                 "--error-log", "/var/log/prong/error.log", "--mime-types", "/etc/mime.types")) {
         CHECK_STR(config.user, "www-data", "--user");
         CHECK_STR(config.access_log, "off", "--access-log off");
         CHECK_STR(config.error_log, "/var/log/prong/error.log", "--error-log");
@@ -379,7 +411,8 @@ static void test_text_flags(void)
         CHECK(config.autoindex && config.check_only && config.log_children, "the three switches");
     }
     /* A later value wins for single-valued flags. */
-    if (ACCEPTED(&config, "--root", "/a", "--root", "/b", "--max-fields", "5", "--max-fields", "7")) {
+    if (ACCEPTED(&config, "--root", "/a", "--root", "/b", "--max-fields", "5", "--max-fields",
+                 "7")) {
         CHECK_STR(config.root, "/b", "the last --root");
         CHECK_UINT(config.limits.max_fields, 7, "the last --max-fields");
     }
@@ -396,7 +429,8 @@ static void test_errors(void)
     {
         struct config config; /* a value that looks like a flag is still a value */
         if (ACCEPTED(&config, "--root", "/srv", "--cache-control", "--no-store"))
-            CHECK(config.cache_control && strcmp(config.cache_control, "--no-store") == 0, "--cache-control value");
+            CHECK(config.cache_control && strcmp(config.cache_control, "--no-store") == 0,
+                  "--cache-control value");
     }
     REFUSED("--bogus", "--root", "/srv", "--bogus");
     REFUSED("--bogus", "--bogus", "--root", "/srv");
@@ -425,15 +459,17 @@ static void test_errors(void)
     static const size_t SIZES[] = {1, 2, 8, 17};
     for (size_t s = 0; s < sizeof SIZES / sizeof SIZES[0]; s++) {
         char *small = malloc(SIZES[s]);
-        char *argv[] = {copy_argument("prong"), copy_argument("--no-such-flag-with-a-long-name"), NULL};
+        char *argv[] = {copy_argument("prong"), copy_argument("--no-such-flag-with-a-long-name"),
+                        NULL};
         if (!small) {
             fprintf(stderr, "test_unit: out of memory\n");
             exit(2);
         }
         memset(small, '#', SIZES[s]);
-        CHECK_INT(config_parse(2, argv, &config, small, SIZES[s]), CONFIG_ERROR, "error buffer of %zu bytes",
-                  SIZES[s]);
-        CHECK(memchr(small, '\0', SIZES[s]) != NULL, "error buffer of %zu bytes is terminated", SIZES[s]);
+        CHECK_INT(config_parse(2, argv, &config, small, SIZES[s]), CONFIG_ERROR,
+                  "error buffer of %zu bytes", SIZES[s]);
+        CHECK(memchr(small, '\0', SIZES[s]) != NULL, "error buffer of %zu bytes is terminated",
+              SIZES[s]);
         free(small);
     }
 }
@@ -441,7 +477,8 @@ static void test_errors(void)
 /* ------------------------------------------------------------------ --help and --version */
 
 /* Runs config_parse with standard output in a scratch file; returns what was printed. */
-static enum config_outcome parse_capturing(const char *const *arguments, char *printed, size_t printed_size)
+static enum config_outcome parse_capturing(const char *const *arguments, char *printed,
+                                           size_t printed_size)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/config-stdout.txt", unit_scratch_dir);
@@ -468,30 +505,56 @@ static enum config_outcome parse_capturing(const char *const *arguments, char *p
 static void test_help_and_version(void)
 {
     static char printed[16384];
-    enum config_outcome outcome = parse_capturing((const char *const[]){"--version", NULL}, printed, sizeof printed);
+    enum config_outcome outcome =
+        parse_capturing((const char *const[]){"--version", NULL}, printed, sizeof printed);
     CHECK_INT(outcome, CONFIG_EXIT_SUCCESS, "--version");
     CHECK_STR(printed, "prong " PRONG_VERSION "\n", "--version prints the version");
 
     outcome = parse_capturing((const char *const[]){"--help", NULL}, printed, sizeof printed);
     CHECK_INT(outcome, CONFIG_EXIT_SUCCESS, "--help without --root");
     static const char *const EVERY_FLAG[] = {
-        "--root DIR",         "--listen",            "--user NAME",         "--access-log",   "--error-log",
-        "--max-request-line", "--max-header-bytes",  "--max-fields",        "--max-requests", "--head-timeout",
-        "--next-head-timeout", "--idle-timeout",     "--grace",             "--min-send-rate", "--send-window",
-        "--max-children",     "--max-per-ip",        "--child-cpu",         "--child-memory", "--server-header",
-        "--index",            "--autoindex",         "--symlinks",          "--mime-types",   "--cache-control",
-        "--log-children",     "--check",             "--version",           "--help",
+        "--root DIR",
+        "--listen",
+        "--user NAME",
+        "--access-log",
+        "--error-log",
+        "--max-request-line",
+        "--max-header-bytes",
+        "--max-fields",
+        "--max-requests",
+        "--head-timeout",
+        "--next-head-timeout",
+        "--idle-timeout",
+        "--grace",
+        "--min-send-rate",
+        "--send-window",
+        "--max-children",
+        "--max-per-ip",
+        "--child-cpu",
+        "--child-memory",
+        "--server-header",
+        "--index",
+        "--autoindex",
+        "--symlinks",
+        "--mime-types",
+        "--cache-control",
+        "--log-children",
+        "--check",
+        "--version",
+        "--help",
     };
     for (size_t i = 0; i < sizeof EVERY_FLAG / sizeof EVERY_FLAG[0]; i++)
         CHECK(strstr(printed, EVERY_FLAG[i]) != NULL, "--help lists %s", EVERY_FLAG[i]);
-    CHECK(strncmp(printed, "usage: prong --root DIR", 23) == 0, "--help starts with the usage line");
+    CHECK(strncmp(printed, "usage: prong --root DIR", 23) == 0,
+          "--help starts with the usage line");
 
-    outcome = parse_capturing((const char *const[]){"--root", "/srv", "--help", "--bogus", NULL}, printed,
-                              sizeof printed);
+    outcome = parse_capturing((const char *const[]){"--root", "/srv", "--help", "--bogus", NULL},
+                              printed, sizeof printed);
     CHECK_INT(outcome, CONFIG_EXIT_SUCCESS, "--help stops before a later bad flag");
 
     /* Nothing is printed for an ordinary parse or an error. */
-    outcome = parse_capturing((const char *const[]){"--root", "/srv", NULL}, printed, sizeof printed);
+    outcome =
+        parse_capturing((const char *const[]){"--root", "/srv", NULL}, printed, sizeof printed);
     CHECK_INT(outcome, CONFIG_OK, "a parse with output captured");
     CHECK_STR(printed, "", "an ordinary parse prints nothing");
     outcome = parse_capturing((const char *const[]){"--bogus", NULL}, printed, sizeof printed);

@@ -34,7 +34,8 @@ static int parse_copy(const char *text, struct listener *listener, char *error, 
     return result;
 }
 
-static bool same_address(const struct listener *listener, int family, const char *host, uint16_t port)
+static bool same_address(const struct listener *listener, int family, const char *host,
+                         uint16_t port)
 {
     if (listener->address.ss_family != family)
         return false;
@@ -42,11 +43,13 @@ static bool same_address(const struct listener *listener, int family, const char
         const struct sockaddr_in *v4 = (const struct sockaddr_in *)&listener->address;
         struct in_addr expected;
         return inet_pton(AF_INET, host, &expected) == 1 && v4->sin_addr.s_addr == expected.s_addr &&
-               v4->sin_port == htons(port) && listener->address_length == sizeof(struct sockaddr_in);
+               v4->sin_port == htons(port) &&
+               listener->address_length == sizeof(struct sockaddr_in);
     }
     const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)&listener->address;
     struct in6_addr expected;
-    return inet_pton(AF_INET6, host, &expected) == 1 && memcmp(&v6->sin6_addr, &expected, sizeof expected) == 0 &&
+    return inet_pton(AF_INET6, host, &expected) == 1 &&
+           memcmp(&v6->sin6_addr, &expected, sizeof expected) == 0 &&
            v6->sin6_port == htons(port) && v6->sin6_flowinfo == 0 && v6->sin6_scope_id == 0 &&
            listener->address_length == sizeof(struct sockaddr_in6);
 }
@@ -63,20 +66,23 @@ static void test_valid(void)
     } VALID[] = {
         {"127.0.0.1:8080", AF_INET, "127.0.0.1", 8080, "127.0.0.1:8080", "127.0.0.1"},
         {"0.0.0.0:0", AF_INET, "0.0.0.0", 0, "0.0.0.0:0", "0.0.0.0"},
-        {"255.255.255.255:65535", AF_INET, "255.255.255.255", 65535, "255.255.255.255:65535", "255.255.255.255"},
+        {"255.255.255.255:65535", AF_INET, "255.255.255.255", 65535, "255.255.255.255:65535",
+         "255.255.255.255"},
         {"203.0.113.7:80", AF_INET, "203.0.113.7", 80, "203.0.113.7:80", "203.0.113.7"},
         {"[::1]:8080", AF_INET6, "::1", 8080, "[::1]:8080", "::1"},
         {"[::]:0", AF_INET6, "::", 0, "[::]:0", "::"},
-        {"[2001:db8::1]:65535", AF_INET6, "2001:db8::1", 65535, "[2001:db8::1]:65535", "2001:db8::1"},
+        {"[2001:db8::1]:65535", AF_INET6, "2001:db8::1", 65535, "[2001:db8::1]:65535",
+         "2001:db8::1"},
         {"[2001:DB8:0:0::1]:80", AF_INET6, "2001:db8::1", 80, "[2001:db8::1]:80", "2001:db8::1"},
-        {"[::ffff:127.0.0.1]:443", AF_INET6, "::ffff:127.0.0.1", 443, "[::ffff:127.0.0.1]:443", "::ffff:127.0.0.1"},
+        {"[::ffff:127.0.0.1]:443", AF_INET6, "::ffff:127.0.0.1", 443, "[::ffff:127.0.0.1]:443",
+         "::ffff:127.0.0.1"},
         {"[fe80::1:2:3:4]:1", AF_INET6, "fe80::1:2:3:4", 1, "[fe80::1:2:3:4]:1", "fe80::1:2:3:4"},
     };
     for (size_t i = 0; i < sizeof VALID / sizeof VALID[0]; i++) {
         struct listener listener, again;
         char error[256], text[LISTENER_NAME_MAX], host[LISTENER_NAME_MAX];
-        if (!CHECK_INT(parse_copy(VALID[i].text, &listener, error, sizeof error), 0, "listener_parse(\"%s\")",
-                       VALID[i].text))
+        if (!CHECK_INT(parse_copy(VALID[i].text, &listener, error, sizeof error), 0,
+                       "listener_parse(\"%s\")", VALID[i].text))
             continue;
         CHECK(same_address(&listener, VALID[i].family, VALID[i].host, VALID[i].port),
               "listener_parse(\"%s\"): family, address, port and length", VALID[i].text);
@@ -86,7 +92,8 @@ static void test_valid(void)
         listener_format_host((const struct sockaddr *)&listener.address, host, sizeof host);
         CHECK_STR(host, VALID[i].host_text, "listener_format_host of \"%s\"", VALID[i].text);
         /* Round trip: the formatted text parses to the same address. */
-        if (CHECK_INT(parse_copy(text, &again, error, sizeof error), 0, "listener_parse(\"%s\") (formatted)", text))
+        if (CHECK_INT(parse_copy(text, &again, error, sizeof error), 0,
+                      "listener_parse(\"%s\") (formatted)", text))
             CHECK(same_address(&again, VALID[i].family, VALID[i].host, VALID[i].port),
                   "\"%s\" and its formatted form \"%s\" are the same address", VALID[i].text, text);
     }
@@ -97,9 +104,9 @@ static void test_refused(void)
     static const char *const REFUSED[] = {
         "",
         ":80",
-        "127.0.0.1",         /* no port */
-        "127.0.0.1:",        /* empty port */
-        "127.0.0.1:65536",   /* past 65535 */
+        "127.0.0.1",       /* no port */
+        "127.0.0.1:",      /* empty port */
+        "127.0.0.1:65536", /* past 65535 */
         "127.0.0.1:99999",
         "127.0.0.1:123456",
         "127.0.0.1:4294967377", /* 65617 modulo 2^32 would wrap to a valid port */
@@ -110,26 +117,26 @@ static void test_refused(void)
         "127.0.0.1:8o",
         "127.0.0.1:0x50",
         " 127.0.0.1:80",
-        "localhost:80",      /* host names are not resolved */
+        "localhost:80", /* host names are not resolved */
         "example.com:443",
         "*:80",
         "1.2.3:80",
         "1.2.3.4.5:80",
         "256.1.1.1:80",
         "1.2.3.4:80:80",
-        "::1:80",            /* IPv6 without brackets */
+        "::1:80", /* IPv6 without brackets */
         "::1",
         "2001:db8::1:443",
-        "[::1]",             /* no port */
+        "[::1]", /* no port */
         "[::1]:",
         "[::1]:65536",
         "[::1:80",
         "::1]:80",
         "[]:80",
         "[[::1]]:80",
-        "[127.0.0.1]:80",    /* IPv4 in brackets */
+        "[127.0.0.1]:80", /* IPv4 in brackets */
         "[::1] :80",
-        "[fe80::1%lo]:80",   /* zone indexes are not accepted */
+        "[fe80::1%lo]:80", /* zone indexes are not accepted */
         "[::g]:80",
         "[1:2:3:4:5:6:7:8:9]:80",
     };
@@ -138,15 +145,15 @@ static void test_refused(void)
         char error[256];
         memset(error, '#', sizeof error);
         error[sizeof error - 1] = '\0';
-        if (!CHECK_INT(parse_copy(REFUSED[i], &listener, error, sizeof error), -1, "listener_parse(\"%s\") must fail",
-                       REFUSED[i]))
+        if (!CHECK_INT(parse_copy(REFUSED[i], &listener, error, sizeof error), -1,
+                       "listener_parse(\"%s\") must fail", REFUSED[i]))
             continue;
         CHECK(error[0] != '#' && error[0] != '\0' && strchr(error, '\n') == NULL,
               "listener_parse(\"%s\"): a one-line reason, got \"%s\"", REFUSED[i], error);
         char quoted[128];
         snprintf(quoted, sizeof quoted, "'%s'", REFUSED[i]);
-        CHECK(strstr(error, quoted) != NULL, "listener_parse(\"%s\"): the reason \"%s\" names the text", REFUSED[i],
-              error);
+        CHECK(strstr(error, quoted) != NULL,
+              "listener_parse(\"%s\"): the reason \"%s\" names the text", REFUSED[i], error);
     }
 
     /* A text far longer than any address: refused, and the error buffer is not overrun. */
@@ -163,7 +170,8 @@ static void test_refused(void)
     CHECK(memchr(small, '\0', 16) != NULL, "a 16-byte error buffer is terminated");
     long_text[0] = '[';
     memcpy(long_text + sizeof long_text - 5, "]:80", 5);
-    CHECK_INT(parse_copy(long_text, &listener, small, 16), -1, "listener_parse of a 599-byte bracketed text");
+    CHECK_INT(parse_copy(long_text, &listener, small, 16), -1,
+              "listener_parse of a 599-byte bracketed text");
     free(small);
 }
 
@@ -180,12 +188,14 @@ static void test_formatting_edges(void)
 
     struct listener listener;
     char error[256];
-    if (!CHECK_INT(parse_copy("[2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff]:65535", &listener, error, sizeof error), 0,
-                   "the longest IPv6 listen address"))
+    if (!CHECK_INT(parse_copy("[2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff]:65535", &listener, error,
+                              sizeof error),
+                   0, "the longest IPv6 listen address"))
         return;
     char name[LISTENER_NAME_MAX];
     listener_format_address((const struct sockaddr *)&listener.address, name, sizeof name);
-    CHECK_STR(name, "[2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff]:65535", "a full IPv6 address fits LISTENER_NAME_MAX");
+    CHECK_STR(name, "[2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff]:65535",
+              "a full IPv6 address fits LISTENER_NAME_MAX");
     char small[12];
     memset(small, '#', sizeof small);
     listener_format_address((const struct sockaddr *)&listener.address, small, sizeof small);
@@ -198,7 +208,8 @@ static void test_formatting_edges(void)
 
 /* listener_format_host of addr, into a buffer of size bytes (a heap copy of
  * exactly that size, so AddressSanitizer sees a write past it). */
-static void format_host_into(const struct sockaddr_storage *addr, size_t size, char *out, size_t out_size)
+static void format_host_into(const struct sockaddr_storage *addr, size_t size, char *out,
+                             size_t out_size)
 {
     char *exact = malloc(size); /* size 0 too: AddressSanitizer flags any byte written there */
     if (!exact && size)
@@ -244,15 +255,17 @@ static void check_edges(int family, const char *const *edges, size_t count)
 
 static void test_ipv4_text(void)
 {
-    static const char *const EDGES[] = {"0.0.0.0", "255.255.255.255", "1.2.3.4", "10.0.0.1", "100.200.250.9",
-                                        "127.0.0.1", "192.168.100.10"};
+    static const char *const EDGES[] = {"0.0.0.0",       "255.255.255.255", "1.2.3.4",
+                                        "10.0.0.1",      "100.200.250.9",   "127.0.0.1",
+                                        "192.168.100.10"};
     check_edges(AF_INET, EDGES, sizeof EDGES / sizeof EDGES[0]);
     uint64_t state = unit_random_state(0x1b4u);
     for (int round = 0; round < 20000; round++) {
         unsigned char bytes[4];
         for (size_t b = 0; b < 4; b++)
-            bytes[b] = (unsigned char)(unit_random_below(&state, 3) == 0 ? unit_random_below(&state, 10)
-                                                                         : unit_random(&state));
+            bytes[b] =
+                (unsigned char)(unit_random_below(&state, 3) == 0 ? unit_random_below(&state, 10)
+                                                                  : unit_random(&state));
         size_t size = round % 10 == 0 ? (size_t)unit_random_below(&state, INET_ADDRSTRLEN + 1) : 64;
         check_host_text(AF_INET, bytes, size);
     }
@@ -260,12 +273,35 @@ static void test_ipv4_text(void)
 
 static void test_ipv6_text(void)
 {
-    static const char *const EDGES[] = {
-        "::", "::1", "1::", "1::1", "::ffff:1.2.3.4", "::ffff:0:0", "::ffff:0.0.0.0", "::1.2.3.4", "::0.0.1.0",
-        "::1:2", "::ffff", "::ffff:1", "::fffe:1.2.3.4", "0:0:0:0:1:ffff:1.2.3.4", "64:ff9b::1.2.3.4",
-        "1:0:0:2:0:0:3:4", "1:0:0:2::3", "1:0:2:3:4:5:6:7", "1:2:3:4:5:6:7:0", "0:1:2:3:4:5:6:7", "1::2:0:0:3",
-        "2001:db8::1", "2001:db8:0:0:1:0:0:1", "fe80::1:2:3:4", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
-        "2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff", "a:b:c:d:e:f:0:0", "0:0:a:b:c:d:e:f", "a:0:0:b:0:0:0:c"};
+    static const char *const EDGES[] = {"::",
+                                        "::1",
+                                        "1::",
+                                        "1::1",
+                                        "::ffff:1.2.3.4",
+                                        "::ffff:0:0",
+                                        "::ffff:0.0.0.0",
+                                        "::1.2.3.4",
+                                        "::0.0.1.0",
+                                        "::1:2",
+                                        "::ffff",
+                                        "::ffff:1",
+                                        "::fffe:1.2.3.4",
+                                        "0:0:0:0:1:ffff:1.2.3.4",
+                                        "64:ff9b::1.2.3.4",
+                                        "1:0:0:2:0:0:3:4",
+                                        "1:0:0:2::3",
+                                        "1:0:2:3:4:5:6:7",
+                                        "1:2:3:4:5:6:7:0",
+                                        "0:1:2:3:4:5:6:7",
+                                        "1::2:0:0:3",
+                                        "2001:db8::1",
+                                        "2001:db8:0:0:1:0:0:1",
+                                        "fe80::1:2:3:4",
+                                        "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+                                        "2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff",
+                                        "a:b:c:d:e:f:0:0",
+                                        "0:0:a:b:c:d:e:f",
+                                        "a:0:0:b:0:0:0:c"};
     check_edges(AF_INET6, EDGES, sizeof EDGES / sizeof EDGES[0]);
     /* Random addresses, each group zero half the time (so runs of every length
      * and position occur), else 0xffff, a small value or anything. */
@@ -274,11 +310,15 @@ static void test_ipv6_text(void)
         unsigned char bytes[16];
         for (size_t g = 0; g < 8; g++) {
             uint64_t kind = unit_random_below(&state, 8), value = unit_random(&state) & 0xffff;
-            unsigned group = kind < 4 ? 0 : kind == 4 ? 0xffff : kind == 5 ? (unsigned)(value & 0xf) : (unsigned)value;
+            unsigned group = kind < 4    ? 0
+                             : kind == 4 ? 0xffff
+                             : kind == 5 ? (unsigned)(value & 0xf)
+                                         : (unsigned)value;
             bytes[2 * g] = (unsigned char)(group >> 8);
             bytes[2 * g + 1] = (unsigned char)group;
         }
-        size_t size = round % 10 == 0 ? (size_t)unit_random_below(&state, INET6_ADDRSTRLEN + 1) : 64;
+        size_t size =
+            round % 10 == 0 ? (size_t)unit_random_below(&state, INET6_ADDRSTRLEN + 1) : 64;
         check_host_text(AF_INET6, bytes, size);
     }
 }

@@ -77,7 +77,8 @@ static void test_built_in(void)
     check_type("file.htm l", OCTET_STREAM);
     check_type("file.ht", OCTET_STREAM);
     /* The length is honoured: only the first `length` bytes are the name. */
-    CHECK_STR(type_of_exact("a.html.gz", 6), "text/html; charset=utf-8", "mime_type_for(\"a.html.gz\", 6)");
+    CHECK_STR(type_of_exact("a.html.gz", 6), "text/html; charset=utf-8",
+              "mime_type_for(\"a.html.gz\", 6)");
     CHECK_STR(type_of_exact("a.css", 4), OCTET_STREAM, "mime_type_for(\"a.css\", 4) (\"a.cs\")");
 }
 
@@ -95,16 +96,17 @@ static void write_scratch(const char *name, const char *text, char *path, size_t
 static void test_loaded(void)
 {
     char path[4096], error[512];
-    static const char GOOD[] = "# mime.types for the tests\n"
-                               "\n"
-                               "text/x-custom   foo  bar\tbaz   # a comment with words: trailing comment\n"
-                               "application/x-override html\n"
-                               "   \t  \n"
-                               "image/x-crlf crlf\r\n"
-                               "\tapplication/x-indented\tindented\n"
-                               "application/x-no-extensions\n"
-                               "#text/x-commented-out commented\n"
-                               "application/x-last last";
+    static const char GOOD[] =
+        "# mime.types for the tests\n"
+        "\n"
+        "text/x-custom   foo  bar\tbaz   # a comment with words: trailing comment\n"
+        "application/x-override html\n"
+        "   \t  \n"
+        "image/x-crlf crlf\r\n"
+        "\tapplication/x-indented\tindented\n"
+        "application/x-no-extensions\n"
+        "#text/x-commented-out commented\n"
+        "application/x-last last";
     write_scratch("good.types", GOOD, path, sizeof path);
     memset(error, '#', sizeof error);
     CHECK_INT(mime_load_file(path, error, sizeof error), 0, "mime_load_file(good.types)");
@@ -112,9 +114,11 @@ static void test_loaded(void)
     check_type("a.foo", "text/x-custom");
     check_type("a.BAR", "text/x-custom");
     check_type("a.baz", "text/x-custom");
-    check_type("index.html", "application/x-override"); /* a loaded entry wins over the built-in one */
+    check_type("index.html",
+               "application/x-override"); /* a loaded entry wins over the built-in one */
     check_type("INDEX.HTML", "application/x-override");
-    check_type("style.css", "text/css; charset=utf-8"); /* the rest of the built-in table still answers */
+    check_type("style.css",
+               "text/css; charset=utf-8"); /* the rest of the built-in table still answers */
     check_type("x.crlf", "image/x-crlf");
     check_type("x.indented", "application/x-indented");
     check_type("x.last", "application/x-last");
@@ -128,18 +132,18 @@ static void test_loaded(void)
         const char *text;
         const char *line;
     } BAD[] = {
-        {"text/plain txt\ntext html\n", "line 2"},
-        {"# one\n\ntext/x\"quoted q\n", "line 3"},
-        {"text/x\\backslash b\n", "line 1"},
-        {"text/x\x01control c\n", "line 1"},
+        {"text/plain txt\ntext html\n", "line 2"}, {"# one\n\ntext/x\"quoted q\n", "line 3"},
+        {"text/x\\backslash b\n", "line 1"},       {"text/x\x01control c\n", "line 1"},
         {"text/caf\xc3\xa9 cafe\n", "line 1"},
     };
     for (size_t i = 0; i < sizeof BAD / sizeof BAD[0]; i++) {
         write_scratch("bad.types", BAD[i].text, path, sizeof path);
         memset(error, '#', sizeof error);
         error[sizeof error - 1] = '\0';
-        CHECK_INT(mime_load_file(path, error, sizeof error), -1, "mime_load_file of bad file %zu", i);
-        CHECK(strstr(error, BAD[i].line) != NULL && strstr(error, path) != NULL && strchr(error, '\n') == NULL,
+        CHECK_INT(mime_load_file(path, error, sizeof error), -1, "mime_load_file of bad file %zu",
+                  i);
+        CHECK(strstr(error, BAD[i].line) != NULL && strstr(error, path) != NULL &&
+                  strchr(error, '\n') == NULL,
               "bad file %zu: one line naming the file and %s, got \"%s\"", i, BAD[i].line, error);
         unlink(path);
         /* The table loaded before is still in use. */

@@ -39,8 +39,9 @@
 
 extern char __start_prong_child_writes[], __stop_prong_child_writes[];
 
-static _Alignas(4096) char noted_span[2 * 4096];  /* noted at "start-up", written by the parent */
-__attribute__((used)) static volatile PREFAULT_CHILD_WRITES long child_written = 1; /* as a log role is */
+static _Alignas(4096) char noted_span[2 * 4096]; /* noted at "start-up", written by the parent */
+__attribute__((used)) static volatile PREFAULT_CHILD_WRITES long child_written =
+    1; /* as a log role is */
 
 struct page_counts {
     unsigned long pages, present, exclusive;
@@ -65,7 +66,8 @@ static void count_pages(int pagemap_fd, uintptr_t start, uintptr_t end, struct p
     for (uintptr_t address = start & ~(page - 1); address < end; address += page) {
         uint64_t entry = 0;
         counts->pages++;
-        if (pread(pagemap_fd, &entry, sizeof entry, (off_t)(address / page * sizeof entry)) != (ssize_t)sizeof entry)
+        if (pread(pagemap_fd, &entry, sizeof entry, (off_t)(address / page * sizeof entry)) !=
+            (ssize_t)sizeof entry)
             continue;
         counts->present += (entry & PAGE_PRESENT) != 0;
         counts->exclusive += (entry & PAGE_PRESENT) && (entry & PAGE_EXCLUSIVE);
@@ -85,7 +87,8 @@ static int note_object(struct dl_phdr_info *info, size_t size, void *data)
         uintptr_t start = info->dlpi_addr + segment->p_vaddr;
         if (segment->p_type != PT_LOAD)
             continue;
-        if (main_program && !(segment->p_flags & PF_W) && segment->p_offset != 0 && ranges->count < 16) {
+        if (main_program && !(segment->p_flags & PF_W) && segment->p_offset != 0 &&
+            ranges->count < 16) {
             ranges->start[ranges->count] = start;
             ranges->end[ranges->count++] = start + segment->p_memsz;
         }
@@ -97,7 +100,8 @@ static int note_object(struct dl_phdr_info *info, size_t size, void *data)
     return 0;
 }
 
-static void count_image(int pagemap_fd, const struct read_only_ranges *ranges, struct page_counts *counts)
+static void count_image(int pagemap_fd, const struct read_only_ranges *ranges,
+                        struct page_counts *counts)
 {
     for (size_t i = 0; i < ranges->count; i++)
         count_pages(pagemap_fd, ranges->start[i], ranges->end[i], counts);
@@ -107,7 +111,8 @@ static void run_child(int report_fd, const struct read_only_ranges *ranges)
 {
     struct child_report report = {0};
     char given[3 * 4096];
-    uintptr_t section_start = (uintptr_t)__start_prong_child_writes, section_end = (uintptr_t)__stop_prong_child_writes;
+    uintptr_t section_start = (uintptr_t)__start_prong_child_writes,
+              section_end = (uintptr_t)__stop_prong_child_writes;
     int pagemap_fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
     uintptr_t noted_start = (uintptr_t)noted_span, noted_end = noted_start + sizeof noted_span;
     report.pagemap_errno = pagemap_fd < 0 ? errno : 0;
@@ -123,7 +128,8 @@ static void run_child(int report_fd, const struct read_only_ranges *ranges)
         count_pages(pagemap_fd, ranges->vdso_start, ranges->vdso_end, &report.vdso_after);
         count_pages(pagemap_fd, noted_start, noted_end, &report.noted_after);
         count_pages(pagemap_fd, section_start, section_end, &report.section_after);
-        count_pages(pagemap_fd, (uintptr_t)given, (uintptr_t)given + sizeof given, &report.given_after);
+        count_pages(pagemap_fd, (uintptr_t)given, (uintptr_t)given + sizeof given,
+                    &report.given_after);
     }
     _exit(write(report_fd, &report, sizeof report) == (ssize_t)sizeof report ? 0 : 1);
 }
@@ -144,7 +150,8 @@ static void check_populated_in_child(void)
     memset(noted_span, 0x5a, sizeof noted_span); /* ours, so a fork shares it copy-on-write */
     child_written = 2;
     prefault_note_image();
-    CHECK_INT(prefault_note_writable(noted_span, sizeof noted_span), 0, "noting a span at start-up");
+    CHECK_INT(prefault_note_writable(noted_span, sizeof noted_span), 0,
+              "noting a span at start-up");
     int report_pipe[2];
     if (!CHECK(pipe(report_pipe) == 0, "pipe for the child's report"))
         return;
@@ -158,42 +165,51 @@ static void check_populated_in_child(void)
     ssize_t got = child > 0 ? read(report_pipe[0], &report, sizeof report) : -1;
     close(report_pipe[0]);
     int status = 0;
-    CHECK(child > 0 && waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+    CHECK(child > 0 && waitpid(child, &status, 0) == child && WIFEXITED(status) &&
+              WEXITSTATUS(status) == 0,
           "the child ran and was reaped");
     if (!CHECK_INT(got, (ssize_t)sizeof report, "the child's report") ||
         !CHECK_INT(report.pagemap_errno, 0, "the child reads its own pagemap"))
         return;
-    if (!kernel_populates()) { /* the documented fallback: refused, and the pages fault in as before */
-        printf("unit: prefault: this kernel has no MADV_POPULATE_* (before Linux 5.14): checked the fallback only\n");
+    /* The documented fallback: refused, and the pages fault in as before. */
+    if (!kernel_populates()) {
+        printf("unit: prefault: this kernel has no MADV_POPULATE_* (before Linux 5.14): checked "
+               "the fallback only\n");
         CHECK(report.prefault_result == -1 && report.prefault_errno == EINVAL,
               "without MADV_POPULATE_*: -1 with EINVAL (got %d, errno %d)", report.prefault_result,
               report.prefault_errno);
         return;
     }
-    CHECK_INT(report.prefault_result, 0, "prefault_child succeeds (errno %d)", report.prefault_errno);
+    CHECK_INT(report.prefault_result, 0, "prefault_child succeeds (errno %d)",
+              report.prefault_errno);
     /* Positive controls: what the prefault is for was not done by fork. */
     CHECK(report.image_before.present < report.image_before.pages,
-          "before: some read-only page is absent in a fresh child (%lu of %lu present)", report.image_before.present,
-          report.image_before.pages);
+          "before: some read-only page is absent in a fresh child (%lu of %lu present)",
+          report.image_before.present, report.image_before.pages);
     CHECK(report.vdso_before.present < report.vdso_before.pages,
-          "before: the vDSO is not all present in a fresh child (%lu of %lu)", report.vdso_before.present,
-          report.vdso_before.pages);
-    CHECK(report.noted_before.exclusive == 0 && report.noted_before.present == report.noted_before.pages,
-          "before: the noted span is still shared with the parent (%lu of %lu own)", report.noted_before.exclusive,
-          report.noted_before.pages);
+          "before: the vDSO is not all present in a fresh child (%lu of %lu)",
+          report.vdso_before.present, report.vdso_before.pages);
+    CHECK(report.noted_before.exclusive == 0 &&
+              report.noted_before.present == report.noted_before.pages,
+          "before: the noted span is still shared with the parent (%lu of %lu own)",
+          report.noted_before.exclusive, report.noted_before.pages);
     CHECK(report.section_before.exclusive < report.section_before.pages,
-          "before: the PREFAULT_CHILD_WRITES page is still shared (%lu of %lu own)", report.section_before.exclusive,
-          report.section_before.pages);
+          "before: the PREFAULT_CHILD_WRITES page is still shared (%lu of %lu own)",
+          report.section_before.exclusive, report.section_before.pages);
     /* The contract. */
     CHECK_UINT(report.image_after.present, report.image_after.pages,
                "after: every read-only page of the image present");
     CHECK(report.vdso_after.pages > 0 && report.vdso_after.present == report.vdso_after.pages,
-          "after: every vDSO page present (%lu of %lu)", report.vdso_after.present, report.vdso_after.pages);
-    CHECK_UINT(report.noted_after.exclusive, report.noted_after.pages, "after: the noted span is the child's own");
-    CHECK(report.section_after.pages > 0 && report.section_after.exclusive == report.section_after.pages,
-          "after: the PREFAULT_CHILD_WRITES pages are the child's own (%lu of %lu)", report.section_after.exclusive,
-          report.section_after.pages);
-    CHECK_UINT(report.given_after.exclusive, report.given_after.pages, "after: the range passed in is the child's own");
+          "after: every vDSO page present (%lu of %lu)", report.vdso_after.present,
+          report.vdso_after.pages);
+    CHECK_UINT(report.noted_after.exclusive, report.noted_after.pages,
+               "after: the noted span is the child's own");
+    CHECK(report.section_after.pages > 0 &&
+              report.section_after.exclusive == report.section_after.pages,
+          "after: the PREFAULT_CHILD_WRITES pages are the child's own (%lu of %lu)",
+          report.section_after.exclusive, report.section_after.pages);
+    CHECK_UINT(report.given_after.exclusive, report.given_after.pages,
+               "after: the range passed in is the child's own");
 }
 
 static void check_table_limit(void)

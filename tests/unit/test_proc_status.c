@@ -46,8 +46,12 @@ static void parse_text(const char *text, struct proc_status *status)
 
 static uint64_t capability_word(const struct __user_cap_data_struct data[2], int which)
 {
-    uint32_t low = which == 0 ? data[0].effective : which == 1 ? data[0].permitted : data[0].inheritable;
-    uint32_t high = which == 0 ? data[1].effective : which == 1 ? data[1].permitted : data[1].inheritable;
+    uint32_t low = which == 0   ? data[0].effective
+                   : which == 1 ? data[0].permitted
+                                : data[0].inheritable;
+    uint32_t high = which == 0   ? data[1].effective
+                    : which == 1 ? data[1].permitted
+                                 : data[1].inheritable;
     return (uint64_t)high << 32 | low;
 }
 
@@ -91,10 +95,12 @@ static void test_real_self(void)
     CHECK_INT(status.no_new_privs, prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0), "NoNewPrivs");
     CHECK_INT(status.seccomp, prctl(PR_GET_SECCOMP, 0, 0, 0, 0), "Seccomp");
     CHECK(status.seccomp_filters >= 0 && (status.seccomp_filters > 0) == (status.seccomp == 2),
-          "Seccomp_filters %d is known and agrees with Seccomp %d", status.seccomp_filters, status.seccomp);
+          "Seccomp_filters %d is known and agrees with Seccomp %d", status.seccomp_filters,
+          status.seccomp);
 
     memset(&status, 0x5A, sizeof status);
-    CHECK_INT(proc_status_read(0, &status), -1, "proc_status_read(0): /proc/0/status does not exist");
+    CHECK_INT(proc_status_read(0, &status), -1,
+              "proc_status_read(0): /proc/0/status does not exist");
     CHECK_INT(proc_status_read(-5, &status), -1, "proc_status_read(-5)");
 }
 
@@ -176,9 +182,10 @@ enum field {
 static enum field field_of_line(size_t line)
 {
     static const enum field FIELDS[COMPLETE_LINE_COUNT] = {
-        FIELD_NONE,    FIELD_NONE,    FIELD_NONE,    FIELD_UID,     FIELD_GID,          FIELD_NONE,
-        FIELD_GROUPS,  FIELD_CAP_INH, FIELD_CAP_PRM, FIELD_CAP_EFF, FIELD_CAP_BND,      FIELD_CAP_AMB,
-        FIELD_NO_NEW_PRIVS, FIELD_SECCOMP, FIELD_SECCOMP_FILTERS, FIELD_NONE};
+        FIELD_NONE,    FIELD_NONE,    FIELD_NONE,         FIELD_UID,     FIELD_GID,
+        FIELD_NONE,    FIELD_GROUPS,  FIELD_CAP_INH,      FIELD_CAP_PRM, FIELD_CAP_EFF,
+        FIELD_CAP_BND, FIELD_CAP_AMB, FIELD_NO_NEW_PRIVS, FIELD_SECCOMP, FIELD_SECCOMP_FILTERS,
+        FIELD_NONE};
     return FIELDS[line];
 }
 
@@ -190,14 +197,20 @@ static void check_fields(const struct proc_status *status, enum field missing, c
         CHECK_INT(status->gid[i], missing == FIELD_GID ? -1 : 2000 + i, "%s: gid[%d]", what, i);
     }
     CHECK_INT(status->group_count, missing == FIELD_GROUPS ? -1 : 3, "%s: group_count", what);
-    CHECK_UINT(status->cap_inheritable, missing == FIELD_CAP_INH ? UNKNOWN_CAPS : 0x1, "%s: CapInh", what);
-    CHECK_UINT(status->cap_permitted, missing == FIELD_CAP_PRM ? UNKNOWN_CAPS : 0x1ffffffffffull, "%s: CapPrm", what);
-    CHECK_UINT(status->cap_effective, missing == FIELD_CAP_EFF ? UNKNOWN_CAPS : 0x3000, "%s: CapEff", what);
-    CHECK_UINT(status->cap_bounding, missing == FIELD_CAP_BND ? UNKNOWN_CAPS : 0x1fffffffffeull, "%s: CapBnd", what);
-    CHECK_UINT(status->cap_ambient, missing == FIELD_CAP_AMB ? UNKNOWN_CAPS : 0, "%s: CapAmb", what);
+    CHECK_UINT(status->cap_inheritable, missing == FIELD_CAP_INH ? UNKNOWN_CAPS : 0x1, "%s: CapInh",
+               what);
+    CHECK_UINT(status->cap_permitted, missing == FIELD_CAP_PRM ? UNKNOWN_CAPS : 0x1ffffffffffull,
+               "%s: CapPrm", what);
+    CHECK_UINT(status->cap_effective, missing == FIELD_CAP_EFF ? UNKNOWN_CAPS : 0x3000,
+               "%s: CapEff", what);
+    CHECK_UINT(status->cap_bounding, missing == FIELD_CAP_BND ? UNKNOWN_CAPS : 0x1fffffffffeull,
+               "%s: CapBnd", what);
+    CHECK_UINT(status->cap_ambient, missing == FIELD_CAP_AMB ? UNKNOWN_CAPS : 0, "%s: CapAmb",
+               what);
     CHECK_INT(status->no_new_privs, missing == FIELD_NO_NEW_PRIVS ? -1 : 1, "%s: NoNewPrivs", what);
     CHECK_INT(status->seccomp, missing == FIELD_SECCOMP ? -1 : 2, "%s: Seccomp", what);
-    CHECK_INT(status->seccomp_filters, missing == FIELD_SECCOMP_FILTERS ? -1 : 3, "%s: Seccomp_filters", what);
+    CHECK_INT(status->seccomp_filters, missing == FIELD_SECCOMP_FILTERS ? -1 : 3,
+              "%s: Seccomp_filters", what);
 }
 
 static void check_all_unknown(const struct proc_status *status, const char *what)
@@ -225,13 +238,14 @@ static void test_complete_and_missing(void)
         size_t length = 0;
         for (size_t i = 0; i < COMPLETE_LINE_COUNT; i++)
             if (i != skip)
-                length += (size_t)snprintf(text + length, sizeof text - length, "%s", COMPLETE_LINES[i]);
+                length +=
+                    (size_t)snprintf(text + length, sizeof text - length, "%s", COMPLETE_LINES[i]);
         char what[96];
         if (skip == COMPLETE_LINE_COUNT)
             snprintf(what, sizeof what, "a complete status");
         else
-            snprintf(what, sizeof what, "without line %zu (%.*s)", skip, (int)strcspn(COMPLETE_LINES[skip], ":"),
-                     COMPLETE_LINES[skip]);
+            snprintf(what, sizeof what, "without line %zu (%.*s)", skip,
+                     (int)strcspn(COMPLETE_LINES[skip], ":"), COMPLETE_LINES[skip]);
         parse_exact(text, length, &status);
         check_fields(&status, skip == COMPLETE_LINE_COUNT ? FIELD_NONE : field_of_line(skip), what);
         /* The same without the final newline. */
@@ -244,7 +258,8 @@ static void test_complete_and_missing(void)
     parse_text("Name:\tx\nState:\tR (running)\n", &status);
     check_all_unknown(&status, "a text without any of the fields");
     /* Names must match whole: prefixes, suffixes and other case are other fields. */
-    parse_text("Ui:\t0\t0\t0\t0\nUidX:\t0\t0\t0\t0\nuid:\t0\t0\t0\t0\nCapEffX:\t0\nNoNewPriv:\t1\nSeccomp_filter:\t0\n"
+    parse_text("Ui:\t0\t0\t0\t0\nUidX:\t0\t0\t0\t0\nuid:\t0\t0\t0\t0\nCapEffX:\t0\nNoNewPriv:"
+               "\t1\nSeccomp_filter:\t0\n"
                "seccomp:\t2\n Gid:\t0\t0\t0\t0\n",
                &status);
     check_all_unknown(&status, "near-miss field names");
@@ -283,7 +298,8 @@ static void test_groups(void)
             length += (size_t)snprintf(text + length, size - length, "%d ", 1000000 + g);
         length += (size_t)snprintf(text + length, size - length, "\nNoNewPrivs:\t1\n");
         parse_exact(text, length, &status);
-        CHECK_INT(status.group_count, MANY[m], "a Groups line of %d groups (%zu bytes)", MANY[m], length);
+        CHECK_INT(status.group_count, MANY[m], "a Groups line of %d groups (%zu bytes)", MANY[m],
+                  length);
         CHECK_INT(status.no_new_privs, 1, "the line after %d groups", MANY[m]);
         CHECK_INT(status.uid[3], 0, "the line before %d groups", MANY[m]);
         free(text);
@@ -347,7 +363,8 @@ static void test_malformed(void)
     } BAD_CAPS[] = {
         {"CapInh:\t\nCapPrm:\t\nCapEff:\t\nCapBnd:\t\nCapAmb:\t\n", "empty values"},
         {"CapInh:\tzz\nCapPrm:\tnone\nCapEff:\tg\nCapBnd:\t-\nCapAmb:\t?\n", "no hex digit"},
-        {"CapInh:\t0z\nCapPrm:\t0 x\nCapEff:\t0000000000000000q\nCapBnd:\t0,0\nCapAmb:\t0.0\n", "trailing garbage"},
+        {"CapInh:\t0z\nCapPrm:\t0 x\nCapEff:\t0000000000000000q\nCapBnd:\t0,0\nCapAmb:\t0.0\n",
+         "trailing garbage"},
         {"CapInh:\t-0\nCapPrm:\t-0\nCapEff:\t-0\nCapBnd:\t-2\nCapAmb:\t+0\n", "signs"},
         {"CapInh:\t10000000000000000\nCapPrm:\t10000000000000000\nCapEff:\t10000000000000000\n"
          "CapBnd:\tfffffffffffffffff\nCapAmb:\t10000000000000000\n",
@@ -363,7 +380,8 @@ static void test_malformed(void)
     }
 
     /* Well-formed edge values are read as such. */
-    parse_text("CapEff:\tffffffffffffffff\nCapPrm:\t0000000000000000\nSeccomp:\t0\nUid:\t4294967295\t0\t0\t0\n",
+    parse_text("CapEff:\tffffffffffffffff\nCapPrm:\t0000000000000000\nSeccomp:\t0\nUid:"
+               "\t4294967295\t0\t0\t0\n",
                &status);
     CHECK_UINT(status.cap_permitted, 0, "CapPrm all zeros");
     CHECK_INT(status.seccomp, 0, "Seccomp 0");

@@ -55,18 +55,16 @@ __attribute__((format(printf, 3, 4))) static bool check(bool ok, int line, const
 static const char *result_name(enum proxy_result result)
 {
     switch (result) {
-    case PROXY_INCOMPLETE:
-        return "incomplete";
-    case PROXY_COMPLETE:
-        return "complete";
-    case PROXY_ERROR:
-        return "error";
+    case PROXY_INCOMPLETE: return "incomplete";
+    case PROXY_COMPLETE: return "complete";
+    case PROXY_ERROR: return "error";
     }
     return "?";
 }
 
 /* The parser on a heap copy of exactly length bytes. */
-static enum proxy_result parse_exact(const unsigned char *data, size_t length, struct proxy_header *header)
+static enum proxy_result parse_exact(const unsigned char *data, size_t length,
+                                     struct proxy_header *header)
 {
     unsigned char *copy = malloc(length ? length : 1);
     if (!copy) {
@@ -104,8 +102,8 @@ static bool same_header(const struct proxy_header *a, const struct proxy_header 
     char first[80], second[80];
     describe_source(a, first, sizeof first);
     describe_source(b, second, sizeof second);
-    return a->consumed == b->consumed && a->version == b->version && a->has_source == b->has_source &&
-           strcmp(first, second) == 0;
+    return a->consumed == b->consumed && a->version == b->version &&
+           a->has_source == b->has_source && strcmp(first, second) == 0;
 }
 
 /* ------------------------------------------------------------------ cases */
@@ -124,10 +122,13 @@ static void check_invariants(const char *name, const unsigned char *data, size_t
     enum proxy_result final = parse_exact(data, length, &whole);
     CHECK(final != PROXY_COMPLETE || (whole.consumed > 0 && whole.consumed <= length),
           "%s: consumed %zu of %zu bytes", name, whole.consumed, length);
-    CHECK(final != PROXY_COMPLETE || whole.version == 1 || whole.version == 2, "%s: version %d", name, whole.version);
-    CHECK(final != PROXY_COMPLETE || whole.consumed <= (whole.version == 1 ? PROXY_V1_MAX : PROXY_V2_MAX),
+    CHECK(final != PROXY_COMPLETE || whole.version == 1 || whole.version == 2, "%s: version %d",
+          name, whole.version);
+    CHECK(final != PROXY_COMPLETE ||
+              whole.consumed <= (whole.version == 1 ? PROXY_V1_MAX : PROXY_V2_MAX),
           "%s: consumed %zu, past the limit of version %d", name, whole.consumed, whole.version);
-    CHECK(final != PROXY_INCOMPLETE || length < PROXY_V2_MAX, "%s: still incomplete after %zu bytes", name, length);
+    CHECK(final != PROXY_INCOMPLETE || length < PROXY_V2_MAX,
+          "%s: still incomplete after %zu bytes", name, length);
     /* Every prefix: "incomplete" or the same answer as the whole buffer. */
     for (size_t cut = 0; cut < length; cut++) {
         struct proxy_header part;
@@ -135,30 +136,34 @@ static void check_invariants(const char *name, const unsigned char *data, size_t
         if (result == PROXY_INCOMPLETE)
             continue;
         bool same = result == final && (final != PROXY_COMPLETE || same_header(&part, &whole));
-        if (!CHECK(same, "%s: %s after %zu bytes but %s after all %zu", name, result_name(result), cut,
-                   result_name(final), length))
+        if (!CHECK(same, "%s: %s after %zu bytes but %s after all %zu", name, result_name(result),
+                   cut, result_name(final), length))
             break;
     }
 }
 
-static void check_case(const char *name, const unsigned char *data, size_t length, struct expectation expected)
+static void check_case(const char *name, const unsigned char *data, size_t length,
+                       struct expectation expected)
 {
     struct proxy_header header;
     enum proxy_result result = parse_exact(data, length, &header);
-    CHECK(result == expected.result, "%s: %s, expected %s", name, result_name(result), result_name(expected.result));
+    CHECK(result == expected.result, "%s: %s, expected %s", name, result_name(result),
+          result_name(expected.result));
     if (result == PROXY_COMPLETE && expected.result == PROXY_COMPLETE) {
         char source[80];
         describe_source(&header, source, sizeof source);
-        CHECK(header.consumed == expected.consumed, "%s: consumed %zu, expected %zu", name, header.consumed,
-              expected.consumed);
-        CHECK(header.version == expected.version, "%s: version %d, expected %d", name, header.version,
-              expected.version);
-        CHECK(strcmp(source, expected.source) == 0, "%s: source %s, expected %s", name, source, expected.source);
+        CHECK(header.consumed == expected.consumed, "%s: consumed %zu, expected %zu", name,
+              header.consumed, expected.consumed);
+        CHECK(header.version == expected.version, "%s: version %d, expected %d", name,
+              header.version, expected.version);
+        CHECK(strcmp(source, expected.source) == 0, "%s: source %s, expected %s", name, source,
+              expected.source);
         /* A valid header cut anywhere is incomplete. */
         for (size_t cut = 0; cut < expected.consumed; cut++) {
             struct proxy_header part;
             enum proxy_result partial = parse_exact(data, cut, &part);
-            if (!CHECK(partial == PROXY_INCOMPLETE, "%s: cut after %zu bytes: %s, expected incomplete", name, cut,
+            if (!CHECK(partial == PROXY_INCOMPLETE,
+                       "%s: cut after %zu bytes: %s, expected incomplete", name, cut,
                        result_name(partial)))
                 break;
         }
@@ -169,8 +174,8 @@ static void check_case(const char *name, const unsigned char *data, size_t lengt
         memcpy(longer + length, request, sizeof request - 1);
         struct proxy_header with_request;
         enum proxy_result again = parse_exact(longer, length + sizeof request - 1, &with_request);
-        CHECK(again == PROXY_COMPLETE && same_header(&with_request, &header), "%s: a request after it changed %s",
-              name, result_name(again));
+        CHECK(again == PROXY_COMPLETE && same_header(&with_request, &header),
+              "%s: a request after it changed %s", name, result_name(again));
     }
     check_invariants(name, data, length);
 }
@@ -180,7 +185,8 @@ static void v1(const char *text, struct expectation expected)
     check_case(text, (const unsigned char *)text, strlen(text), expected);
 }
 
-#define COMPLETE(consumed, version, source) ((struct expectation){PROXY_COMPLETE, (consumed), (version), (source)})
+#define COMPLETE(consumed, version, source) \
+    ((struct expectation){PROXY_COMPLETE, (consumed), (version), (source)})
 #define ERROR ((struct expectation){PROXY_ERROR, 0, 0, NULL})
 #define INCOMPLETE ((struct expectation){PROXY_INCOMPLETE, 0, 0, NULL})
 
@@ -191,25 +197,29 @@ static void test_v1(void)
     v1("PROXY TCP6 2001:db8::1 2001:db8::2 1 65535\r\n", COMPLETE(44, 1, "[2001:db8::1]:1"));
     v1("PROXY TCP6 2001:DB8:0:0:0:0:0:1 ::1 80 8080\r\n", COMPLETE(45, 1, "[2001:db8::1]:80"));
     /* haproxy writes a mixed IPv4/IPv6 pair as IPv4-mapped IPv6 addresses. */
-    v1("PROXY TCP6 ::ffff:192.0.2.1 2001:db8::2 56324 443\r\n", COMPLETE(51, 1, "[::ffff:192.0.2.1]:56324"));
+    v1("PROXY TCP6 ::ffff:192.0.2.1 2001:db8::2 56324 443\r\n",
+       COMPLETE(51, 1, "[::ffff:192.0.2.1]:56324"));
     v1("PROXY TCP4 0.0.0.0 255.255.255.255 0 65535\r\n", COMPLETE(44, 1, "0.0.0.0:0"));
     v1("PROXY UNKNOWN\r\n", COMPLETE(15, 1, "none"));
     v1("PROXY UNKNOWN 192.0.2.1 198.51.100.2 56324 443\r\n", COMPLETE(48, 1, "none"));
     /* The longest lines: 104 bytes for TCP6, 107 (the limit) for UNKNOWN. */
-    v1("PROXY TCP6 ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff 65535 65535\r\n",
+    v1("PROXY TCP6 ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff "
+       "65535 65535\r\n",
        COMPLETE(104, 1, "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535"));
-    v1("PROXY UNKNOWN ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff 65535 65535\r\n",
+    v1("PROXY UNKNOWN ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff "
+       "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff 65535 65535\r\n",
        COMPLETE(107, 1, "none"));
     /* Past the limit: 107 bytes without a line feed is an error at once. */
-    v1("PROXY UNKNOWN ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff 65535 655355\r\n",
+    v1("PROXY UNKNOWN ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff "
+       "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff 65535 655355\r\n",
        ERROR);
     char long_line[PROXY_V1_MAX + 1];
     memset(long_line, 'x', sizeof long_line - 1);
     memcpy(long_line, "PROXY UNKNOWN ", 14);
     long_line[PROXY_V1_MAX] = '\0';
-    v1(long_line, ERROR);                     /* 107 bytes, no line feed */
+    v1(long_line, ERROR); /* 107 bytes, no line feed */
     long_line[PROXY_V1_MAX - 1] = '\0';
-    v1(long_line, INCOMPLETE);                /* 106 bytes, no line feed yet */
+    v1(long_line, INCOMPLETE); /* 106 bytes, no line feed yet */
     /* Line ends. */
     v1("PROXY TCP4 192.0.2.1 198.51.100.2 56324 443\n", ERROR);
     v1("PROXY TCP4 192.0.2.1 198.51.100.2 56324 443\r\r\n", ERROR);
@@ -255,7 +265,8 @@ static void test_v1(void)
     v1("PROXY TCP6 2001:db8::1::2 2001:db8::2 56324 443\r\n", ERROR);
     v1("PROXY TCP6 00001::1 2001:db8::2 56324 443\r\n", ERROR);
     v1("PROXY TCP6 [2001:db8::1] 2001:db8::2 56324 443\r\n", ERROR);
-    v1("PROXY TCP6 2001:0db8:0000:0000:0000:0000:0000:00001 ::1 1 2\r\n", ERROR); /* a five-digit group */
+    v1("PROXY TCP6 2001:0db8:0000:0000:0000:0000:0000:00001 ::1 1 2\r\n",
+       ERROR); /* a five-digit group */
     v1("PROXY TCP4 localhost 198.51.100.2 56324 443\r\n", ERROR);
     /* Bytes outside printable ASCII anywhere in the line. */
     static const unsigned char with_nul[] = "PROXY TCP4 192.0.2.1\0198.51.100.2 56324 443\r\n";
@@ -272,12 +283,13 @@ static void test_v1(void)
 
 /* ------------------------------------------------------------------ v2 */
 
-static const unsigned char SIGNATURE[12] = {0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a};
+static const unsigned char SIGNATURE[12] = {0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d,
+                                            0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a};
 
 /* A v2 header: signature, version/command, family/transport, then length
  * bytes of address block (filled by the caller). Returns the total length. */
-static size_t v2_header(unsigned char *out, unsigned char version_command, unsigned char family_transport,
-                        size_t length)
+static size_t v2_header(unsigned char *out, unsigned char version_command,
+                        unsigned char family_transport, size_t length)
 {
     memcpy(out, SIGNATURE, sizeof SIGNATURE);
     out[12] = version_command;
@@ -349,7 +361,7 @@ static void test_v2(void)
     /* TLVs after the addresses are skipped, never interpreted. */
     length = v2_tcp4(buffer, "203.0.113.9", 443, 12);
     static const unsigned char tlvs[12] = {0x01, 0x00, 0x02, 'h', '2', /* ALPN */
-                                           0x04, 0x00, 0x04, 0, 0, 0, 0 /* NOOP */};
+                                           0x04, 0x00, 0x04, 0,   0,   0, 0 /* NOOP */};
     memcpy(buffer + 28, tlvs, sizeof tlvs);
     check_case("v2 TCP4 with TLVs", buffer, length, COMPLETE(40, 2, "203.0.113.9:443"));
     length = v2_tcp4(buffer, "203.0.113.9", 443, 5);
@@ -385,8 +397,8 @@ static void test_v2(void)
     }
     /* Every family/transport byte but the seven defined ones is rejected. */
     for (unsigned value = 0; value < 256; value++) {
-        bool defined = value == 0x00 || value == 0x11 || value == 0x12 || value == 0x21 || value == 0x22 ||
-                       value == 0x31 || value == 0x32;
+        bool defined = value == 0x00 || value == 0x11 || value == 0x12 || value == 0x21 ||
+                       value == 0x22 || value == 0x31 || value == 0x32;
         if (defined)
             continue;
         length = v2_header(buffer, 0x21, (unsigned char)value, 216);
@@ -414,14 +426,16 @@ static void test_v2(void)
         snprintf(name, sizeof name, "v2 signature byte %zu wrong", index);
         check_case(name, buffer, length, ERROR);
         struct proxy_header header;
-        CHECK(parse_exact(buffer, index + 1, &header) == PROXY_ERROR, "%s: not an error at that byte", name);
+        CHECK(parse_exact(buffer, index + 1, &header) == PROXY_ERROR,
+              "%s: not an error at that byte", name);
     }
     /* Incomplete until the whole block is there (checked per cut in check_case),
      * and the head alone of a valid header is incomplete. */
     length = v2_tcp6(buffer, "2001:db8::1", 1, 100);
     struct proxy_header header;
     CHECK(parse_exact(buffer, 16, &header) == PROXY_INCOMPLETE, "v2 head alone: not incomplete");
-    CHECK(parse_exact(buffer, length - 1, &header) == PROXY_INCOMPLETE, "v2 one byte short: not incomplete");
+    CHECK(parse_exact(buffer, length - 1, &header) == PROXY_INCOMPLETE,
+          "v2 one byte short: not incomplete");
 }
 
 /* ------------------------------------------------------------------ random walk */
@@ -465,12 +479,8 @@ static void test_random_mutations(void)
         for (int m = 0; m < mutations && length > 0; m++) {
             size_t at = (size_t)(next_random() % length);
             switch (next_random() % 4) {
-            case 0:
-                input[at] ^= (unsigned char)(1u << (next_random() % 8));
-                break;
-            case 1:
-                input[at] = (unsigned char)next_random();
-                break;
+            case 0: input[at] ^= (unsigned char)(1u << (next_random() % 8)); break;
+            case 1: input[at] = (unsigned char)next_random(); break;
             case 2:
                 if (length < sizeof input) {
                     memmove(input + at + 1, input + at, length - at);
@@ -517,8 +527,8 @@ static void test_seed_files(const char *directory)
             expected = INCOMPLETE;
         struct proxy_header header;
         enum proxy_result result = parse_exact(data, length, &header);
-        CHECK(result == expected.result, "seed %s: %s, its name says %s", entry->d_name, result_name(result),
-              result_name(expected.result));
+        CHECK(result == expected.result, "seed %s: %s, its name says %s", entry->d_name,
+              result_name(result), result_name(expected.result));
         check_invariants(entry->d_name, data, length);
         count++;
     }

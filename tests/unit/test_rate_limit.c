@@ -26,7 +26,8 @@ static struct client_key client(uint32_t number)
     return key;
 }
 
-static unsigned take_many(struct rate_limit *limit, const struct client_key *key, unsigned count, uint64_t now)
+static unsigned take_many(struct rate_limit *limit, const struct client_key *key, unsigned count,
+                          uint64_t now)
 {
     unsigned allowed = 0;
     for (unsigned i = 0; i < count; i++)
@@ -42,11 +43,15 @@ static void test_burst_and_refill(void)
     struct client_key a = client(1), b = client(2);
     uint64_t start = 5 * SECOND;
     CHECK_UINT(take_many(&limit, &a, 10, start), 10, "a burst of exactly the rate is allowed");
-    CHECK(!rate_limit_take(&limit, &a, start), "the next connection in the same instant is refused");
+    CHECK(!rate_limit_take(&limit, &a, start),
+          "the next connection in the same instant is refused");
     CHECK_UINT(take_many(&limit, &b, 10, start), 10, "another client has its own bucket");
-    CHECK_UINT(take_many(&limit, &a, 20, start + SECOND / 2), 5, "half a second refills half the burst");
-    CHECK_UINT(take_many(&limit, &a, 20, start + 10 * SECOND), 10, "a long pause refills the burst, no more");
-    CHECK_UINT(take_many(&limit, &a, 1, start + 10 * SECOND + SECOND / 10), 1, "a tenth of a second: one token");
+    CHECK_UINT(take_many(&limit, &a, 20, start + SECOND / 2), 5,
+               "half a second refills half the burst");
+    CHECK_UINT(take_many(&limit, &a, 20, start + 10 * SECOND), 10,
+               "a long pause refills the burst, no more");
+    CHECK_UINT(take_many(&limit, &a, 1, start + 10 * SECOND + SECOND / 10), 1,
+               "a tenth of a second: one token");
 }
 
 static void test_steady_rates(void)
@@ -59,7 +64,8 @@ static void test_steady_rates(void)
         refused_fast += !rate_limit_take(&limit, &fast, now + (uint64_t)i * (SECOND / 60));
     }
     CHECK_UINT(refused_steady, 0, "exactly the rate is never refused");
-    CHECK(refused_fast > 700 && refused_fast < 900, "20%% above the rate loses about a sixth (%llu of 5000)",
+    CHECK(refused_fast > 700 && refused_fast < 900,
+          "20%% above the rate loses about a sixth (%llu of 5000)",
           (unsigned long long)refused_fast);
 }
 
@@ -80,10 +86,12 @@ static void test_full_table_fails_open(void)
         struct client_key key = client(number);
         refused_newcomers += !rate_limit_take(&limit, &key, now);
     }
-    CHECK_UINT(refused_newcomers, 0, "a client's first connection is never refused, even with the table full");
+    CHECK_UINT(refused_newcomers, 0,
+               "a client's first connection is never refused, even with the table full");
     /* A client that stopped connecting is forgotten once its bucket is full again. */
     struct client_key first = client(100);
-    CHECK(rate_limit_take(&limit, &first, now + 2 * SECOND), "a client whose bucket refilled connects again");
+    CHECK(rate_limit_take(&limit, &first, now + 2 * SECOND),
+          "a client whose bucket refilled connects again");
     CHECK(!rate_limit_take(&limit, &first, now + 2 * SECOND), "and is counted again from there");
 }
 

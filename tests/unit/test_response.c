@@ -28,7 +28,7 @@
 struct head_lines {
     const char *line[MAX_LINES]; /* into a copy of the head, CRLF removed */
     size_t count;
-    bool well_formed; /* every line ended by CRLF, no other CR or LF, ended by an empty line */
+    bool well_formed;   /* every line ended by CRLF, no other CR or LF, ended by an empty line */
     size_t head_length; /* through the empty line's CRLF */
     char copy[RESPONSE_HEAD_MAX + 1];
 };
@@ -91,8 +91,10 @@ static void check_date(const char *value, time_t before, time_t after, const cha
     if (!CHECK(value != NULL, "%s: a Date field", what))
         return;
     int64_t seconds = http_date_parse(value, strlen(value));
-    CHECK(strlen(value) == HTTP_DATE_SIZE - 1 && seconds >= (int64_t)before && seconds <= (int64_t)after,
-          "%s: Date \"%s\" is an IMF-fixdate between %lld and %lld", what, value, (long long)before, (long long)after);
+    CHECK(strlen(value) == HTTP_DATE_SIZE - 1 && seconds >= (int64_t)before &&
+              seconds <= (int64_t)after,
+          "%s: Date \"%s\" is an IMF-fixdate between %lld and %lld", what, value, (long long)before,
+          (long long)after);
 }
 
 static void test_plain_head(void)
@@ -133,15 +135,19 @@ static void test_plain_head(void)
     static const struct {
         int status;
         const char *line;
-    } STATUS_LINES[] = {{204, "HTTP/1.1 204 No Content"},       {206, "HTTP/1.1 206 Partial Content"},
-                        {301, "HTTP/1.1 301 Moved Permanently"}, {304, "HTTP/1.1 304 Not Modified"},
+    } STATUS_LINES[] = {{204, "HTTP/1.1 204 No Content"},
+                        {206, "HTTP/1.1 206 Partial Content"},
+                        {301, "HTTP/1.1 301 Moved Permanently"},
+                        {304, "HTTP/1.1 304 Not Modified"},
                         {416, "HTTP/1.1 416 Range Not Satisfiable"}};
     for (size_t i = 0; i < sizeof STATUS_LINES / sizeof STATUS_LINES[0]; i++) {
         response_begin(&head, STATUS_LINES[i].status);
         response_end(&head);
         split_head(&head, &lines);
-        CHECK(lines.well_formed && lines.count >= 1, "a %d head is well formed", STATUS_LINES[i].status);
-        CHECK_STR(lines.count ? lines.line[0] : "", STATUS_LINES[i].line, "status line of %d", STATUS_LINES[i].status);
+        CHECK(lines.well_formed && lines.count >= 1, "a %d head is well formed",
+              STATUS_LINES[i].status);
+        CHECK_STR(lines.count ? lines.line[0] : "", STATUS_LINES[i].line, "status line of %d",
+                  STATUS_LINES[i].status);
     }
 }
 
@@ -186,8 +192,8 @@ static void test_overflow(void)
     response_add(&head, "X-After", "1");
     response_end(&head);
     CHECK(head.overflow, "the mark stays through later adds and response_end");
-    CHECK(head.length <= before + strlen("X-Big: "), "nothing is appended after the overflow (length %zu)",
-          head.length);
+    CHECK(head.length <= before + strlen("X-Big: "),
+          "nothing is appended after the overflow (length %zu)", head.length);
     response_begin(&head, 200);
     CHECK(!head.overflow, "response_begin starts a new head without the mark");
 
@@ -203,8 +209,8 @@ static void test_overflow(void)
         value[value_length] = saved;
         if (extra == 0) {
             CHECK(!head.overflow && head.length == RESPONSE_HEAD_MAX,
-                  "a head of exactly RESPONSE_HEAD_MAX bytes fits (length %zu, overflow %d)", head.length,
-                  head.overflow);
+                  "a head of exactly RESPONSE_HEAD_MAX bytes fits (length %zu, overflow %d)",
+                  head.length, head.overflow);
         } else {
             CHECK(head.overflow && head.length <= RESPONSE_HEAD_MAX,
                   "one byte more is marked (length %zu, overflow %d)", head.length, head.overflow);
@@ -239,10 +245,13 @@ static const struct error_case ERRORS[] = {
 static void check_error_page(const struct error_case *error, bool close, bool head_only)
 {
     char expected_body[256], expected_status[96], what[64], length_text[24];
-    snprintf(expected_body, sizeof expected_body, "<!doctype html>\n<title>%d %s</title>\n<h1>%d %s</h1>\n",
-             error->status, error->reason, error->status, error->reason);
-    snprintf(expected_status, sizeof expected_status, "HTTP/1.1 %d %s", error->status, error->reason);
-    snprintf(what, sizeof what, "error page %d%s%s", error->status, close ? ", close" : "", head_only ? ", HEAD" : "");
+    snprintf(expected_body, sizeof expected_body,
+             "<!doctype html>\n<title>%d %s</title>\n<h1>%d %s</h1>\n", error->status,
+             error->reason, error->status, error->reason);
+    snprintf(expected_status, sizeof expected_status, "HTTP/1.1 %d %s", error->status,
+             error->reason);
+    snprintf(what, sizeof what, "error page %d%s%s", error->status, close ? ", close" : "",
+             head_only ? ", HEAD" : "");
     size_t body_length = strlen(expected_body);
     snprintf(length_text, sizeof length_text, "%zu", body_length);
 
@@ -258,15 +267,19 @@ static void check_error_page(const struct error_case *error, bool close, bool he
     if (!CHECK(lines.well_formed && lines.count > 0, "%s: a well-formed head", what))
         return;
     CHECK_STR(lines.line[0], expected_status, "%s: status line", what);
-    CHECK_STR(response_reason_phrase(error->status), error->reason, "response_reason_phrase(%d)", error->status);
+    CHECK_STR(response_reason_phrase(error->status), error->reason, "response_reason_phrase(%d)",
+              error->status);
     check_date(field(&lines, "Date", &count), before, after, what);
     CHECK_STR(field(&lines, "Server", &count), "prong", "%s: Server", what);
     CHECK_STR(field(&lines, "X-Content-Type-Options", &count), "nosniff", "%s: nosniff", what);
-    CHECK_STR(field(&lines, "Content-Type", &count), "text/html; charset=utf-8", "%s: Content-Type", what);
+    CHECK_STR(field(&lines, "Content-Type", &count), "text/html; charset=utf-8", "%s: Content-Type",
+              what);
     CHECK_INT(count, 1, "%s: one Content-Type", what);
-    CHECK_STR(field(&lines, "Content-Length", &count), length_text, "%s: Content-Length is the body's", what);
+    CHECK_STR(field(&lines, "Content-Length", &count), length_text,
+              "%s: Content-Length is the body's", what);
     CHECK_INT(count, 1, "%s: one Content-Length", what);
-    CHECK_STR(field(&lines, "Content-Security-Policy", &count), "default-src 'none'", "%s: CSP", what);
+    CHECK_STR(field(&lines, "Content-Security-Policy", &count), "default-src 'none'", "%s: CSP",
+              what);
     const char *allow = field(&lines, "Allow", &count);
     if (error->status == 405)
         CHECK_STR(allow, "GET, HEAD, OPTIONS", "%s: Allow", what);
@@ -275,7 +288,8 @@ static void check_error_page(const struct error_case *error, bool close, bool he
     const char *retry = field(&lines, "Retry-After", &count);
     if (error->status == 503)
         CHECK(retry && strspn(retry, "0123456789") == strlen(retry) && atoi(retry) > 0,
-              "%s: Retry-After is a positive number of seconds, got \"%s\"", what, retry ? retry : "(none)");
+              "%s: Retry-After is a positive number of seconds, got \"%s\"", what,
+              retry ? retry : "(none)");
     else
         CHECK(retry == NULL, "%s: no Retry-After", what);
     const char *connection = field(&lines, "Connection", &count);
@@ -286,11 +300,12 @@ static void check_error_page(const struct error_case *error, bool close, bool he
     if (head_only)
         CHECK_UINT(head.length, lines.head_length, "%s: nothing after the head", what);
     else
-        CHECK_BYTES(head.data + lines.head_length, head.length - lines.head_length, expected_body, body_length,
-                    "%s: the fixed body", what);
+        CHECK_BYTES(head.data + lines.head_length, head.length - lines.head_length, expected_body,
+                    body_length, "%s: the fixed body", what);
     size_t reported_length = 0;
     const char *body = response_error_body(error->status, &reported_length);
-    CHECK_BYTES(body, reported_length, expected_body, body_length, "response_error_body(%d)", error->status);
+    CHECK_BYTES(body, reported_length, expected_body, body_length, "response_error_body(%d)",
+                error->status);
 }
 
 static void test_error_pages(void)

@@ -41,7 +41,7 @@ static unsigned long passed, failed;
 #define CHECK(condition, ...) check((condition), __FILE__, __LINE__, __VA_ARGS__)
 
 __attribute__((format(printf, 4, 5))) static void check(bool condition, const char *file, int line,
-                                                         const char *format, ...)
+                                                        const char *format, ...)
 {
     if (condition) {
         passed++;
@@ -89,16 +89,19 @@ static void expect_range(const char *value, uint64_t size, enum byte_range_outco
     size_t used = 0;
     for (size_t i = 0; outcome == BYTE_RANGE_PARTIAL && i < count && used < sizeof got - 64; i++)
         used += (size_t)snprintf(got + used, sizeof got - used, "%s%llu-%llu", i ? " " : "",
-                                 (unsigned long long)ranges[i].first, (unsigned long long)ranges[i].last);
-    check(outcome == expected_outcome && (outcome != BYTE_RANGE_PARTIAL || strcmp(got, expected_ranges) == 0) &&
+                                 (unsigned long long)ranges[i].first,
+                                 (unsigned long long)ranges[i].last);
+    check(outcome == expected_outcome &&
+              (outcome != BYTE_RANGE_PARTIAL || strcmp(got, expected_ranges) == 0) &&
               (outcome == BYTE_RANGE_PARTIAL || count == 0),
           __FILE__, line, "Range '%.60s' size %llu: got %s [%s] count %zu, expected %s [%s]", value,
-          (unsigned long long)size, outcome_name(outcome), got, count, outcome_name(expected_outcome),
-          expected_ranges);
+          (unsigned long long)size, outcome_name(outcome), got, count,
+          outcome_name(expected_outcome), expected_ranges);
     free(copy);
 }
 
-#define RANGE(value, size, outcome, ranges) expect_range(value, size, BYTE_RANGE_##outcome, ranges, __LINE__)
+#define RANGE(value, size, outcome, ranges) \
+    expect_range(value, size, BYTE_RANGE_##outcome, ranges, __LINE__)
 
 static void test_ranges(void)
 {
@@ -174,9 +177,10 @@ static void test_ranges(void)
     char expected[1024] = "";
     size_t expected_used = 0;
     for (int i = 0; i < BYTE_RANGE_MAX; i++) {
-        used += (size_t)snprintf(value + used, sizeof value - used, "%s%d-%d", i ? "," : "", i * 10, i * 10 + 4);
-        expected_used += (size_t)snprintf(expected + expected_used, sizeof expected - expected_used, "%s%d-%d",
-                                          i ? " " : "", i * 10, i * 10 + 4);
+        used += (size_t)snprintf(value + used, sizeof value - used, "%s%d-%d", i ? "," : "", i * 10,
+                                 i * 10 + 4);
+        expected_used += (size_t)snprintf(expected + expected_used, sizeof expected - expected_used,
+                                          "%s%d-%d", i ? " " : "", i * 10, i * 10 + 4);
     }
     expect_range(value, 1000, BYTE_RANGE_PARTIAL, expected, __LINE__);
     snprintf(value + used, sizeof value - used, ",900-901");
@@ -189,7 +193,8 @@ static void test_ranges(void)
     /* A NULL value (no field). */
     size_t count = 7;
     struct byte_range ranges[BYTE_RANGE_MAX];
-    CHECK(byte_range_parse(NULL, 0, 100, ranges, &count) == BYTE_RANGE_IGNORE && count == 0, "NULL Range value");
+    CHECK(byte_range_parse(NULL, 0, 100, ranges, &count) == BYTE_RANGE_IGNORE && count == 0,
+          "NULL Range value");
 }
 
 /* ------------------------------------------------------------------ lists and weights */
@@ -200,16 +205,18 @@ static void test_quality(void)
         const char *text;
         int expected;
     } CASES[] = {
-        {"1", 1000},   {"1.", 1000},  {"1.0", 1000},  {"1.000", 1000}, {"0", 0},       {"0.", 0},
-        {"0.5", 500},  {"0.05", 50},  {"0.123", 123}, {"0.001", 1},    {"1.001", -1},  {"0.1234", -1},
-        {"2", -1},     {"", -1},      {".5", -1},     {"0,5", -1},     {"-0", -1},     {"0.5x", -1},
-        {"1.0000", -1}, {"01", -1},   {"0.a", -1},
+        {"1", 1000},   {"1.", 1000},   {"1.0", 1000}, {"1.000", 1000}, {"0", 0},
+        {"0.", 0},     {"0.5", 500},   {"0.05", 50},  {"0.123", 123},  {"0.001", 1},
+        {"1.001", -1}, {"0.1234", -1}, {"2", -1},     {"", -1},        {".5", -1},
+        {"0,5", -1},   {"-0", -1},     {"0.5x", -1},  {"1.0000", -1},  {"01", -1},
+        {"0.a", -1},
     };
     for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
         size_t length = strlen(CASES[i].text);
         char *copy = copy_of(CASES[i].text, length);
         int got = field_list_parse_quality(copy, length);
-        CHECK(got == CASES[i].expected, "qvalue '%s': got %d, expected %d", CASES[i].text, got, CASES[i].expected);
+        CHECK(got == CASES[i].expected, "qvalue '%s': got %d, expected %d", CASES[i].text, got,
+              CASES[i].expected);
         free(copy);
     }
 }
@@ -226,8 +233,8 @@ static void expect_members(const char *value, const char *expected, int line)
     while (field_list_next(&cursor, &member) && used < sizeof got - 80)
         used += (size_t)snprintf(got + used, sizeof got - used, "%s%.*s=%d", used ? ";" : "",
                                  (int)member.value.length, member.value.data, member.quality);
-    check(strcmp(got, expected) == 0, __FILE__, line, "members of '%s': got '%s', expected '%s'", value, got,
-          expected);
+    check(strcmp(got, expected) == 0, __FILE__, line, "members of '%s': got '%s', expected '%s'",
+          value, got, expected);
     free(copy);
 }
 
@@ -263,17 +270,19 @@ static void expect_coding(const char *const *values, size_t count, bool have_br,
         strncat(joined, " | ", sizeof joined - strlen(joined) - 1);
     }
     enum content_coding got = negotiation_choose_coding(spans, count, have_br, have_gzip);
-    const char *got_name = negotiation_coding_name(got), *expected_name = negotiation_coding_name(expected);
-    check(got == expected, __FILE__, line, "Accept-Encoding '%s' (br %d, gzip %d): got %s, expected %s", joined,
-          have_br, have_gzip, got_name ? got_name : "identity", expected_name ? expected_name : "identity");
+    const char *got_name = negotiation_coding_name(got),
+               *expected_name = negotiation_coding_name(expected);
+    check(got == expected, __FILE__, line,
+          "Accept-Encoding '%s' (br %d, gzip %d): got %s, expected %s", joined, have_br, have_gzip,
+          got_name ? got_name : "identity", expected_name ? expected_name : "identity");
     for (size_t i = 0; i < count; i++)
         free(copies[i]);
 }
 
-#define CODING(value, br, gzip, expected)                                                                  \
-    do {                                                                                                   \
-        const char *const values_[] = {value};                                                            \
-        expect_coding(values_, 1, br, gzip, CODING_##expected, __LINE__);                                   \
+#define CODING(value, br, gzip, expected)                                 \
+    do {                                                                  \
+        const char *const values_[] = {value};                            \
+        expect_coding(values_, 1, br, gzip, CODING_##expected, __LINE__); \
     } while (0)
 
 static void test_accept_encoding(void)
@@ -337,17 +346,18 @@ static void expect_may_encode(const char *value, int expected, int line)
     char *copy = copy_of(value, length);
     struct http_span span = {copy, length};
     bool got = negotiation_may_encode(&span, 1), reference = some_offer_encodes(&span);
-    check(got == reference, __FILE__, line, "Accept-Encoding '%s': may_encode %d, some offer encodes %d", value, got,
-          reference);
+    check(got == reference, __FILE__, line,
+          "Accept-Encoding '%s': may_encode %d, some offer encodes %d", value, got, reference);
     if (expected >= 0)
-        check(got == (expected == 1), __FILE__, line, "Accept-Encoding '%s': may_encode %d, expected %d", value, got,
-              expected);
+        check(got == (expected == 1), __FILE__, line,
+              "Accept-Encoding '%s': may_encode %d, expected %d", value, got, expected);
     free(copy);
 }
 
 static void test_may_encode(void)
 {
-    CHECK(!negotiation_may_encode(NULL, 0), "no Accept-Encoding field: identity, nothing to look for");
+    CHECK(!negotiation_may_encode(NULL, 0),
+          "no Accept-Encoding field: identity, nothing to look for");
     expect_may_encode("", 0, __LINE__);
     expect_may_encode("gzip", 1, __LINE__);
     expect_may_encode("br", 1, __LINE__);
@@ -358,13 +368,15 @@ static void test_may_encode(void)
     expect_may_encode("*;q=0", 0, __LINE__);
     expect_may_encode("br;q=0, gzip;q=0", 0, __LINE__);
     expect_may_encode("gzip;q=0.5, identity", 0, __LINE__);
-    expect_may_encode("br;q=0.4, gzip;q=0.5, identity;q=0.45", 1, __LINE__); /* gzip beats identity */
+    expect_may_encode("br;q=0.4, gzip;q=0.5, identity;q=0.45", 1,
+                      __LINE__); /* gzip beats identity */
     expect_may_encode("br;q=0.4, gzip;q=0.3, identity;q=0.45", 0, __LINE__);
-    expect_may_encode("gzip;q=abc", 0, __LINE__); /* malformed member ignored */
+    expect_may_encode("gzip;q=abc", 0, __LINE__);   /* malformed member ignored */
     expect_may_encode("identity;q=0", 0, __LINE__); /* nothing acceptable: identity anyway */
     /* Generated values: members and weights drawn from the cases above. */
     static const char *const codings[] = {"br", "gzip", "x-gzip", "identity", "*", "deflate", "BR"};
-    static const char *const weights[] = {"", ";q=0", ";q=0.5", ";q=1", ";q=0.001", ";q=0.45", ";q=abc"};
+    static const char *const weights[] = {"",         ";q=0",    ";q=0.5", ";q=1",
+                                          ";q=0.001", ";q=0.45", ";q=abc"};
     uint64_t state = 0x9e3779b97f4a7c15u;
     for (int round = 0; round < 20000; round++) {
         char value[160] = "";
@@ -388,8 +400,8 @@ static void expect_json(const char *value, bool expected, int line)
     char *copy = value ? copy_of(value, length) : NULL;
     struct http_span span = {copy, length};
     bool got = negotiation_prefers_json(&span, value ? 1 : 0);
-    check(got == expected, __FILE__, line, "Accept '%s': got %s, expected %s", value ? value : "(none)",
-          got ? "json" : "html", expected ? "json" : "html");
+    check(got == expected, __FILE__, line, "Accept '%s': got %s, expected %s",
+          value ? value : "(none)", got ? "json" : "html", expected ? "json" : "html");
     free(copy);
 }
 
@@ -415,14 +427,15 @@ static void test_accept(void)
     expect_json("application/jsonx", false, __LINE__);
     expect_json("application/json;charset=utf-8;q=0.9, text/html;q=0.8", true, __LINE__);
     /* Browsers ask for HTML. */
-    expect_json("text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8", false,
-                __LINE__);
+    expect_json(
+        "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8",
+        false, __LINE__);
 }
 
 /* ------------------------------------------------------------------ entity tags */
 
-static void expect_etag_match(const char *value, const char *etag, enum etag_comparison comparison, bool expected,
-                              int line)
+static void expect_etag_match(const char *value, const char *etag, enum etag_comparison comparison,
+                              bool expected, int line)
 {
     size_t length = strlen(value);
     char *copy = copy_of(value, length);
@@ -440,11 +453,14 @@ static void test_etags(void)
     conditional_format_etag(0x6b07c3d6, 0x1e00eae, 0x18, CODING_IDENTITY, formatted);
     CHECK(strcmp(formatted, tag) == 0, "ETag format: got %s", formatted);
     conditional_format_etag(0x6b07c3d6, 0x1e00eae, 0x18, CODING_BR, formatted);
-    CHECK(strcmp(formatted, "\"6b07c3d6.1e00eae-18-br\"") == 0, "ETag format br: got %s", formatted);
+    CHECK(strcmp(formatted, "\"6b07c3d6.1e00eae-18-br\"") == 0, "ETag format br: got %s",
+          formatted);
     conditional_format_etag(0x6b07c3d6, 0x1e00eae, 0x18, CODING_GZIP, formatted);
-    CHECK(strcmp(formatted, "\"6b07c3d6.1e00eae-18-gzip\"") == 0, "ETag format gzip: got %s", formatted);
+    CHECK(strcmp(formatted, "\"6b07c3d6.1e00eae-18-gzip\"") == 0, "ETag format gzip: got %s",
+          formatted);
     conditional_format_etag(0x7fffffffffffll, 999999999, 5368709120ull, CODING_BR, formatted);
-    CHECK(strcmp(formatted, "\"7fffffffffff.3b9ac9ff-140000000-br\"") == 0, "ETag format large: got %s", formatted);
+    CHECK(strcmp(formatted, "\"7fffffffffff.3b9ac9ff-140000000-br\"") == 0,
+          "ETag format large: got %s", formatted);
     CHECK(strlen(formatted) < ETAG_SIZE, "ETag fits");
 
     expect_etag_match(tag, tag, ETAG_WEAK, true, __LINE__);
@@ -460,14 +476,17 @@ static void test_etags(void)
     expect_etag_match("*", tag, ETAG_STRONG, true, __LINE__);
     expect_etag_match(" * ", tag, ETAG_STRONG, true, __LINE__);
     expect_etag_match("*x", tag, ETAG_STRONG, false, __LINE__);
-    expect_etag_match("6b07c3d6.1e00eae-18", tag, ETAG_WEAK, false, __LINE__); /* unquoted */
+    expect_etag_match("6b07c3d6.1e00eae-18", tag, ETAG_WEAK, false, __LINE__);   /* unquoted */
     expect_etag_match("\"6b07c3d6.1e00eae-18", tag, ETAG_WEAK, false, __LINE__); /* unterminated */
     expect_etag_match("\"6b07c3d6.1e00eae-18\"junk", tag, ETAG_WEAK, false, __LINE__);
-    expect_etag_match("w/\"6b07c3d6.1e00eae-18\"", tag, ETAG_WEAK, false, __LINE__); /* W/ is case-sensitive */
-    expect_etag_match("\"6B07C3D6.1E00EAE-18\"", tag, ETAG_WEAK, false, __LINE__); /* opaque: exact bytes */
+    expect_etag_match("w/\"6b07c3d6.1e00eae-18\"", tag, ETAG_WEAK, false,
+                      __LINE__); /* W/ is case-sensitive */
+    expect_etag_match("\"6B07C3D6.1E00EAE-18\"", tag, ETAG_WEAK, false,
+                      __LINE__); /* opaque: exact bytes */
     expect_etag_match("\"6b07c3d6.1e00eae-18-br\"", tag, ETAG_WEAK, false, __LINE__);
     expect_etag_match("", tag, ETAG_WEAK, false, __LINE__);
-    expect_etag_match("\"a b\", \"6b07c3d6.1e00eae-18\"", tag, ETAG_WEAK, true, __LINE__); /* bad member skipped */
+    expect_etag_match("\"a b\", \"6b07c3d6.1e00eae-18\"", tag, ETAG_WEAK, true,
+                      __LINE__); /* bad member skipped */
     expect_etag_match("\"\"", "\"\"", ETAG_STRONG, true, __LINE__);
     /* Several field lines form one list. */
     char *first = copy_of("\"a\"", 3), *second = copy_of("\"6b07c3d6.1e00eae-18\"", strlen(tag));
@@ -508,11 +527,12 @@ static void expect_precondition(const char *fields, enum precondition_result exp
 {
     struct validators validators = {ETAG, MTIME};
     enum precondition_result got = conditional_evaluate(parse("GET", fields), &validators);
-    check(got == expected, __FILE__, line, "preconditions [%s]: got %s, expected %s", fields, result_name(got),
-          result_name(expected));
+    check(got == expected, __FILE__, line, "preconditions [%s]: got %s, expected %s", fields,
+          result_name(got), result_name(expected));
 }
 
-#define PRECONDITION(fields, expected) expect_precondition(fields, PRECONDITION_##expected, __LINE__)
+#define PRECONDITION(fields, expected) \
+    expect_precondition(fields, PRECONDITION_##expected, __LINE__)
 
 static void test_preconditions(void)
 {
@@ -538,12 +558,15 @@ static void test_preconditions(void)
     PRECONDITION("If-Modified-Since: yesterday\r\n", PASS);
     PRECONDITION("If-Modified-Since: Sun, 06 Nov 1994 08:49:37 UTC\r\n", PASS);
     PRECONDITION("If-Modified-Since: Mon, 06 Nov 1994 08:49:37 GMT\r\n", PASS); /* wrong weekday */
-    PRECONDITION("If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\nIf-Modified-Since: Sun, 06 Nov 1994 "
-                 "08:49:37 GMT\r\n",
-                 PASS);
+    PRECONDITION(
+        "If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\nIf-Modified-Since: Sun, 06 Nov 1994 "
+        "08:49:37 GMT\r\n",
+        PASS);
     /* If-None-Match wins over If-Modified-Since (§13.2.2 step 4 only without it). */
-    PRECONDITION("If-None-Match: \"x\"\r\nIf-Modified-Since: Sun, 06 Nov 1994 08:49:38 GMT\r\n", PASS);
-    PRECONDITION("If-None-Match: " ETAG "\r\nIf-Modified-Since: Sun, 06 Nov 1994 08:49:36 GMT\r\n", NOT_MODIFIED);
+    PRECONDITION("If-None-Match: \"x\"\r\nIf-Modified-Since: Sun, 06 Nov 1994 08:49:38 GMT\r\n",
+                 PASS);
+    PRECONDITION("If-None-Match: " ETAG "\r\nIf-Modified-Since: Sun, 06 Nov 1994 08:49:36 GMT\r\n",
+                 NOT_MODIFIED);
     /* If-Match (strong comparison) */
     PRECONDITION("If-Match: " ETAG "\r\n", PASS);
     PRECONDITION("If-Match: *\r\n", PASS);
@@ -558,10 +581,12 @@ static void test_preconditions(void)
     PRECONDITION("If-Unmodified-Since: Sun, 06 Nov 1994 08:49:38 GMT\r\n", PASS);
     PRECONDITION("If-Unmodified-Since: garbage\r\n", PASS);
     /* If-Match present: If-Unmodified-Since is not evaluated (§13.1.4). */
-    PRECONDITION("If-Match: " ETAG "\r\nIf-Unmodified-Since: Sun, 06 Nov 1994 08:49:36 GMT\r\n", PASS);
+    PRECONDITION("If-Match: " ETAG "\r\nIf-Unmodified-Since: Sun, 06 Nov 1994 08:49:36 GMT\r\n",
+                 PASS);
     /* 412 comes before 304. */
     PRECONDITION("If-Match: \"x\"\r\nIf-None-Match: " ETAG "\r\n", FAILED);
-    PRECONDITION("If-Unmodified-Since: Sun, 06 Nov 1994 08:49:36 GMT\r\nIf-None-Match: *\r\n", FAILED);
+    PRECONDITION("If-Unmodified-Since: Sun, 06 Nov 1994 08:49:36 GMT\r\nIf-None-Match: *\r\n",
+                 FAILED);
     PRECONDITION("If-Match: " ETAG "\r\nIf-None-Match: " ETAG "\r\n", NOT_MODIFIED);
 }
 
@@ -569,8 +594,8 @@ static void expect_if_range(const char *fields, int64_t now, bool expected, int 
 {
     struct validators validators = {ETAG, MTIME};
     bool got = conditional_if_range_holds(parse("GET", fields), &validators, now);
-    check(got == expected, __FILE__, line, "If-Range [%s] now %lld: got %d, expected %d", fields, (long long)now, got,
-          expected);
+    check(got == expected, __FILE__, line, "If-Range [%s] now %lld: got %d, expected %d", fields,
+          (long long)now, got, expected);
 }
 
 static void test_if_range(void)
@@ -583,9 +608,11 @@ static void test_if_range(void)
     expect_if_range("If-Range: Sun, 06 Nov 1994 08:49:37 GMT\r\n", later, true, __LINE__);
     expect_if_range("If-Range: Sunday, 06-Nov-94 08:49:37 GMT\r\n", later, true, __LINE__);
     expect_if_range("If-Range: Sun Nov  6 08:49:37 1994\r\n", later, true, __LINE__);
-    expect_if_range("If-Range: Sun, 06 Nov 1994 08:49:38 GMT\r\n", later, false, __LINE__); /* exact only */
+    expect_if_range("If-Range: Sun, 06 Nov 1994 08:49:38 GMT\r\n", later, false,
+                    __LINE__); /* exact only */
     expect_if_range("If-Range: Sun, 06 Nov 1994 08:49:36 GMT\r\n", later, false, __LINE__);
-    expect_if_range("If-Range: Sun, 06 Nov 1994 08:49:37 GMT\r\n", MTIME, false, __LINE__); /* weak date */
+    expect_if_range("If-Range: Sun, 06 Nov 1994 08:49:37 GMT\r\n", MTIME, false,
+                    __LINE__); /* weak date */
     expect_if_range("If-Range: garbage\r\n", later, false, __LINE__);
     expect_if_range("If-Range: " ETAG "\r\nIf-Range: " ETAG "\r\n", later, false, __LINE__);
     /* A date whose weekday starts with W is a date, not a weak entity tag. */
@@ -600,7 +627,8 @@ static void test_if_range(void)
 
 static void test_dates(void)
 {
-    static const char *const FORMS[] = {"Sun, 06 Nov 1994 08:49:37 GMT", "Sunday, 06-Nov-94 08:49:37 GMT",
+    static const char *const FORMS[] = {"Sun, 06 Nov 1994 08:49:37 GMT",
+                                        "Sunday, 06-Nov-94 08:49:37 GMT",
                                         "Sun Nov  6 08:49:37 1994"};
     for (size_t i = 0; i < 3; i++) {
         char *copy = copy_of(FORMS[i], strlen(FORMS[i]));
@@ -614,8 +642,8 @@ static void test_dates(void)
 
 typedef size_t (*escape_function)(const char *, size_t, char *);
 
-static void expect_escape(escape_function escape, const char *name, const char *input, size_t length,
-                          const char *expected, int line)
+static void expect_escape(escape_function escape, const char *name, const char *input,
+                          size_t length, const char *expected, int line)
 {
     char *copy = copy_of(input, length);
     size_t needed = escape(copy, length, NULL);
@@ -628,9 +656,12 @@ static void expect_escape(escape_function escape, const char *name, const char *
     free(copy);
 }
 
-#define HTML(input, expected) expect_escape(escape_html, "html", input, sizeof input - 1, expected, __LINE__)
-#define JSON(input, expected) expect_escape(escape_json, "json", input, sizeof input - 1, expected, __LINE__)
-#define URI(input, expected) expect_escape(escape_uri_component, "uri", input, sizeof input - 1, expected, __LINE__)
+#define HTML(input, expected) \
+    expect_escape(escape_html, "html", input, sizeof input - 1, expected, __LINE__)
+#define JSON(input, expected) \
+    expect_escape(escape_json, "json", input, sizeof input - 1, expected, __LINE__)
+#define URI(input, expected) \
+    expect_escape(escape_uri_component, "uri", input, sizeof input - 1, expected, __LINE__)
 
 static void test_escaping(void)
 {
@@ -638,14 +669,16 @@ static void test_escaping(void)
     HTML("a&b \"c\" 'd'", "a&amp;b &quot;c&quot; &#39;d&#39;");
     HTML("plain.txt", "plain.txt");
     HTML("", "");
-    HTML("caf\xc3\xa9", "caf\xc3\xa9");                 /* valid UTF-8 passes */
-    HTML("\xf0\x9f\x90\xb1", "\xf0\x9f\x90\xb1");       /* four bytes */
-    HTML("a\xff" "b", "a&#xfffd;b");                    /* invalid byte */
-    HTML("\xc0\xaf", "&#xfffd;&#xfffd;");               /* overlong '/' */
-    HTML("\xed\xa0\x80", "&#xfffd;&#xfffd;&#xfffd;");   /* surrogate */
+    HTML("caf\xc3\xa9", "caf\xc3\xa9");           /* valid UTF-8 passes */
+    HTML("\xf0\x9f\x90\xb1", "\xf0\x9f\x90\xb1"); /* four bytes */
+    HTML("a\xff"
+         "b",
+         "a&#xfffd;b");                                           /* invalid byte */
+    HTML("\xc0\xaf", "&#xfffd;&#xfffd;");                         /* overlong '/' */
+    HTML("\xed\xa0\x80", "&#xfffd;&#xfffd;&#xfffd;");             /* surrogate */
     HTML("\xf4\x90\x80\x80", "&#xfffd;&#xfffd;&#xfffd;&#xfffd;"); /* above U+10FFFF */
-    HTML("\xc3", "&#xfffd;");                           /* truncated sequence */
-    HTML("a\nb\x7f", "a&#xfffd;b&#xfffd;");             /* control bytes */
+    HTML("\xc3", "&#xfffd;");                                     /* truncated sequence */
+    HTML("a\nb\x7f", "a&#xfffd;b&#xfffd;");                       /* control bytes */
     JSON("<script>\"x\"\\", "\\u003cscript\\u003e\\\"x\\\"\\\\");
     JSON("a\nb\x01\x7f", "a\\u000ab\\u0001\\u007f");
     JSON("caf\xc3\xa9 & co", "caf\xc3\xa9 \\u0026 co");
@@ -661,16 +694,31 @@ static void test_escaping(void)
         const char *bytes;
         size_t available, expected;
     } UTF8[] = {
-        {"a", 1, 1},          {"\x7f", 1, 1},         {"\xc2\x80", 2, 2},     {"\xc1\xbf", 2, 0},
-        {"\xdf\xbf", 2, 2},   {"\xe0\xa0\x80", 3, 3}, {"\xe0\x9f\xbf", 3, 0}, {"\xed\x9f\xbf", 3, 3},
-        {"\xed\xa0\x80", 3, 0}, {"\xef\xbf\xbf", 3, 3}, {"\xf0\x90\x80\x80", 4, 4}, {"\xf0\x8f\xbf\xbf", 4, 0},
-        {"\xf4\x8f\xbf\xbf", 4, 4}, {"\xf4\x90\x80\x80", 4, 0}, {"\xf5\x80\x80\x80", 4, 0}, {"\x80", 1, 0},
-        {"\xe2\x82", 2, 0},   {"\xc3\xa9", 1, 0},     {"", 0, 0},
+        {"a", 1, 1},
+        {"\x7f", 1, 1},
+        {"\xc2\x80", 2, 2},
+        {"\xc1\xbf", 2, 0},
+        {"\xdf\xbf", 2, 2},
+        {"\xe0\xa0\x80", 3, 3},
+        {"\xe0\x9f\xbf", 3, 0},
+        {"\xed\x9f\xbf", 3, 3},
+        {"\xed\xa0\x80", 3, 0},
+        {"\xef\xbf\xbf", 3, 3},
+        {"\xf0\x90\x80\x80", 4, 4},
+        {"\xf0\x8f\xbf\xbf", 4, 0},
+        {"\xf4\x8f\xbf\xbf", 4, 4},
+        {"\xf4\x90\x80\x80", 4, 0},
+        {"\xf5\x80\x80\x80", 4, 0},
+        {"\x80", 1, 0},
+        {"\xe2\x82", 2, 0},
+        {"\xc3\xa9", 1, 0},
+        {"", 0, 0},
     };
     for (size_t i = 0; i < sizeof UTF8 / sizeof UTF8[0]; i++) {
         char *copy = copy_of(UTF8[i].bytes, UTF8[i].available);
         size_t got = utf8_valid_length((const unsigned char *)copy, UTF8[i].available);
-        CHECK(got == UTF8[i].expected, "utf8 case %zu: got %zu, expected %zu", i, got, UTF8[i].expected);
+        CHECK(got == UTF8[i].expected, "utf8 case %zu: got %zu, expected %zu", i, got,
+              UTF8[i].expected);
         free(copy);
     }
 }
@@ -701,23 +749,28 @@ static void test_listing(void)
     };
     size_t count = sizeof entries / sizeof entries[0];
     listing_sort(entries, count);
-    static const char *const ORDER[] = {"aa", "alpha", "\"q\" & 'a'", "<script>alert(1)<", "Beta.txt", "bad\xff",
-                                        "link", "zeta.txt"};
+    static const char *const ORDER[] = {"aa",       "alpha",   "\"q\" & 'a'", "<script>alert(1)<",
+                                        "Beta.txt", "bad\xff", "link",        "zeta.txt"};
     for (size_t i = 0; i < count; i++)
-        CHECK(entries[i].name_length == strlen(ORDER[i]) && memcmp(entries[i].name, ORDER[i], strlen(ORDER[i])) == 0,
-              "sorted entry %zu: got '%.*s', expected '%s'", i, (int)entries[i].name_length, entries[i].name,
-              ORDER[i]);
+        CHECK(entries[i].name_length == strlen(ORDER[i]) &&
+                  memcmp(entries[i].name, ORDER[i], strlen(ORDER[i])) == 0,
+              "sorted entry %zu: got '%.*s', expected '%s'", i, (int)entries[i].name_length,
+              entries[i].name, ORDER[i]);
     struct listing listing = {"/d<i>r/", 7, entries, count, false, 10000};
     char *html = render(&listing, LISTING_HTML);
     CHECK(strstr(html, "<script") == NULL, "HTML listing contains a raw <script");
-    CHECK(strstr(html, "&lt;script&gt;alert(1)&lt;") != NULL, "HTML listing shows the escaped name");
-    CHECK(strstr(html, "href=\"./%3Cscript%3Ealert%281%29%3C\"") != NULL, "HTML link is percent-encoded");
+    CHECK(strstr(html, "&lt;script&gt;alert(1)&lt;") != NULL,
+          "HTML listing shows the escaped name");
+    CHECK(strstr(html, "href=\"./%3Cscript%3Ealert%281%29%3C\"") != NULL,
+          "HTML link is percent-encoded");
     CHECK(strstr(html, "&quot;q&quot; &amp; &#39;a&#39;") != NULL, "quotes and ampersands escaped");
-    CHECK(strstr(html, "<title>Index of /d&lt;i&gt;r/</title>") != NULL, "the path is escaped in the title");
+    CHECK(strstr(html, "<title>Index of /d&lt;i&gt;r/</title>") != NULL,
+          "the path is escaped in the title");
     CHECK(strstr(html, "href=\"./alpha/\">alpha/</a>") != NULL, "directories end in /");
     CHECK(strstr(html, ">5368709120<") != NULL, "64-bit size");
     CHECK(strstr(html, "1994-11-06T08:49:37Z") != NULL, "ISO dates");
-    CHECK(strstr(html, "bad&#xfffd;") != NULL && strstr(html, "href=\"./bad%FF\"") != NULL, "invalid UTF-8 name");
+    CHECK(strstr(html, "bad&#xfffd;") != NULL && strstr(html, "href=\"./bad%FF\"") != NULL,
+          "invalid UTF-8 name");
     CHECK(strstr(html, "href=\"../\"") != NULL, "parent link below the root");
     CHECK(strstr(html, "Only the first") == NULL, "no truncation notice");
     free(html);
@@ -730,10 +783,13 @@ static void test_listing(void)
     free(html);
     char *json = render(&listing, LISTING_JSON);
     CHECK(strchr(json, '<') == NULL, "JSON listing contains a raw <");
-    CHECK(strstr(json, "{\"name\":\"\\u003cscript\\u003ealert(1)\\u003c\",\"href\":\"./%3Cscript%3Ealert%281%29%3C\","
-                       "\"type\":\"file\",\"size\":0,\"modified\":\"1994-11-06T08:49:37Z\"}") != NULL,
+    CHECK(strstr(json,
+                 "{\"name\":\"\\u003cscript\\u003ealert(1)\\u003c\",\"href\":\"./"
+                 "%3Cscript%3Ealert%281%29%3C\","
+                 "\"type\":\"file\",\"size\":0,\"modified\":\"1994-11-06T08:49:37Z\"}") != NULL,
           "JSON entry: %s", json);
-    CHECK(strstr(json, "{\"name\":\"aa\",\"href\":\"./aa/\",\"type\":\"directory\",\"modified\"") != NULL,
+    CHECK(strstr(json, "{\"name\":\"aa\",\"href\":\"./aa/\",\"type\":\"directory\",\"modified\"") !=
+              NULL,
           "JSON directory entry");
     CHECK(strstr(json, "\"name\":\"bad\\ufffd\"") != NULL, "JSON invalid UTF-8");
     CHECK(strstr(json, "\"type\":\"symlink\"") != NULL, "JSON symlink entry");
@@ -742,7 +798,8 @@ static void test_listing(void)
     free(json);
     struct listing empty = {"/e/", 3, NULL, 0, false, 10000};
     json = render(&empty, LISTING_JSON);
-    CHECK(strcmp(json, "{\"path\":\"/e/\",\"entries\":[],\"truncated\":false}\n") == 0, "empty JSON: %s", json);
+    CHECK(strcmp(json, "{\"path\":\"/e/\",\"entries\":[],\"truncated\":false}\n") == 0,
+          "empty JSON: %s", json);
     free(json);
     listing_sort(entries, 0);
     listing_sort(entries, 1);

@@ -39,23 +39,45 @@ static void check_one(enum form form, uint64_t value, size_t width)
         uint64_t modulus = 1;
         for (size_t i = 0; i < width; i++)
             modulus = modulus > UINT64_MAX / 10 ? 0 : modulus * 10;
-        snprintf(expected, sizeof expected, "%0*" PRIu64, (int)width, modulus == 0 ? value : value % modulus);
+        snprintf(expected, sizeof expected, "%0*" PRIu64, (int)width,
+                 modulus == 0 ? value : value % modulus);
         count = number_padded(value, width, out);
         break;
     }
     }
-    CHECK_BYTES(out, count, expected, strlen(expected), "form %d of %" PRIu64 " (width %zu)", (int)form, value, width);
+    CHECK_BYTES(out, count, expected, strlen(expected), "form %d of %" PRIu64 " (width %zu)",
+                (int)form, value, width);
     if (count < capacity + 1)
-        CHECK(out[count] == '#', "form %d of %" PRIu64 ": nothing written after the digits", (int)form, value);
+        CHECK(out[count] == '#', "form %d of %" PRIu64 ": nothing written after the digits",
+              (int)form, value);
     free(out);
 }
 
 void test_text_number(void)
 {
-    static const uint64_t EDGES[] = {0, 1, 9, 10, 15, 16, 99, 100, 255, 256, 999, 1000, 1994, 9999, 10000,
-                                     UINT32_MAX, (uint64_t)UINT32_MAX + 1, 999999999999999999u,
-                                     1000000000000000000u, 9999999999999999999u, 10000000000000000000u,
-                                     UINT64_MAX - 1, UINT64_MAX};
+    static const uint64_t EDGES[] = {0,
+                                     1,
+                                     9,
+                                     10,
+                                     15,
+                                     16,
+                                     99,
+                                     100,
+                                     255,
+                                     256,
+                                     999,
+                                     1000,
+                                     1994,
+                                     9999,
+                                     10000,
+                                     UINT32_MAX,
+                                     (uint64_t)UINT32_MAX + 1,
+                                     999999999999999999u,
+                                     1000000000000000000u,
+                                     9999999999999999999u,
+                                     10000000000000000000u,
+                                     UINT64_MAX - 1,
+                                     UINT64_MAX};
     for (size_t i = 0; i < sizeof EDGES / sizeof EDGES[0]; i++) {
         check_one(DECIMAL, EDGES[i], 0);
         check_one(HEX, EDGES[i], 0);

@@ -22,28 +22,36 @@
 
 extern unsigned long unit_checks_passed;
 extern unsigned long unit_failures;
-extern uint64_t unit_seed;            /* base seed of every random sequence */
-extern const char *unit_scratch_dir;  /* an existing directory for temporary files */
+extern uint64_t unit_seed;           /* base seed of every random sequence */
+extern const char *unit_scratch_dir; /* an existing directory for temporary files */
 
-__attribute__((format(printf, 4, 5))) bool unit_check(bool passed, const char *file, int line, const char *format,
-                                                      ...);
-__attribute__((format(printf, 5, 6))) bool unit_check_string(const char *got, const char *expected, const char *file,
-                                                             int line, const char *format, ...);
-__attribute__((format(printf, 7, 8))) bool unit_check_bytes(const char *got, size_t got_length, const char *expected,
-                                                            size_t expected_length, const char *file, int line,
+__attribute__((format(printf, 4, 5))) bool unit_check(bool passed, const char *file, int line,
+                                                      const char *format, ...);
+__attribute__((format(printf, 5, 6))) bool unit_check_string(const char *got, const char *expected,
+                                                             const char *file, int line,
+                                                             const char *format, ...);
+__attribute__((format(printf, 7, 8))) bool unit_check_bytes(const char *got, size_t got_length,
+                                                            const char *expected,
+                                                            size_t expected_length,
+                                                            const char *file, int line,
                                                             const char *format, ...);
-__attribute__((format(printf, 5, 6))) bool unit_check_int(int64_t got, int64_t expected, const char *file, int line,
+__attribute__((format(printf, 5, 6))) bool unit_check_int(int64_t got, int64_t expected,
+                                                          const char *file, int line,
                                                           const char *format, ...);
-__attribute__((format(printf, 5, 6))) bool unit_check_uint(uint64_t got, uint64_t expected, const char *file,
-                                                           int line, const char *format, ...);
+__attribute__((format(printf, 5, 6))) bool unit_check_uint(uint64_t got, uint64_t expected,
+                                                           const char *file, int line,
+                                                           const char *format, ...);
 
 /* Each takes a printf format and its arguments describing what was checked. */
 #define CHECK(passed, ...) unit_check((passed), __FILE__, __LINE__, __VA_ARGS__)
-#define CHECK_STR(got, expected, ...) unit_check_string((got), (expected), __FILE__, __LINE__, __VA_ARGS__)
-#define CHECK_BYTES(got, got_length, expected, expected_length, ...)                                                   \
-    unit_check_bytes((got), (got_length), (expected), (expected_length), __FILE__, __LINE__, __VA_ARGS__)
-#define CHECK_INT(got, expected, ...) unit_check_int((int64_t)(got), (int64_t)(expected), __FILE__, __LINE__, __VA_ARGS__)
-#define CHECK_UINT(got, expected, ...)                                                                                 \
+#define CHECK_STR(got, expected, ...) \
+    unit_check_string((got), (expected), __FILE__, __LINE__, __VA_ARGS__)
+#define CHECK_BYTES(got, got_length, expected, expected_length, ...)                         \
+    unit_check_bytes((got), (got_length), (expected), (expected_length), __FILE__, __LINE__, \
+                     __VA_ARGS__)
+#define CHECK_INT(got, expected, ...) \
+    unit_check_int((int64_t)(got), (int64_t)(expected), __FILE__, __LINE__, __VA_ARGS__)
+#define CHECK_UINT(got, expected, ...) \
     unit_check_uint((uint64_t)(got), (uint64_t)(expected), __FILE__, __LINE__, __VA_ARGS__)
 
 #define LITERAL(text) (text), (sizeof(text) - 1u)

@@ -53,7 +53,9 @@ const char *unit_render(const char *data, size_t length, char *out, size_t out_s
     return out;
 }
 
-__attribute__((format(printf, 3, 0))) static void report_failure(const char *file, int line, const char *format, va_list arguments)
+__attribute__((format(printf, 3, 0))) static void report_failure(const char *file, int line,
+                                                                 const char *format,
+                                                                 va_list arguments)
 {
     fprintf(stderr, "FAIL %s:%d: ", file, line);
     vfprintf(stderr, format, arguments);
@@ -80,29 +82,35 @@ bool unit_check(bool passed, const char *file, int line, const char *format, ...
     return record(passed);
 }
 
-bool unit_check_bytes(const char *got, size_t got_length, const char *expected, size_t expected_length,
-                      const char *file, int line, const char *format, ...)
+bool unit_check_bytes(const char *got, size_t got_length, const char *expected,
+                      size_t expected_length, const char *file, int line, const char *format, ...)
 {
     bool passed = got && expected && got_length == expected_length &&
                   (got_length == 0 || memcmp(got, expected, got_length) == 0);
     if (!passed) {
         char got_text[4 * RENDER_LIMIT + 8], expected_text[4 * RENDER_LIMIT + 8];
         size_t first_difference = 0;
-        while (got && expected && first_difference < got_length && first_difference < expected_length &&
+        while (got && expected && first_difference < got_length &&
+               first_difference < expected_length &&
                got[first_difference] == expected[first_difference])
             first_difference++;
         va_list arguments;
         va_start(arguments, format);
         report_failure(file, line, format, arguments);
         va_end(arguments);
-        fprintf(stderr, "\n    got      (%zu bytes) \"%s\"\n    expected (%zu bytes) \"%s\"\n    first difference at byte %zu\n",
-                got_length, unit_render(got, got_length, got_text, sizeof got_text), expected_length,
-                unit_render(expected, expected_length, expected_text, sizeof expected_text), first_difference);
+        fprintf(stderr,
+                "\n    got      (%zu bytes) \"%s\"\n    expected (%zu bytes) \"%s\"\n    first "
+                "difference at byte %zu\n",
+                got_length, unit_render(got, got_length, got_text, sizeof got_text),
+                expected_length,
+                unit_render(expected, expected_length, expected_text, sizeof expected_text),
+                first_difference);
     }
     return record(passed);
 }
 
-bool unit_check_string(const char *got, const char *expected, const char *file, int line, const char *format, ...)
+bool unit_check_string(const char *got, const char *expected, const char *file, int line,
+                       const char *format, ...)
 {
     bool passed = got && expected && strcmp(got, expected) == 0;
     if (!passed) {
@@ -113,12 +121,14 @@ bool unit_check_string(const char *got, const char *expected, const char *file, 
         va_end(arguments);
         fprintf(stderr, "\n    got      \"%s\"\n    expected \"%s\"\n",
                 unit_render(got, got ? strlen(got) : 0, got_text, sizeof got_text),
-                unit_render(expected, expected ? strlen(expected) : 0, expected_text, sizeof expected_text));
+                unit_render(expected, expected ? strlen(expected) : 0, expected_text,
+                            sizeof expected_text));
     }
     return record(passed);
 }
 
-bool unit_check_int(int64_t got, int64_t expected, const char *file, int line, const char *format, ...)
+bool unit_check_int(int64_t got, int64_t expected, const char *file, int line, const char *format,
+                    ...)
 {
     bool passed = got == expected;
     if (!passed) {
@@ -131,7 +141,8 @@ bool unit_check_int(int64_t got, int64_t expected, const char *file, int line, c
     return record(passed);
 }
 
-bool unit_check_uint(uint64_t got, uint64_t expected, const char *file, int line, const char *format, ...)
+bool unit_check_uint(uint64_t got, uint64_t expected, const char *file, int line,
+                     const char *format, ...)
 {
     bool passed = got == expected;
     if (!passed) {
@@ -139,8 +150,8 @@ bool unit_check_uint(uint64_t got, uint64_t expected, const char *file, int line
         va_start(arguments, format);
         report_failure(file, line, format, arguments);
         va_end(arguments);
-        fprintf(stderr, ": got %" PRIu64 " (0x%" PRIx64 "), expected %" PRIu64 " (0x%" PRIx64 ")\n", got, got,
-                expected, expected);
+        fprintf(stderr, ": got %" PRIu64 " (0x%" PRIx64 "), expected %" PRIu64 " (0x%" PRIx64 ")\n",
+                got, got, expected, expected);
     }
     return record(passed);
 }
@@ -188,10 +199,12 @@ struct suite {
 };
 
 static const struct suite SUITES[] = {
-    {"http_date", test_http_date},     {"client_table", test_client_table}, {"access_log", test_access_log},
-    {"proc_status", test_proc_status}, {"config", test_config},             {"mime", test_mime},
-    {"listener", test_listener},       {"response", test_response},       {"rate_limit", test_rate_limit},
-    {"cidr", test_cidr},               {"text_number", test_text_number}, {"posix_acl", test_posix_acl},
+    {"http_date", test_http_date},     {"client_table", test_client_table},
+    {"access_log", test_access_log},   {"proc_status", test_proc_status},
+    {"config", test_config},           {"mime", test_mime},
+    {"listener", test_listener},       {"response", test_response},
+    {"rate_limit", test_rate_limit},   {"cidr", test_cidr},
+    {"text_number", test_text_number}, {"posix_acl", test_posix_acl},
     {"prefault", test_prefault},
 };
 
@@ -222,7 +235,8 @@ int main(int argc, char **argv)
     }
     unsigned long total = unit_checks_passed + unit_failures;
     if (unit_failures) {
-        printf("unit: %lu of %lu checks FAILED (seed 0x%" PRIx64 ")\n", unit_failures, total, unit_seed);
+        printf("unit: %lu of %lu checks FAILED (seed 0x%" PRIx64 ")\n", unit_failures, total,
+               unit_seed);
         return 1;
     }
     printf("unit: %lu checks passed\n", total);
