@@ -1,8 +1,8 @@
 /* config.h: the command line (a frozen interface) turned into a validated struct config.
  *
  * Contract: config_parse() fills a config from argv or returns a one-line error
- * message for standard error (exit code 2). Every limit has a named default
- * here and a flag; `prong --help` lists every flag with its default.
+ * message for standard error (exit code 2). Every flag is a row of
+ * flag_table.h (its default, bounds and meaning); `prong --help` prints them.
  * Must not: touch the file system, the network or privileges (that is main.c's
  * start-up order); config_parse only reads argv. */
 #ifndef PRONG_CONFIG_H
@@ -12,32 +12,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fixed_limits.h"
 #include "http/cidr.h"
 #include "http/http_parser.h"
 
 #define PRONG_VERSION "0.1.0"
 
-#define CONFIG_MAX_LISTENERS 16
-#define CONFIG_MAX_INDEX_NAMES 8
-#define CONFIG_MAX_TRUSTED_PROXIES 16
-
-/* Defaults (README "Flags" and SECURITY.md "Limits" list the same values). */
+/* Defaults, bounds and meanings of the flags: flag_table.c, the one table of them. */
 #define DEFAULT_LISTEN "127.0.0.1:8080"
 #define DEFAULT_USER "nobody"
-#define DEFAULT_MAX_REQUESTS 1000u         /* requests per kept-alive connection */
-#define DEFAULT_HEAD_TIMEOUT_MS 10000u     /* first request head */
-#define DEFAULT_NEXT_HEAD_TIMEOUT_MS 5000u /* later heads, from their first byte */
-#define DEFAULT_IDLE_TIMEOUT_MS 5000u      /* kept-alive connection with no request */
-#define DEFAULT_GRACE_MS 10000u            /* SIGTERM: time children get to finish */
-#define DEFAULT_MIN_SEND_RATE 4096u        /* bytes per second, averaged over a window */
-#define DEFAULT_SEND_WINDOW_MS 10000u      /* the window of the send-rate rule */
-#define DEFAULT_MAX_PER_IP 64u             /* connections per client; 0 = no cap */
-#define DEFAULT_CHILD_CPU_SECONDS 60u      /* RLIMIT_CPU of a connection process */
-#define DEFAULT_CHILD_MEMORY_MB 256u       /* RLIMIT_AS of a connection process */
-#define DEFAULT_CONNECTION_RATE 200u       /* new connections per second per client */
-#define DEFAULT_CRASH_LIMIT 10u            /* crashed children per client per minute */
-#define DEFAULT_CRASH_BLOCK_MS 300000u     /* then 503 for this long */
-#define MIN_MAX_CHILDREN 256u
+#define DEFAULT_INDEX "index.html"
+#define MAX_CHILDREN_PER_CPU 128 /* the default --max-children: this many per CPU, */
+#define MIN_MAX_CHILDREN 256     /* at least this many, at most MAX_CHILDREN_CEILING */
 
 enum symlink_policy { SYMLINKS_NONE = 0, SYMLINKS_FOLLOW, SYMLINKS_OWNER };
 

@@ -21,6 +21,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "fixed_limits.h"
 #include "jail/attest.h"
 #include "process/client_table.h"
 #include "config.h"
@@ -47,9 +48,6 @@
 
 #define EXIT_SETUP 2
 #define EXIT_CHILD_SETUP 70 /* a connection process could not complete its jail */
-#define CHILD_MAX_FILES 16  /* client, log channel, /dev/null twice, a file, a directory, spare */
-#define UNSENT_MIN (16u << 10) /* TCP_NOTSENT_LOWAT bounds (bound_unsent_bytes) */
-#define UNSENT_MAX (4u << 20)
 
 struct startup {
     struct config config;

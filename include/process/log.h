@@ -16,7 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define LOG_MESSAGE_MAX 4096 /* PIPE_BUF on Linux */
+#include "fixed_limits.h"
+
 /* Stream markers are control bytes, so bytes written to descriptor 2 by
  * something other than log_send (glibc's or a sanitizer's fatal message,
  * "ERROR: ...") can never be taken for one. */

@@ -16,9 +16,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "fixed_limits.h"
 #include "static/listing.h"
 
-#define AUTOINDEX_MAX_ENTRIES 10000
 
 /* 0 with *body (malloc'd) and *length, or -1 with errno set. */
 int autoindex_build(int directory_fd, const char *path, size_t path_length,

@@ -20,9 +20,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fixed_limits.h"
+
 /* Ranges in one multipart/byteranges response: the response plan holds two
  * segments per part (part head, file range) and the closing delimiter. */
-#define BYTE_RANGE_MAX 16
 
 struct byte_range {
     uint64_t first; /* inclusive */

@@ -2,20 +2,17 @@
  *
  * The first nine fields are Apache's combined log format, so existing tools read
  * them; prong's own fields follow. Request bytes are escaped byte by byte and
- * each escaped field is capped (MAX_FIELD_BYTES, MAX_FORWARDED_BYTES), so a line
+ * each escaped field is capped (LOG_FIELD_MAX, LOG_FORWARDED_MAX), so a line
  * always fits in one log-channel message. Must not: emit a raw control byte, quote or newline taken
  * from a request. */
 #include "process/access_log.h"
 
 #include <string.h>
 
+#include "fixed_limits.h"
 #include "http/http_date.h"
 #include "http/text_number.h"
 
-/* Escaped bytes per request-derived field, then "..." (docs/logging.md); the
- * forwarded field gets fewer, so four fields fit in LOG_MESSAGE_MAX. */
-#define MAX_FIELD_BYTES 1020
-#define MAX_FORWARDED_BYTES 512
 
 struct line {
     char *out;
@@ -51,7 +48,7 @@ static void put_quoted(struct line *line, struct http_span span, size_t max_esca
         put_text(line, "\"-\"");
         return;
     }
-    char escaped[MAX_FIELD_BYTES + 8];
+    char escaped[LOG_FIELD_MAX + 8];
     size_t used = 0;
     escaped[used++] = '"';
     for (size_t i = 0; i < span.length; i++) {
@@ -88,20 +85,20 @@ size_t access_log_format(const struct access_record *record, char *out, size_t o
     put_text(&line, " - - [");
     put_text(&line, when);
     put_text(&line, "] ");
-    put_quoted(&line, record->request_line, MAX_FIELD_BYTES);
+    put_quoted(&line, record->request_line, LOG_FIELD_MAX);
     put_text(&line, " ");
     put_number(&line, (uint64_t)record->status);
     put_text(&line, " ");
     put_number(&line, record->body_bytes);
     put_text(&line, " ");
-    put_quoted(&line, record->referer, MAX_FIELD_BYTES);
+    put_quoted(&line, record->referer, LOG_FIELD_MAX);
     put_text(&line, " ");
-    put_quoted(&line, record->user_agent, MAX_FIELD_BYTES);
+    put_quoted(&line, record->user_agent, LOG_FIELD_MAX);
     put_text(&line, " ");
     put_number(&line, record->duration_us);
     put_text(&line, " ");
     put_text(&line, record->reason ? record->reason : "-");
     put_text(&line, " ");
-    put_quoted(&line, record->forwarded, MAX_FORWARDED_BYTES);
+    put_quoted(&line, record->forwarded, LOG_FORWARDED_MAX);
     return line.length;
 }

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fixed_limits.h"
 #include "process/access_log.h"
 #include "process/log.h"
 #include "static/static_files.h"
@@ -35,9 +36,6 @@
 /* Room for the longest head the parser accepts (request line and field block
  * at their limits) plus pipelined bytes that arrived with it. */
 #define INPUT_CAPACITY (HTTP_MAX_REQUEST_LINE + HTTP_MAX_HEADER_BYTES + 8192u)
-#define SMALL_FILE_MAX 16384u       /* read into memory and sent with the head in one call */
-#define LINGER_MAX_NS 2000000000ull /* after a refusal: drain the client for at most 2 s */
-#define LINGER_MAX_BYTES 65536u
 
 static struct connection_settings settings;
 

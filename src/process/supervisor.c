@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fixed_limits.h"
 #include "process/access_log.h"
 #include "process/client_table.h"
 #include "process/crash_guard.h"
@@ -36,14 +37,10 @@
 #include "static/response.h"
 
 #define ACCEPT_BATCH 64         /* connections accepted per wake-up, so signals stay responsive */
-#define PENDING_MAX 64          /* connections waiting for an evicted child's slot */
 #define TICK_MS 250             /* housekeeping period */
 #define BACKOFF_MS 200          /* pause accepting after EMFILE/ENFILE or a failed fork */
-#define BACKSTOP_MARGIN_MS 5000 /* a child outliving its phase's deadline by this is cut off */
 #define EVENT_BATCH 64
 #define CANARY_BATCH 64        /* stack canaries drawn per getrandom call */
-#define PROXY_WAIT_MAX 256     /* connections whose PROXY header is still arriving */
-#define PROXY_DEADLINE_MS 5000 /* a load balancer sends its header at once */
 
 enum event_source {
     SOURCE_SIGNAL = 1,

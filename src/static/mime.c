@@ -13,6 +13,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "fixed_limits.h"
+
 struct mime_entry {
     const char *extension;
     const char *type;
@@ -105,7 +107,6 @@ static const struct mime_entry BUILT_IN[] = {
 };
 
 #define MIME_FILE_MAX_BYTES (1u << 20)
-#define MIME_FILE_MAX_ENTRIES 4096
 
 static char *loaded_text; /* the file, which the entries point into */
 static struct mime_entry *loaded;

@@ -1,8 +1,8 @@
 """test_cli.py: the real binary's command line and its set-up refusals. Every
 refusal exits 2 with exactly one line on standard error, starting "prong:",
 and nothing on standard output; --help, --version and --check exit 0 without
-serving. --help is checked against the flag table in src/config.c, so a flag
-added there without help text (or a default) fails here."""
+serving. --help is checked against the flag table in src/flag_table.c, so a
+flag added there without help text (or a default) fails here."""
 import os
 import pwd
 import re
@@ -15,7 +15,7 @@ import tempfile
 
 from harness import PRONG, REPO, LiveTestCase, make_root
 
-CONFIG_SOURCE = os.path.join(REPO, "src", "config.c")
+FLAG_TABLE_SOURCE = os.path.join(REPO, "src", "flag_table.c")
 # A flag whose help says it exits (--check, --version, --help...) is an action, not a
 # setting; the required --root has no default either. Every other flag names its default.
 ACTION_HELP = re.compile(r"\bexit\b|\(required\)")
@@ -31,22 +31,14 @@ def run_prong(*args, timeout=15):
 
 
 def configured_flags():
-    """Every flag in config.c's FLAGS table that every build has (rows inside an
-    #if block are build-specific and skipped)."""
-    with open(CONFIG_SOURCE) as f:
+    """Every flag of the flag table (src/flag_table.c) that every build has (rows
+    marked lab_only are the lab build's)."""
+    with open(FLAG_TABLE_SOURCE) as f:
         source = f.read()
-    table = source[source.index("FLAGS[] = {"):]
+    table = source[source.index("FLAG_TABLE[] = {"):]
     table = table[:table.index("\n};")]
-    kept, depth = [], 0
-    for line in table.splitlines():
-        stripped = line.strip()
-        if stripped.startswith("#if"):
-            depth += 1
-        elif stripped.startswith("#endif"):
-            depth -= 1
-        elif depth == 0:
-            kept.append(line)
-    return re.findall(r'\{\s*"([a-z0-9-]+)",\s*FLAG_', "\n".join(kept))
+    rows = re.split(r"\n    \{", table)[1:]
+    return [re.search(r'\.name = "([a-z0-9-]+)"', row).group(1) for row in rows if ".lab_only = true" not in row]
 
 
 def free_port():
@@ -130,13 +122,18 @@ class CliTest(LiveTestCase):
         code, out, err = run_prong("--help")
         self.assertEqual((code, err), (0, ""))
         flags = configured_flags()
-        self.assertGreater(len(flags), 20, "could not read the flag table from src/config.c")
-        help_lines = {}
+        self.assertGreater(len(flags), 20, "could not read the flag table from src/flag_table.c")
+        help_lines, current = {}, None  # a flag's help, its wrapped lines joined
         for line in out.splitlines():
             m = re.match(r"^\s+--([a-z0-9-]+)\b", line)
             if m:
-                help_lines[m.group(1)] = line
-        self.assertEqual(sorted(help_lines), sorted(flags), "--help and config.c's flag table differ")
+                current = m.group(1)
+                help_lines[current] = line
+            elif current and line.startswith(" "):
+                help_lines[current] += " " + line.strip()
+            else:
+                current = None
+        self.assertEqual(sorted(help_lines), sorted(flags), "--help and the flag table differ")
         for flag in flags:
             with self.subTest(flag=flag):
                 if not ACTION_HELP.search(help_lines[flag]):

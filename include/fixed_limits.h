@@ -1,0 +1,51 @@
+/* fixed_limits.h: the limits no flag changes, in one place.
+ *
+ * Contract: every bound on what one client, one connection process or one
+ * start-up may hold that is not a flag is named here, with why it is what it is;
+ * the modules that enforce them include this header, and flag_table.c lists the
+ * ones the documents show (SECURITY.md, "Limits"). The parser's own limits are
+ * in http/http_parser.h, a frozen interface, and are shown from there.
+ * Must not: hold tuning knobs (batch sizes, timer periods) or anything a flag sets. */
+#ifndef PRONG_FIXED_LIMITS_H
+#define PRONG_FIXED_LIMITS_H
+
+/* ---------------------------------------------------------------- start-up */
+#define CONFIG_MAX_LISTENERS 16       /* --listen */
+#define CONFIG_MAX_INDEX_NAMES 8      /* --index */
+#define CONFIG_MAX_TRUSTED_PROXIES 16 /* --trusted-proxy */
+#define MIME_FILE_MAX_ENTRIES 4096    /* --mime-types lines with a type */
+#define MAX_CHILDREN_CEILING 4096     /* the default --max-children never exceeds this */
+
+/* ---------------------------------------------------------------- a connection process */
+/* Client, log channel, /dev/null twice, a file, a directory, and spares. */
+#define CHILD_MAX_FILES 16
+/* Read into memory and sent with the head in one call; larger files go by sendfile. */
+#define SMALL_FILE_MAX 16384u
+/* After a refusal, the client is drained (so our answer is not reset) this long at most. */
+#define LINGER_MAX_NS 2000000000ull
+#define LINGER_MAX_BYTES 65536u
+/* Entries of one directory listing (--autoindex); more is refused with 500. */
+#define AUTOINDEX_MAX_ENTRIES 10000
+/* Ranges in one multipart/byteranges answer (RFC 9110 §14.2 lets a server limit them). */
+#define BYTE_RANGE_MAX 16
+
+/* ---------------------------------------------------------------- the supervisor */
+/* Connections waiting for an evicted child's slot; past it, 503. */
+#define PENDING_MAX 64
+/* Connections whose PROXY header is still arriving, and how long one may take. */
+#define PROXY_WAIT_MAX 256
+#define PROXY_DEADLINE_MS 5000
+/* A child whose phase outlives its deadline by this much is cut off. */
+#define BACKSTOP_MARGIN_MS 5000
+/* TCP_NOTSENT_LOWAT bounds: 2 × --min-send-rate × --send-window, within these. */
+#define UNSENT_MIN (16u << 10)
+#define UNSENT_MAX (4u << 20)
+
+/* ---------------------------------------------------------------- the log channel */
+#define LOG_MESSAGE_MAX 4096 /* PIPE_BUF on Linux */
+/* Escaped bytes per request-derived access-log field, then "..." (docs/logging.md);
+ * the forwarded field gets fewer, so four fields fit in one message. */
+#define LOG_FIELD_MAX 1020
+#define LOG_FORWARDED_MAX 512
+
+#endif
