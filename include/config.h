@@ -22,8 +22,12 @@
 #define DEFAULT_LISTEN "127.0.0.1:8080"
 #define DEFAULT_USER "nobody"
 #define DEFAULT_INDEX "index.html"
-#define MAX_CHILDREN_PER_CPU 128 /* the default --max-children: this many per CPU, */
-#define MIN_MAX_CHILDREN 256     /* at least this many, at most MAX_CHILDREN_CEILING */
+#define MAX_CHILDREN_PER_CPU 256 /* the default --max-children: this many per CPU, */
+#define MIN_MAX_CHILDREN 1024    /* at least this many, at most MAX_CHILDREN_CEILING */
+#define DEFAULT_LOG_USER "prong-log"
+/* Without --log-user and without a user prong-log, the monitor takes this uid
+ * and gid, which no account may have (start-up checks): a uid of its own. */
+#define FALLBACK_LOG_ID 65533
 
 enum symlink_policy { SYMLINKS_NONE = 0, SYMLINKS_FOLLOW, SYMLINKS_OWNER };
 
@@ -40,6 +44,10 @@ enum lab_layer {
     LAYER_LANDLOCK,
     LAYER_CAPABILITIES,
     LAYER_CHILD_LIMITS,
+    LAYER_LOG_CHECKS, /* the monitor's judgement of each message (log_intake.c) */
+    LAYER_KILL,       /* the supervisor's SIGKILL of a child that does not end */
+    LAYER_SECRETS,    /* the supervisor's clearing of AT_RANDOM and the monitor's canary */
+    LAYER_FAIR_SHARE, /* evicting a slow reader, not only a waiting or idle child */
     LAYER_COUNT
 };
 #ifdef PRONG_LAB
@@ -61,6 +69,7 @@ struct config {
     size_t listen_count;
     bool listen_defaulted;  /* no --listen given: systemd's sockets, else DEFAULT_LISTEN */
     const char *user;       /* NULL: DEFAULT_USER when started as root, else the current user */
+    const char *log_user;   /* NULL: DEFAULT_LOG_USER, or FALLBACK_LOG_ID (as root) */
     const char *access_log; /* path, "-" (standard error) or "off" */
     const char *error_log;  /* path or "-" */
     struct http_limits limits;
@@ -73,6 +82,7 @@ struct config {
     uint32_t send_window_ms;
     uint32_t max_children; /* 0: sized for the machine at start-up */
     uint32_t max_per_ip;
+    uint32_t max_per_prefix;
     uint32_t max_connection_rate;
     uint32_t child_cpu_seconds;
     uint32_t child_memory_mb;
@@ -83,6 +93,9 @@ struct config {
     bool log_children;
     bool attest;
     bool require_landlock;
+    bool allow_weak_landlock;  /* start where Landlock is older than ABI 3 (or absent) */
+    const char *prefault;      /* "auto", "on" or "off" */
+    uint32_t lab_landlock_abi; /* lab build only: use at most this ABI (0: the kernel's) */
     const char *index_names[CONFIG_MAX_INDEX_NAMES];
     size_t index_count;
     bool autoindex;

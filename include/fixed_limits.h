@@ -14,7 +14,7 @@
 #define CONFIG_MAX_INDEX_NAMES 8      /* --index */
 #define CONFIG_MAX_TRUSTED_PROXIES 16 /* --trusted-proxy */
 #define MIME_FILE_MAX_ENTRIES 4096    /* --mime-types lines with a type */
-#define MAX_CHILDREN_CEILING 4096     /* the default --max-children never exceeds this */
+#define MAX_CHILDREN_CEILING 16384    /* the default --max-children never exceeds this */
 
 /* ---------------------------------------------------------------- a connection process */
 /* Client, log channel, /dev/null twice, a file, a directory, and spares. */
@@ -30,19 +30,32 @@
 #define BYTE_RANGE_MAX 16
 
 /* ---------------------------------------------------------------- the supervisor */
-/* Connections waiting for an evicted child's slot; past it, 503. */
+/* Connections waiting for an evicted child's slot; past it, 503. An evicted
+ * child is killed KILL_AFTER_CUT_MS after its cut, so the deadline is ample. */
 #define PENDING_MAX 64
+#define PENDING_DEADLINE_MS 3000
+#define KILL_AFTER_CUT_MS 1000
 /* Connections whose PROXY header is still arriving, and how long one may take. */
 #define PROXY_WAIT_MAX 256
 #define PROXY_DEADLINE_MS 5000
-/* A child whose phase outlives its deadline by this much is cut off. */
+/* A child on whose connection no byte moved for longer than the longest
+ * deadline (--head-timeout or --send-window) plus this is cut off and killed. */
 #define BACKSTOP_MARGIN_MS 5000
 /* TCP_NOTSENT_LOWAT bounds: 2 × --min-send-rate × --send-window, within these. */
 #define UNSENT_MIN (16u << 10)
 #define UNSENT_MAX (4u << 20)
 
 /* ---------------------------------------------------------------- the log channel */
-#define LOG_MESSAGE_MAX 4096 /* PIPE_BUF on Linux */
+#define LOG_MESSAGE_MAX 4096 /* one datagram; longer is cut and counted */
+/* A connection process's quota: --max-requests + LOG_QUOTA_EXTRA_MESSAGES
+ * messages and max(LOG_QUOTA_MIN_BYTES, --max-requests × LOG_QUOTA_BYTES_PER_REQUEST)
+ * bytes; past either, the rest is dropped and it is killed. */
+#define LOG_QUOTA_EXTRA_MESSAGES 16u /* error lines beside one line per request */
+#define LOG_QUOTA_MIN_BYTES (256u << 10)
+#define LOG_QUOTA_BYTES_PER_REQUEST 512u
+/* What the monitor writes a second from every connection process together. */
+#define LOG_RATE_MESSAGES 200000u
+#define LOG_RATE_BYTES (64u << 20)
 /* Escaped bytes per request-derived access-log field, then "..." (docs/logging.md);
  * the forwarded field gets fewer, so four fields fit in one message. */
 #define LOG_FIELD_MAX 1020

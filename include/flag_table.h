@@ -3,7 +3,7 @@
  * Contract: FLAG_TABLE holds one row per command-line flag (a frozen
  * interface: rows are added, never renamed or removed): its name, the kind of
  * value, the struct config field it sets, its bounds, its default and what it
- * means; FIXED_LIMITS holds the limits no flag changes. config.c parses and
+ * means; FIXED_LIMITS (src/limit_table.c) holds the limits no flag changes. config.c parses and
  * sets defaults from the rows, --help prints them, and build/doc-tables prints
  * README's flag table and SECURITY.md's and docs/conformance.md's limit tables
  * from the same rows (make docs writes them; make test fails when the documents
@@ -32,16 +32,16 @@ enum flag_doc { DOC_FLAG_ONLY, DOC_LIMIT, DOC_PARSER_LIMIT };
 struct flag_spec {
     const char *name; /* without "--" */
     enum flag_kind kind;
-    const char *argument;  /* shown in --help and the README; NULL for switches */
-    size_t field;          /* offsetof(struct config, ...) of the value, or NO_FIELD */
-    uint64_t minimum;      /* FLAG_COUNT, FLAG_SECONDS (ms) */
-    uint64_t maximum;      /* idem */
+    const char *argument;       /* shown in --help and the README; NULL for switches */
+    size_t field;               /* offsetof(struct config, ...) of the value, or NO_FIELD */
+    uint64_t minimum;           /* FLAG_COUNT, FLAG_SECONDS (ms) */
+    uint64_t maximum;           /* idem */
     uint64_t default_value;     /* FLAG_COUNT, FLAG_SECONDS (ms), FLAG_ON_OFF (1 = on) */
     const char *default_string; /* FLAG_TEXT: the field's value when the flag is absent */
     const char *default_text;   /* the default in words where it is not one of those values */
-    const char *meaning;      /* one sentence, no default: --help and the README add it */
+    const char *meaning;        /* one sentence, no default: --help and the README add it */
     bool repeatable;
-    bool lab_only;  /* present in the lab build only (make lab) */
+    bool lab_only; /* present in the lab build only (make lab) */
     enum flag_doc doc;
     const char *limit_name; /* DOC_LIMIT*: the row's name in the limit tables */
     const char *unit;       /* DOC_LIMIT*: "bytes", "s", ...; NULL for a plain number */

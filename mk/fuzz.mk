@@ -5,10 +5,11 @@
 #   make fuzz-libfuzzer   libFuzzer campaign with fuzz/http.dict and fuzz/seeds (FUZZ_SECONDS=600)
 #   make fuzz-replay      run the harness once on fuzz/seeds, tests/parser/regressions (or FUZZ_REPLAY='files')
 #   make fuzz-proxy       AFL++ campaign on the PROXY protocol parser, fuzz/fuzz_proxy.c (FUZZ_PROXY_SECONDS=60)
+#   make fuzz-log         AFL++ campaign on the monitor's log-channel parsing, fuzz/fuzz_log_record.c (FUZZ_LOG_SECONDS=60)
 #
-# fuzz-smoke runs the PROXY protocol campaign at the same time as the request
-# parser's (one instance each, FUZZ_SMOKE_SECONDS each), so it still takes
-# about a minute; the PROXY campaign's output is printed after the parser's.
+# fuzz-smoke runs the PROXY protocol and log-channel campaigns at the same time
+# as the request parser's (one instance each, FUZZ_SMOKE_SECONDS each), so it
+# still takes about a minute; their output is printed after the parser's.
 #
 # One harness (fuzz/fuzz_parser.c) serves both fuzzers; it links the real
 # parser ($(PARSER_SRC)) and abort()s on any broken invariant, not only on
@@ -54,7 +55,21 @@ FUZZ_PROXY_AFL_BIN := $(FUZZ_DIR)/fuzz_proxy_afl
 FUZZ_PROXY_AFL_CMPLOG_BIN := $(FUZZ_DIR)/fuzz_proxy_afl_cmplog
 FUZZ_PROXY_DICT := $(FUZZ_DIR)/proxy.dict
 
-.PHONY: fuzz fuzz-smoke fuzz-libfuzzer fuzz-replay fuzz-build
+# ---------------------------------------------------------------- the log channel
+# fuzz/fuzz_log_record.c on src/process/log_record.c and log_intake.c: what the
+# monitor parses of what connection processes send it. Seeds in fuzz/log-seeds/;
+# a campaign runs like the PROXY parser's.
+FUZZ_LOG_SECONDS ?= 60
+FUZZ_LOG_SEEDS := fuzz/log-seeds
+FUZZ_LOG_SOURCES := fuzz/fuzz_log_record.c src/process/log_record.c src/process/log_intake.c \
+                    src/process/peer_ring.c src/process/access_log.c src/process/listener.c \
+                    src/http/http_date.c src/http/text_number.c
+FUZZ_LOG_INPUTS := $(FUZZ_LOG_SOURCES) $(HEADERS) mk/fuzz.mk
+FUZZ_LOG_AFL_BIN := $(FUZZ_DIR)/fuzz_log_afl
+FUZZ_LOG_AFL_CMPLOG_BIN := $(FUZZ_DIR)/fuzz_log_afl_cmplog
+FUZZ_LOG_DICT := $(FUZZ_DIR)/log.dict
+
+.PHONY: fuzz fuzz-smoke fuzz-libfuzzer fuzz-replay fuzz-build fuzz-log
 TEST_TARGETS += fuzz-smoke
 
 $(FUZZ_DIR):
@@ -86,16 +101,23 @@ fuzz: $(FUZZ_AFL_BIN) $(FUZZ_AFL_CMPLOG_BIN)
 	sh fuzz/afl-campaign.sh $(FUZZ_AFL_BIN) $(FUZZ_AFL_CMPLOG_BIN) $(FUZZ_DIR)/afl \
 	    $(FUZZ_SECONDS) $(FUZZ_JOBS) $(FUZZ_DICT) $(FUZZ_SEEDS)
 
-fuzz-smoke: $(FUZZ_AFL_BIN) $(FUZZ_AFL_CMPLOG_BIN) $(FUZZ_PROXY_AFL_BIN) $(FUZZ_PROXY_AFL_CMPLOG_BIN)
+fuzz-smoke: $(FUZZ_AFL_BIN) $(FUZZ_AFL_CMPLOG_BIN) $(FUZZ_PROXY_AFL_BIN) $(FUZZ_PROXY_AFL_CMPLOG_BIN) \
+            $(FUZZ_LOG_AFL_BIN) $(FUZZ_LOG_AFL_CMPLOG_BIN)
 	@sh fuzz/afl-campaign.sh $(FUZZ_PROXY_AFL_BIN) $(FUZZ_PROXY_AFL_CMPLOG_BIN) $(FUZZ_DIR)/afl-proxy-smoke \
 	    $(FUZZ_SMOKE_SECONDS) 1 $(FUZZ_PROXY_DICT) $(FUZZ_PROXY_SEEDS) >$(FUZZ_DIR)/afl-proxy-smoke.log 2>&1 & \
 	proxy=$$!; \
-	echo "fuzz-smoke: request parser (fuzz/fuzz_parser.c), with the PROXY parser in parallel"; \
+	sh fuzz/afl-campaign.sh $(FUZZ_LOG_AFL_BIN) $(FUZZ_LOG_AFL_CMPLOG_BIN) $(FUZZ_DIR)/afl-log-smoke \
+	    $(FUZZ_SMOKE_SECONDS) 1 $(FUZZ_LOG_DICT) $(FUZZ_LOG_SEEDS) >$(FUZZ_DIR)/afl-log-smoke.log 2>&1 & \
+	log=$$!; \
+	echo "fuzz-smoke: request parser (fuzz/fuzz_parser.c), with the PROXY and log-channel parsers in parallel"; \
 	sh fuzz/afl-campaign.sh $(FUZZ_AFL_BIN) $(FUZZ_AFL_CMPLOG_BIN) $(FUZZ_DIR)/afl-smoke \
 	    $(FUZZ_SMOKE_SECONDS) $(FUZZ_JOBS) $(FUZZ_DICT) $(FUZZ_SEEDS); parser=$$?; \
 	proxy_status=0; wait $$proxy || proxy_status=$$?; \
+	log_status=0; wait $$log || log_status=$$?; \
 	echo "fuzz-smoke: PROXY protocol parser (fuzz/fuzz_proxy.c):"; cat $(FUZZ_DIR)/afl-proxy-smoke.log; \
-	if [ $$parser -ne 0 ]; then exit $$parser; fi; exit $$proxy_status
+	echo "fuzz-smoke: log channel (fuzz/fuzz_log_record.c):"; cat $(FUZZ_DIR)/afl-log-smoke.log; \
+	if [ $$parser -ne 0 ]; then exit $$parser; fi; \
+	if [ $$proxy_status -ne 0 ]; then exit $$proxy_status; fi; exit $$log_status
 
 fuzz-libfuzzer: $(FUZZ_LIBFUZZER_BIN)
 	sh fuzz/libfuzzer-campaign.sh $(FUZZ_LIBFUZZER_BIN) $(FUZZ_DIR)/libfuzzer \
@@ -130,3 +152,21 @@ fuzz-build: $(FUZZ_PROXY_AFL_BIN) $(FUZZ_PROXY_AFL_CMPLOG_BIN)
 fuzz-proxy: $(FUZZ_PROXY_AFL_BIN) $(FUZZ_PROXY_AFL_CMPLOG_BIN)
 	sh fuzz/afl-campaign.sh $(FUZZ_PROXY_AFL_BIN) $(FUZZ_PROXY_AFL_CMPLOG_BIN) $(FUZZ_DIR)/afl-proxy \
 	    $(FUZZ_PROXY_SECONDS) 1 $(FUZZ_PROXY_DICT) $(FUZZ_PROXY_SEEDS)
+
+# The log channel's targets (variables above).
+$(FUZZ_LOG_AFL_BIN): $(FUZZ_LOG_INPUTS) | $(FUZZ_DIR)
+	$(call fuzz_require_tool,$(FUZZ_AFL_CC))
+	rm -f $(FUZZ_LOG_DICT)
+	AFL_QUIET=1 AFL_LLVM_DICT2FILE=$(abspath $(FUZZ_LOG_DICT)) $(FUZZ_AFL_CC) $(FUZZ_CFLAGS) $(FUZZ_SANITIZERS) \
+	    $(FUZZ_LOG_SOURCES) -o $@
+	@[ -s $(FUZZ_LOG_DICT) ] || printf '"\\x01\\x01"\n"\\x02"\n' >$(FUZZ_LOG_DICT)
+
+$(FUZZ_LOG_AFL_CMPLOG_BIN): $(FUZZ_LOG_INPUTS) | $(FUZZ_DIR)
+	$(call fuzz_require_tool,$(FUZZ_AFL_CC))
+	AFL_QUIET=1 AFL_LLVM_CMPLOG=1 $(FUZZ_AFL_CC) $(FUZZ_CFLAGS) $(FUZZ_LOG_SOURCES) -o $@
+
+fuzz-build: $(FUZZ_LOG_AFL_BIN) $(FUZZ_LOG_AFL_CMPLOG_BIN)
+
+fuzz-log: $(FUZZ_LOG_AFL_BIN) $(FUZZ_LOG_AFL_CMPLOG_BIN)
+	sh fuzz/afl-campaign.sh $(FUZZ_LOG_AFL_BIN) $(FUZZ_LOG_AFL_CMPLOG_BIN) $(FUZZ_DIR)/afl-log \
+	    $(FUZZ_LOG_SECONDS) 1 $(FUZZ_LOG_DICT) $(FUZZ_LOG_SEEDS)

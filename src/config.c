@@ -30,35 +30,15 @@ static bool in_this_build(const struct flag_spec *flag)
 #endif
 }
 
-/* One flag's line of --help: its meaning wrapped at HELP_WIDTH columns under the
- * meaning column, without the README's `code` marks. */
-#define HELP_WIDTH 100
-#define HELP_INDENT 35
-
-static void print_wrapped(const char *left, const char *meaning, const char *suffix)
+/* One flag's line of --help: its meaning without the README's `code` marks.
+ * One line per flag, however long, so a script can grep for a flag's help. */
+static void print_flag_line(const char *left, const char *meaning, const char *suffix)
 {
-    char text[1024];
-    size_t length = 0;
-    for (const char *p = meaning; *p && length < sizeof text - 1; p++)
-        if (*p != '`')
-            text[length++] = *p;
-    text[length] = '\0';
-    snprintf(text + length, sizeof text - length, "%s", suffix);
     printf("  %-32s ", left);
-    size_t column = HELP_INDENT;
-    for (char *word = strtok(text, " "); word; word = strtok(NULL, " ")) {
-        size_t word_length = strlen(word);
-        if (column > HELP_INDENT && column + 1 + word_length > HELP_WIDTH) {
-            printf("\n%*s", HELP_INDENT, "");
-            column = HELP_INDENT;
-        } else if (column > HELP_INDENT) {
-            putchar(' ');
-            column++;
-        }
-        fputs(word, stdout);
-        column += word_length;
-    }
-    putchar('\n');
+    for (const char *p = meaning; *p; p++)
+        if (*p != '`')
+            putchar(*p);
+    printf("%s\n", suffix);
 }
 
 static void print_help(void)
@@ -74,14 +54,13 @@ static void print_help(void)
         snprintf(left, sizeof left, "--%s%s%s", flag->name, flag->argument ? " " : "",
                  flag->argument ? flag->argument : "");
         flag_table_default_text(flag, shown, sizeof shown);
-        bool has_default = flag->default_text || flag->default_string ||
-                           flag->kind == FLAG_COUNT || flag->kind == FLAG_SECONDS ||
-                           flag->kind == FLAG_ON_OFF;
+        bool has_default = flag->default_text || flag->default_string || flag->kind == FLAG_COUNT ||
+                           flag->kind == FLAG_SECONDS || flag->kind == FLAG_ON_OFF;
         if (strcmp(shown, "(required)") == 0)
             snprintf(suffix, sizeof suffix, " (required)");
         else if (has_default)
             snprintf(suffix, sizeof suffix, " (default %s)", shown);
-        print_wrapped(left, flag->meaning, suffix);
+        print_flag_line(left, flag->meaning, suffix);
     }
     printf("\nexit status: 0 stopped normally, 1 failed while serving, 2 bad usage or set-up\n");
 }
@@ -196,8 +175,9 @@ static enum config_outcome refuse_value(char *error, size_t error_size, const ch
 static enum config_outcome apply_lab_layer(struct config *config, const struct flag_spec *flag,
                                            const char *text, char *error, size_t error_size)
 {
-    static const char *const LAYER_NAMES[LAYER_COUNT] = {"chroot", "seccomp", "landlock",
-                                                         "capabilities", "child-limits"};
+    static const char *const LAYER_NAMES[LAYER_COUNT] = {
+        "chroot",     "seccomp", "landlock", "capabilities", "child-limits",
+        "log-checks", "kill",    "secrets",  "fair-share"};
     for (unsigned layer = 0; layer < LAYER_COUNT; layer++)
         if (strcmp(text, LAYER_NAMES[layer]) == 0) {
             if (strcmp(flag->name, "lab-without") == 0)
@@ -207,7 +187,8 @@ static enum config_outcome apply_lab_layer(struct config *config, const struct f
             return CONFIG_OK;
         }
     snprintf(error, error_size,
-             "--%s: expected chroot, seccomp, landlock, capabilities or child-limits, got '%s'",
+             "--%s: expected chroot, seccomp, landlock, capabilities, child-limits, log-checks, "
+             "kill, secrets or fair-share, got '%s'",
              flag->name, text);
     return CONFIG_ERROR;
 }
@@ -249,14 +230,18 @@ static enum config_outcome apply_text(struct config *config, const struct flag_s
     } else if (strcmp(name, "trusted-proxy") == 0) {
         if (config->trusted_proxy_count >= CONFIG_MAX_TRUSTED_PROXIES ||
             cidr_parse(text, &config->trusted_proxies[config->trusted_proxy_count]) != 0) {
-            snprintf(error, error_size,
-                     "--trusted-proxy: expected an address or ADDRESS/PREFIX (at most %d), got '%s'",
-                     CONFIG_MAX_TRUSTED_PROXIES, text);
+            snprintf(
+                error, error_size,
+                "--trusted-proxy: expected an address or ADDRESS/PREFIX (at most %d), got '%s'",
+                CONFIG_MAX_TRUSTED_PROXIES, text);
             return CONFIG_ERROR;
         }
         config->trusted_proxy_count++;
     } else if (strcmp(name, "lab-without") == 0 || strcmp(name, "lab-sabotage") == 0) {
         return apply_lab_layer(config, flag, text, error, error_size);
+    } else if (strcmp(name, "prefault") == 0 && strcmp(text, "auto") != 0 &&
+               strcmp(text, "on") != 0 && strcmp(text, "off") != 0) {
+        return refuse_value(error, error_size, name, "auto, on or off", text);
     } else if (strcmp(name, "cache-control") == 0 && !is_safe_header_value(text)) {
         return refuse_value(error, error_size, name, "printable ASCII", text);
     }
@@ -378,12 +363,12 @@ enum config_outcome config_parse(int argc, char **argv, struct config *config, c
     size_t option_count = 0;
     for (size_t i = 0; i < FLAG_TABLE_SIZE; i++)
         if (in_this_build(&FLAG_TABLE[i]))
-            long_options[option_count++] = (struct option){
-                FLAG_TABLE[i].name,
-                FLAG_TABLE[i].kind == FLAG_SWITCH || FLAG_TABLE[i].kind == FLAG_ACTION
-                    ? no_argument
-                    : required_argument,
-                NULL, (int)(OPTION_BASE + i)};
+            long_options[option_count++] = (struct option){FLAG_TABLE[i].name,
+                                                           FLAG_TABLE[i].kind == FLAG_SWITCH ||
+                                                                   FLAG_TABLE[i].kind == FLAG_ACTION
+                                                               ? no_argument
+                                                               : required_argument,
+                                                           NULL, (int)(OPTION_BASE + i)};
     long_options[option_count] = (struct option){NULL, 0, NULL, 0};
     set_defaults(config);
     error[0] = '\0';
@@ -409,8 +394,8 @@ enum config_outcome config_parse(int argc, char **argv, struct config *config, c
         if (id < OPTION_BASE || (size_t)(id - OPTION_BASE) >= FLAG_TABLE_SIZE)
             continue;
         const struct flag_spec *flag = &FLAG_TABLE[id - OPTION_BASE];
-        enum config_outcome outcome = apply_flag(config, flag, optarg ? optarg : "", error,
-                                                 error_size);
+        enum config_outcome outcome =
+            apply_flag(config, flag, optarg ? optarg : "", error, error_size);
         if (outcome != CONFIG_OK)
             return outcome == CONFIG_ERROR ? refuse(error) : outcome;
     }

@@ -26,9 +26,11 @@ struct attest_expectations {
     bool chroot, seccomp, capabilities; /* layers configured (all, except in the lab build) */
     int landlock_abi;                   /* 0: the kernel has none */
     bool landlock;                      /* configured */
+    bool landlock_weak_accepted;        /* ABI < 3 (or none), accepted by --allow-weak-landlock */
     unsigned child_max_files;
     int expected_groups; /* 0, or an ordinary user's own groups (they cannot be shed) */
-    int notify_fd;       /* systemd's notification socket: the one socket the monitor may hold */
+    int notify_fd;       /* systemd's notification socket, which the monitor may hold, */
+    int channel_fds[2];  /* and the log channel's read ends: no other socket */
 };
 
 /* Make a child and read supervisor and child. 0, or -1 with the reason. */

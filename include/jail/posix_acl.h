@@ -19,4 +19,10 @@ enum posix_acl_verdict { ACL_NO_WRITE, ACL_GRANTS_WRITE, ACL_MALFORMED };
 enum posix_acl_verdict posix_acl_grants_write(const unsigned char *value, size_t length, uid_t uid,
                                               gid_t gid);
 
+/* The same for anyone but uid: does a named user entry for another user, or
+ * any named group entry, hold write permission the mask lets through? (For a
+ * log directory, which only its owner may write.) */
+enum posix_acl_verdict posix_acl_grants_write_to_others(const unsigned char *value, size_t length,
+                                                        uid_t uid);
+
 #endif

@@ -45,14 +45,15 @@ int sandbox_set_limits(int resource, rlim_t soft, rlim_t hard, char *error, size
 /* The Landlock ABI of this kernel, 0 without Landlock. */
 int sandbox_landlock_abi(void);
 
-/* The jail's Landlock layer: read files and directories beneath root_fd only,
+/* The jail's Landlock layer (abi: the ABI to use, sandbox_landlock_abi() or a
+ * lower one): read files and directories beneath root_fd only,
  * no TCP bind or connect (ABI 4), no signals or abstract Unix sockets outside
  * the domain (ABI 6). */
-int sandbox_landlock_read_only(int root_fd, char *error, size_t error_size);
+int sandbox_landlock_read_only(int root_fd, int abi, char *error, size_t error_size);
 
 /* The monitor's Landlock layer: read /proc (to verify the supervisor), write and
  * create files only beneath the given directories (the log files' homes). */
-int sandbox_landlock_logs_only(const int *directory_fds, size_t count, char *error,
+int sandbox_landlock_logs_only(const int *directory_fds, size_t count, int abi, char *error,
                                size_t error_size);
 
 /* A connection process's own layer (ABI 6): it may not signal, nor reach an

@@ -24,7 +24,4 @@ int seccomp_policy_build(enum policy_role role, struct sock_fprog *program, char
 /* Write the role's filter as PFC text to fd. 0, or -1 with the reason. */
 int seccomp_policy_export_pfc(enum policy_role role, int fd, char *error, size_t error_size);
 
-/* The role's syscall names, in policy order (for the allowlist-use check). */
-size_t seccomp_policy_syscalls(enum policy_role role, const char **names, size_t capacity);
-
 #endif

@@ -15,8 +15,10 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "process/keyed_hash.h"
+
 struct client_key {
-    uint8_t bytes[16]; /* IPv4: ::ffff:a.b.c.d; IPv6: the /64 prefix, then zeros; unix: all 0xff */
+    uint8_t bytes[16]; /* IPv4: ::ffff:a.b.c.d; IPv6: the /64, then zeros; unix: 12 × 0xff, uid */
 };
 
 struct client_entry {
@@ -28,16 +30,25 @@ struct client_table {
     struct client_entry *entries;
     size_t capacity; /* a power of two */
     size_t used;
-    uint64_t seed;
+    struct hash_key key;
 };
 
+/* The client of an accepted connection's peer address (a unix socket's peer
+ * has no address: use client_key_local). */
 void client_key_from_address(const struct sockaddr *address, struct client_key *key);
+void client_key_local(uint32_t uid, struct client_key *key);
 
-/* "203.0.113.7" or "2001:db8:1:2::/64". */
+/* The /24 or /48 that key belongs to (a unix client is its own prefix). */
+void client_key_prefix(const struct client_key *key, struct client_key *prefix);
+
+/* "203.0.113.7", "2001:db8:1:2::/64" or "local uid 1000". */
 void client_key_format(const struct client_key *key, char *text, size_t text_size);
 
+/* The key's hash under hash_key: the one all per-client tables share. */
+uint64_t client_key_hash(const struct hash_key *hash_key, const struct client_key *key);
+
 /* Room for at least max_clients distinct clients. 0, or -1 when out of memory. */
-int client_table_init(struct client_table *table, size_t max_clients, uint64_t seed);
+int client_table_init(struct client_table *table, size_t max_clients, const struct hash_key *key);
 
 uint32_t client_table_count(const struct client_table *table, const struct client_key *key);
 

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "http/http_parser.h"
+#include "process/connection_send.h"
 #include "process/scoreboard.h"
 #include "process/prefault.h"
 
@@ -26,20 +27,23 @@ struct connection_settings {
     uint32_t head_timeout_ms;
     uint32_t next_head_timeout_ms;
     uint32_t idle_timeout_ms;
-    uint32_t min_send_rate;  /* bytes per second */
-    uint32_t send_window_ms; /* averaged over this window */
+    struct send_settings send;
     bool access_log;
 };
 
 struct connection_context {
-    int client_fd;
-    const char *client;           /* the client's address, formatted */
+    int client_fd;                /* blocking, SO_SNDTIMEO the send window */
     bool client_is_trusted_proxy; /* --trusted-proxy: log what it says about its client */
     uint64_t accepted_ns;         /* CLOCK_MONOTONIC when the supervisor accepted it */
+    uint64_t receive_timeout_ns;  /* SO_RCVTIMEO the socket already has (from the listener), 0 */
     struct scoreboard_slot *slot;
 };
 
 void connection_configure(const struct connection_settings *settings);
+
+/* Access-log lines on or off from now on (the prefault calibration's probes
+ * log nothing); returns what it was. */
+bool connection_set_logging(bool access_log);
 
 void connection_serve(const struct connection_context *context);
 

@@ -1,13 +1,13 @@
-/* log.h: the log channel every process writes to, and the monitor alone reads.
+/* log.h: writing on the log channel, which every process but the monitor writes to.
  *
- * Contract: a message is one write(2) of at most LOG_MESSAGE_MAX bytes (PIPE_BUF,
- * so writes from many processes never interleave) on the channel, a non-blocking
- * pipe whose read end only the monitor holds. Its first byte names the stream
- * (LOG_STREAM_*): an access-log line, an error-log line, the supervisor's
- * "jailed and ready" mark, or its counters for systemd's STATUS= line. The text
- * follows and ends with one '\n'; it holds no other '\n'.
- * When the pipe is full the message is dropped and counted, never waited for
- * (docs/logging.md). Before the channel exists, errors go to standard error.
+ * Contract: a message is one write(2) of at most LOG_MESSAGE_MAX bytes on the
+ * process's end of the log channel, a non-blocking SOCK_SEQPACKET socket whose
+ * other end only the monitor holds, so a message is never split, merged with
+ * another or swallowed (log_record.h has the layouts). The monitor learns from
+ * the kernel which process sent it (SO_PASSCRED) and adds the time and
+ * "prong[ROLE PID]: " itself. When the socket is full the message is dropped and
+ * counted, never waited for (docs/logging.md). Before the channel exists (start-
+ * up), errors go to standard error as "prong[ROLE PID]: text".
  * Must not: block, allocate, or write anything but whole messages. */
 #ifndef PRONG_LOG_H
 #define PRONG_LOG_H
@@ -17,27 +17,24 @@
 #include <stdint.h>
 
 #include "fixed_limits.h"
+#include "process/log_record.h"
 
-/* Stream markers are control bytes, so bytes written to descriptor 2 by
- * something other than log_send (glibc's or a sanitizer's fatal message,
- * "ERROR: ...") can never be taken for one. */
-#define LOG_STREAM_ACCESS '\x01'
-#define LOG_STREAM_ERROR '\x02'
-#define LOG_STREAM_READY '\x03'
-#define LOG_STREAM_STATUS '\x04'
-
-/* Which process this is ("monitor", "supervisor", "child"), for error lines. */
+/* Which process this is ("monitor", "supervisor", "child"), for start-up lines. */
 void log_set_role(const char *role);
 
 /* From now on, send messages on this descriptor instead of standard error. */
 void log_use_channel(int fd);
 
-/* One error-log line: "prong[ROLE PID]: text". Truncated to fit one message. */
+/* One error-log line (the monitor prefixes it). Truncated to fit one message. */
 void log_error(const char *format, ...) __attribute__((format(printf, 1, 2)));
 
-/* One message of the given stream; text without the trailing newline. Returns
+/* One message of the given kind: text without a trailing newline. Returns
  * false when it was dropped (channel full or broken). */
-bool log_send(char stream, const char *text, size_t length);
+bool log_send(enum log_kind kind, const char *text, size_t length);
+
+/* One access record; peer: the client, from the supervisor only (NULL in a
+ * connection process: the monitor knows its client). */
+bool log_access(const struct access_record *record, const struct log_peer *peer);
 
 /* Messages this process dropped so far. */
 uint64_t log_dropped_count(void);

@@ -19,7 +19,6 @@
 #include "fixed_limits.h"
 #include "static/listing.h"
 
-
 /* 0 with *body (malloc'd) and *length, or -1 with errno set. */
 int autoindex_build(int directory_fd, const char *path, size_t path_length,
                     enum listing_format format, bool list_symlinks, char **body, size_t *length);

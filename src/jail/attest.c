@@ -105,7 +105,8 @@ static void read_limits(long pid, struct limits *limits)
     }
 }
 
-static int count_sockets(long pid, int allowed_fd)
+/* Socket descriptors of pid other than the allowed ones (-1 entries unused). */
+static int count_sockets(long pid, const int allowed[3])
 {
     char directory[64], link[96], target[128];
     int sockets = 0;
@@ -113,7 +114,7 @@ static int count_sockets(long pid, int allowed_fd)
     for (int fd = 0; fd < 1024; fd++) {
         snprintf(link, sizeof link, "%s/%d", directory, fd);
         ssize_t length = readlink(link, target, sizeof target - 1);
-        if (length > 0 && fd != allowed_fd) {
+        if (length > 0 && fd != allowed[0] && fd != allowed[1] && fd != allowed[2]) {
             target[length] = '\0';
             sockets += strncmp(target, "socket:", 7) == 0;
         }
@@ -219,7 +220,8 @@ int attest_collect(pid_t supervisor, const char *host, unsigned port,
         return -1;
     }
     snprintf(observed[ROLE_MONITOR].root, sizeof observed[ROLE_MONITOR].root, "/");
-    observed[ROLE_MONITOR].sockets = count_sockets((long)getpid(), expected.notify_fd);
+    const int allowed[3] = {expected.notify_fd, expected.channel_fds[0], expected.channel_fds[1]};
+    observed[ROLE_MONITOR].sockets = count_sockets((long)getpid(), allowed);
     return 0;
 }
 
@@ -275,7 +277,9 @@ static void check_monitor(struct observation *observation)
     if (status->seccomp != 2)
         problem(observation, "no seccomp filter");
     if (observation->sockets != 0)
-        problem(observation, "it holds a socket");
+        problem(observation, "it holds a socket besides the log channel and systemd's");
+    if (status->uid[1] == 0)
+        problem(observation, "it runs as root");
 }
 
 /* Lines are built in memory and written with write(2): after its lock-down the
@@ -336,8 +340,10 @@ static void print_line(enum role role)
             observation->limits.cpu_seconds, observation->limits.address_space);
     else
         out(", \"sockets\": %d", observation->sockets);
-    out(", \"landlock\": {\"kernel_abi\": %d, \"configured\": %s, \"visible_in_proc\": false}",
-        expected.landlock_abi, expected.landlock && expected.landlock_abi > 0 ? "true" : "false");
+    out(", \"landlock\": {\"kernel_abi\": %d, \"configured\": %s, \"weak_accepted\": %s, "
+        "\"visible_in_proc\": false}",
+        expected.landlock_abi, expected.landlock && expected.landlock_abi > 0 ? "true" : "false",
+        expected.landlock_weak_accepted ? "true" : "false");
     out(", \"ok\": %s, \"problems\": [%s]}\n", observation->problems[0] ? "false" : "true",
         observation->problems);
 }

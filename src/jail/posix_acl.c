@@ -37,8 +37,23 @@ static uint16_t little_endian_16(const unsigned char *bytes)
     return (uint16_t)(bytes[0] | bytes[1] << 8);
 }
 
-enum posix_acl_verdict posix_acl_grants_write(const unsigned char *value, size_t length, uid_t uid,
-                                              gid_t gid)
+/* Which named entries count as writers: those for uid/gid, or (others) every
+ * one but a user entry for uid. */
+struct writer_query {
+    uid_t uid;
+    gid_t gid;
+    bool others;
+};
+
+static bool counts(const struct writer_query *query, uint16_t tag, uint32_t id)
+{
+    if (query->others)
+        return !(tag == TAG_USER && id == (uint32_t)query->uid);
+    return tag == TAG_USER ? id == (uint32_t)query->uid : id == (uint32_t)query->gid;
+}
+
+static enum posix_acl_verdict scan(const unsigned char *value, size_t length,
+                                   const struct writer_query *query)
 {
     if (length < ACL_HEADER_BYTES || (length - ACL_HEADER_BYTES) % ACL_ENTRY_BYTES != 0 ||
         little_endian_32(value) != ACL_XATTR_VERSION)
@@ -50,12 +65,9 @@ enum posix_acl_verdict posix_acl_grants_write(const unsigned char *value, size_t
         uint32_t id = little_endian_32(value + at + 4);
         switch (tag) {
         case TAG_USER:
-            named_entries = true;
-            named_writer = named_writer || (writes && id == (uint32_t)uid);
-            break;
         case TAG_GROUP:
             named_entries = true;
-            named_writer = named_writer || (writes && id == (uint32_t)gid);
+            named_writer = named_writer || (writes && counts(query, tag, id));
             break;
         case TAG_MASK:
             if (has_mask)
@@ -72,4 +84,18 @@ enum posix_acl_verdict posix_acl_grants_write(const unsigned char *value, size_t
     if (named_entries && !has_mask)
         return ACL_MALFORMED;
     return named_writer && mask_writes ? ACL_GRANTS_WRITE : ACL_NO_WRITE;
+}
+
+enum posix_acl_verdict posix_acl_grants_write(const unsigned char *value, size_t length, uid_t uid,
+                                              gid_t gid)
+{
+    struct writer_query query = {uid, gid, false};
+    return scan(value, length, &query);
+}
+
+enum posix_acl_verdict posix_acl_grants_write_to_others(const unsigned char *value, size_t length,
+                                                        uid_t uid)
+{
+    struct writer_query query = {uid, 0, true};
+    return scan(value, length, &query);
 }

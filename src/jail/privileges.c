@@ -20,6 +20,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "config.h"
+
 int privileges_resolve_user(const char *name, struct run_user *user, char *error, size_t error_size)
 {
     struct passwd *entry;
@@ -41,9 +43,10 @@ int privileges_resolve_user(const char *name, struct run_user *user, char *error
                  "refusing to run as user '%s': its uid or gid is 0 (use --user)", entry->pw_name);
         return -1;
     }
-    if (geteuid() != 0 && entry->pw_uid != geteuid()) {
-        snprintf(error, error_size, "--user %s needs root: started as uid %ld", entry->pw_name,
-                 (long)geteuid());
+    if (geteuid() != 0 && entry->pw_uid != geteuid() && !privileges_can_change_ids()) {
+        snprintf(error, error_size,
+                 "--user %s needs root or CAP_SETUID and CAP_SETGID: started as uid %ld",
+                 entry->pw_name, (long)geteuid());
         return -1;
     }
     user->uid = entry->pw_uid;
@@ -119,16 +122,19 @@ int privileges_drop_to_user(const struct run_user *user, char *error, size_t err
 {
     int started_as_root = geteuid() == 0;
     int holds_chroot = privileges_can_chroot();
+    bool change_ids = started_as_root || user->uid != geteuid() || user->gid != getegid();
     capng_clear(CAPNG_SELECT_BOTH);
     if (holds_chroot && capng_update(CAPNG_ADD, (capng_type_t)(CAPNG_EFFECTIVE | CAPNG_PERMITTED),
                                      CAP_SYS_CHROOT) != 0) {
         snprintf(error, error_size, "cannot prepare the capability set");
         return -1;
     }
-    if (started_as_root) {
-        int result = capng_change_id(
-            (int)user->uid, (int)user->gid,
-            (capng_flags_t)(CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING | CAPNG_CLEAR_AMBIENT));
+    if (change_ids) {
+        /* Clearing the bounding set needs CAP_SETPCAP, which only root holds here;
+         * a service started with CAP_SETUID and CAP_SETGID has its unit's bounding set. */
+        capng_flags_t flags = (capng_flags_t)(CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_AMBIENT |
+                                              (started_as_root ? CAPNG_CLEAR_BOUNDING : 0));
+        int result = capng_change_id((int)user->uid, (int)user->gid, flags);
         if (result != 0) {
             snprintf(error, error_size, "cannot become user %s (libcap-ng error %d): %s",
                      user->name, result, strerror(errno));
@@ -138,7 +144,7 @@ int privileges_drop_to_user(const struct run_user *user, char *error, size_t err
         snprintf(error, error_size, "cannot drop capabilities: %s", strerror(errno));
         return -1;
     }
-    if (verify_ids(user, started_as_root, error, error_size) != 0)
+    if (verify_ids(user, change_ids, error, error_size) != 0)
         return -1;
     struct capability_sets sets;
     uint64_t allowed = holds_chroot ? (1ull << CAP_SYS_CHROOT) : 0;
@@ -149,6 +155,80 @@ int privileges_drop_to_user(const struct run_user *user, char *error, size_t err
     }
     if (started_as_root && prctl(PR_CAPBSET_READ, CAP_SYS_ADMIN, 0, 0, 0) != 0) {
         snprintf(error, error_size, "the capability bounding set was not cleared");
+        return -1;
+    }
+    return 0;
+}
+
+int privileges_can_change_ids(void)
+{
+    struct capability_sets sets;
+    uint64_t needed = (1ull << CAP_SETUID) | (1ull << CAP_SETGID);
+    return read_capability_sets(&sets) == 0 && (sets.effective & needed) == needed;
+}
+
+int privileges_resolve_log_user(const char *name, const struct run_user *run_user,
+                                struct run_user *log_user, char *error, size_t error_size)
+{
+    memset(log_user, 0, sizeof *log_user);
+    if (geteuid() != 0) {
+        /* An ordinary user, or a service started as its log user: it stays who it is. */
+        if (name) {
+            snprintf(error, error_size, "--log-user %s needs root: started as uid %ld", name,
+                     (long)geteuid());
+            return -1;
+        }
+        log_user->uid = geteuid();
+        log_user->gid = getegid();
+        snprintf(log_user->name, sizeof log_user->name, "uid %ld (as started)", (long)geteuid());
+        return 0;
+    }
+    if (name || getpwnam(DEFAULT_LOG_USER)) {
+        if (privileges_resolve_user(name ? name : DEFAULT_LOG_USER, log_user, error, error_size) !=
+            0)
+            return -1;
+    } else {
+        struct passwd *taken = getpwuid(FALLBACK_LOG_ID);
+        if (taken) {
+            snprintf(error, error_size,
+                     "the monitor's fallback uid %d belongs to '%s': give --log-user (there is no "
+                     "user " DEFAULT_LOG_USER ")",
+                     FALLBACK_LOG_ID, taken->pw_name);
+            return -1;
+        }
+        log_user->uid = FALLBACK_LOG_ID;
+        log_user->gid = FALLBACK_LOG_ID;
+        snprintf(log_user->name, sizeof log_user->name, "uid %d (unallocated)", FALLBACK_LOG_ID);
+    }
+    if (log_user->uid == run_user->uid) {
+        snprintf(error, error_size,
+                 "--log-user %s: the monitor must not run as the run user (%s), whose processes "
+                 "it must not share a uid with",
+                 log_user->name, run_user->name);
+        return -1;
+    }
+    return 0;
+}
+
+int privileges_become_log_user(const struct run_user *log_user, char *error, size_t error_size)
+{
+    if (geteuid() != 0)
+        return privileges_drop_all(error, error_size);
+    capng_clear(CAPNG_SELECT_BOTH);
+    int result = capng_change_id(
+        (int)log_user->uid, (int)log_user->gid,
+        (capng_flags_t)(CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING | CAPNG_CLEAR_AMBIENT));
+    if (result != 0) {
+        snprintf(error, error_size, "cannot become the log user %s (libcap-ng error %d): %s",
+                 log_user->name, result, strerror(errno));
+        return -1;
+    }
+    if (verify_ids(log_user, true, error, error_size) != 0)
+        return -1;
+    struct capability_sets sets;
+    if (read_capability_sets(&sets) != 0 || sets.effective || sets.permitted || sets.inheritable ||
+        !ambient_is_empty()) {
+        snprintf(error, error_size, "capabilities remain after becoming the log user");
         return -1;
     }
     return 0;

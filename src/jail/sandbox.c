@@ -202,9 +202,8 @@ static int restrict_self(int ruleset_fd, char *error, size_t error_size)
     return 0;
 }
 
-int sandbox_landlock_read_only(int root_fd, char *error, size_t error_size)
+int sandbox_landlock_read_only(int root_fd, int abi, char *error, size_t error_size)
 {
-    int abi = sandbox_landlock_abi();
     if (abi == 0)
         return 0;
     struct ruleset_attributes attributes = {
@@ -223,10 +222,9 @@ int sandbox_landlock_read_only(int root_fd, char *error, size_t error_size)
     return restrict_self(ruleset, error, error_size) == 0 ? abi : -1;
 }
 
-int sandbox_landlock_logs_only(const int *directory_fds, size_t count, char *error,
+int sandbox_landlock_logs_only(const int *directory_fds, size_t count, int abi, char *error,
                                size_t error_size)
 {
-    int abi = sandbox_landlock_abi();
     if (abi == 0)
         return 0;
     struct ruleset_attributes attributes = {

@@ -17,16 +17,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 enum policy_rule_kind {
     RULE_any,
     RULE_log_open,
-    RULE_fork_only,
+    RULE_pidfd_fork,
     RULE_no_exec,
     RULE_self,
-    RULE_abort_only,
+    RULE_kill_only,
+    RULE_no_address,
+    RULE_timeouts,
+    RULE_socket_info,
+    RULE_pdeathsig,
     RULE_enosys,
     RULE_page_advice,
 };
@@ -52,9 +60,8 @@ static const struct policy_rule SANITIZER_RULES[] = {
 #endif
 #undef POLICY_RULE
 
-/* glibc's fork() and _Fork() (the supervisor's): clone(CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID |
- * SIGCHLD, ...). */
-#define FORK_CLONE_FLAGS ((scmp_datum_t)(CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD))
+/* The supervisor's fork (supervisor_children.c): clone(CLONE_PIDFD | SIGCHLD, 0, &pidfd, ...). */
+#define FORK_CLONE_FLAGS ((scmp_datum_t)(CLONE_PIDFD | SIGCHLD))
 
 /* O_TMPFILE includes O_DIRECTORY, which opendir() needs: filter __O_TMPFILE
  * alone (../shared/measurements.md). The monitor opens log files write-only,
@@ -81,16 +88,36 @@ static int add_rule(scmp_filter_ctx context, const struct policy_rule *rule)
                                    SCMP_A2(SCMP_CMP_MASKED_EQ, mask, 0));
         return result;
     }
-    case RULE_fork_only:
+    case RULE_pidfd_fork:
         return seccomp_rule_add(context, SCMP_ACT_ALLOW, number, 1,
                                 SCMP_A0(SCMP_CMP_EQ, FORK_CLONE_FLAGS));
+    case RULE_kill_only:
+        return seccomp_rule_add(context, SCMP_ACT_ALLOW, number, 3, SCMP_A1(SCMP_CMP_EQ, SIGKILL),
+                                SCMP_A2(SCMP_CMP_EQ, 0), SCMP_A3(SCMP_CMP_EQ, 0));
+    case RULE_no_address:
+        return seccomp_rule_add(context, SCMP_ACT_ALLOW, number, 2, SCMP_A4(SCMP_CMP_EQ, 0),
+                                SCMP_A5(SCMP_CMP_EQ, 0));
+    case RULE_timeouts:
+        return seccomp_rule_add(context, SCMP_ACT_ALLOW, number, 2,
+                                SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET),
+                                SCMP_A2(SCMP_CMP_EQ, SO_RCVTIMEO)) |
+               seccomp_rule_add(context, SCMP_ACT_ALLOW, number, 2,
+                                SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET),
+                                SCMP_A2(SCMP_CMP_EQ, SO_SNDTIMEO));
+    case RULE_socket_info:
+        return seccomp_rule_add(context, SCMP_ACT_ALLOW, number, 2,
+                                SCMP_A1(SCMP_CMP_EQ, IPPROTO_TCP), SCMP_A2(SCMP_CMP_EQ, TCP_INFO)) |
+               seccomp_rule_add(context, SCMP_ACT_ALLOW, number, 2,
+                                SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET),
+                                SCMP_A2(SCMP_CMP_EQ, SO_PEERCRED));
+    case RULE_pdeathsig:
+        return seccomp_rule_add(context, SCMP_ACT_ALLOW, number, 1,
+                                SCMP_A0(SCMP_CMP_EQ, PR_SET_PDEATHSIG));
     case RULE_no_exec:
         return seccomp_rule_add(context, SCMP_ACT_ALLOW, number, 1,
                                 SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
     case RULE_self:
         return seccomp_rule_add(context, SCMP_ACT_ALLOW, number, 1, SCMP_A0(SCMP_CMP_EQ, 0));
-    case RULE_abort_only:
-        return seccomp_rule_add(context, SCMP_ACT_ALLOW, number, 1, SCMP_A2(SCMP_CMP_EQ, SIGABRT));
     case RULE_enosys: return seccomp_rule_add(context, SCMP_ACT_ERRNO(ENOSYS), number, 0);
     case RULE_page_advice:
         return seccomp_rule_add(context, SCMP_ACT_ALLOW, number, 1,
@@ -113,15 +140,6 @@ static const struct policy_rule *role_rules(enum policy_role role, size_t *count
     }
     *count = sizeof JAIL_RULES / sizeof JAIL_RULES[0];
     return JAIL_RULES;
-}
-
-size_t seccomp_policy_syscalls(enum policy_role role, const char **names, size_t capacity)
-{
-    size_t count = 0;
-    const struct policy_rule *rules = role_rules(role, &count);
-    for (size_t i = 0; i < count && i < capacity; i++)
-        names[i] = rules[i].name;
-    return count;
 }
 
 static scmp_filter_ctx build_context(enum policy_role role, char *error, size_t error_size)

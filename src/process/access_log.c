@@ -13,7 +13,6 @@
 #include "http/http_date.h"
 #include "http/text_number.h"
 
-
 struct line {
     char *out;
     size_t size, length;

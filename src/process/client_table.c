@@ -1,34 +1,69 @@
 /* client_table.c: per-client connection counts (contract in include/process/client_table.h).
  *
  * Linear probing with backward-shift deletion keeps lookups short without
- * tombstones; the table is at most half full. The hash is seeded at start-up so
- * that a client cannot choose addresses that collide. Must not: allocate after
- * client_table_init. */
+ * tombstones; the table is at most half full. The hash is SipHash under a key
+ * drawn at start-up, so a client cannot choose addresses that collide. Must not:
+ * allocate after client_table_init. */
 #include "process/client_table.h"
 
 #include <arpa/inet.h>
+#include <stdbool.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+
+static void ipv4_key(const uint8_t address[4], struct client_key *key)
+{
+    memset(key, 0, sizeof *key);
+    key->bytes[10] = 0xff;
+    key->bytes[11] = 0xff;
+    memcpy(key->bytes + 12, address, 4);
+}
+
+/* The IPv4 client an IPv6 address stands for, if any (see client_table.h). */
+static bool embedded_ipv4(const struct in6_addr *address, uint8_t out[4])
+{
+    static const uint8_t NAT64[12] = {0x00, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
+    const uint8_t *bytes = address->s6_addr;
+    if (IN6_IS_ADDR_V4MAPPED(address) || memcmp(bytes, NAT64, sizeof NAT64) == 0) {
+        memcpy(out, bytes + 12, 4);
+        return true;
+    }
+    if (bytes[0] == 0x20 && bytes[1] == 0x02) { /* 6to4: 2002:AABB:CCDD::/48 */
+        memcpy(out, bytes + 2, 4);
+        return true;
+    }
+    if (bytes[0] == 0x20 && bytes[1] == 0x01 && bytes[2] == 0 && bytes[3] == 0) { /* Teredo */
+        for (int i = 0; i < 4; i++)
+            out[i] = (uint8_t)~bytes[12 + i];
+        return true;
+    }
+    return false;
+}
 
 void client_key_from_address(const struct sockaddr *address, struct client_key *key)
 {
     memset(key, 0, sizeof *key);
     if (address->sa_family == AF_INET) {
         const struct sockaddr_in *v4 = (const struct sockaddr_in *)address;
-        key->bytes[10] = 0xff;
-        key->bytes[11] = 0xff;
-        memcpy(key->bytes + 12, &v4->sin_addr, 4);
+        ipv4_key((const uint8_t *)&v4->sin_addr, key);
     } else if (address->sa_family == AF_UNIX) {
-        memset(key->bytes, 0xff, sizeof key->bytes); /* every local client counts as one */
+        client_key_local(0xffffffffu, key); /* no credentials known: one "local" client */
     } else if (address->sa_family == AF_INET6) {
         const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)address;
-        if (IN6_IS_ADDR_V4MAPPED(&v6->sin6_addr))
-            memcpy(key->bytes, &v6->sin6_addr, 16); /* already ::ffff:a.b.c.d */
+        uint8_t v4[4];
+        if (embedded_ipv4(&v6->sin6_addr, v4))
+            ipv4_key(v4, key);
         else
             memcpy(key->bytes, &v6->sin6_addr, 8); /* the /64 */
     }
+}
+
+void client_key_local(uint32_t uid, struct client_key *key)
+{
+    memset(key->bytes, 0xff, 12);
+    memcpy(key->bytes + 12, &uid, sizeof uid);
 }
 
 static int key_is_ipv4(const struct client_key *key)
@@ -37,13 +72,34 @@ static int key_is_ipv4(const struct client_key *key)
     return memcmp(key->bytes, mapped_prefix, sizeof mapped_prefix) == 0;
 }
 
+static int key_is_local(const struct client_key *key)
+{
+    static const uint8_t local_prefix[12] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                             0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    return memcmp(key->bytes, local_prefix, sizeof local_prefix) == 0;
+}
+
+void client_key_prefix(const struct client_key *key, struct client_key *prefix)
+{
+    *prefix = *key;
+    if (key_is_local(key))
+        return;
+    if (key_is_ipv4(key))
+        prefix->bytes[15] = 0; /* the /24 */
+    else
+        memset(prefix->bytes + 6, 0, 10); /* the /48 */
+}
+
 void client_key_format(const struct client_key *key, char *text, size_t text_size)
 {
-    static const struct client_key LOCAL = {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-                                             0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
     char address[INET6_ADDRSTRLEN];
-    if (memcmp(key, &LOCAL, sizeof LOCAL) == 0) {
-        snprintf(text, text_size, "local");
+    if (key_is_local(key)) {
+        uint32_t uid;
+        memcpy(&uid, key->bytes + 12, sizeof uid);
+        if (uid == 0xffffffffu)
+            snprintf(text, text_size, "local");
+        else
+            snprintf(text, text_size, "local uid %u", uid);
         return;
     }
     if (key_is_ipv4(key)) {
@@ -57,25 +113,17 @@ void client_key_format(const struct client_key *key, char *text, size_t text_siz
     snprintf(text, text_size, "%s/64", address);
 }
 
-static uint64_t mix(uint64_t value)
+uint64_t client_key_hash(const struct hash_key *hash_key, const struct client_key *key)
 {
-    /* splitmix64's finaliser: every input bit affects every output bit. */
-    value ^= value >> 30;
-    value *= 0xbf58476d1ce4e5b9ull;
-    value ^= value >> 27;
-    value *= 0x94d049bb133111ebull;
-    return value ^ (value >> 31);
+    return keyed_hash(hash_key, key->bytes, sizeof key->bytes);
 }
 
 static size_t key_hash(const struct client_table *table, const struct client_key *key)
 {
-    uint64_t high, low;
-    memcpy(&high, key->bytes, 8);
-    memcpy(&low, key->bytes + 8, 8);
-    return (size_t)mix(mix(high ^ table->seed) ^ low);
+    return (size_t)client_key_hash(&table->key, key);
 }
 
-int client_table_init(struct client_table *table, size_t max_clients, uint64_t seed)
+int client_table_init(struct client_table *table, size_t max_clients, const struct hash_key *key)
 {
     size_t capacity = 16;
     while (capacity < max_clients * 2)
@@ -92,7 +140,7 @@ int client_table_init(struct client_table *table, size_t max_clients, uint64_t s
     table->entries = memory;
     table->capacity = capacity;
     table->used = 0;
-    table->seed = seed;
+    table->key = *key;
     return 0;
 }
 

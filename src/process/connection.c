@@ -4,9 +4,13 @@
  * first head: from accept; a later head: from its first byte; an idle kept-alive
  * connection: from the end of the last response) and never moved by the bytes
  * that arrive, so a client trickling one byte at a time is cut off on time
- * (the anti-pattern this avoids: alarm() re-armed on every read). Sending obeys
- * one rule: on average at least --min-send-rate bytes per second over each
- * --send-window; a stalled reader is dropped, a slow one continues.
+ * (the anti-pattern this avoids: alarm() re-armed on every read). The socket is
+ * blocking: a read waits in the kernel at most SO_RCVTIMEO, which is set (only
+ * when it must change) so that no wait passes the current deadline by more than
+ * RECEIVE_SLACK_NS; a kept-alive request thus costs one read, not a poll and a
+ * read. Sending obeys one rule (connection_send.c): on average at least
+ * --min-send-rate bytes per second over each --send-window; a stalled reader is
+ * dropped, a slow one continues.
  * Must not: read without a deadline, parse anything but with http_parse_request,
  * or keep a connection open after refusing a request. */
 #include "process/connection.h"
@@ -15,18 +19,15 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/sendfile.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "fixed_limits.h"
-#include "process/access_log.h"
+#include "process/connection_send.h"
 #include "process/log.h"
 #include "static/static_files.h"
 #ifdef PRONG_TEST_HOOKS
@@ -36,6 +37,11 @@
 /* Room for the longest head the parser accepts (request line and field block
  * at their limits) plus pipelined bytes that arrived with it. */
 #define INPUT_CAPACITY (HTTP_MAX_REQUEST_LINE + HTTP_MAX_HEADER_BYTES + 8192u)
+/* A read may wait this much past its deadline before SO_RCVTIMEO is changed:
+ * a kept-alive connection's timeout then stays what it is from one request to
+ * the next (no setsockopt per request), and a first head's, inherited from
+ * the listener, is kept unless the fork took longer than this. */
+#define RECEIVE_SLACK_NS 20000000ull
 
 static struct connection_settings settings;
 
@@ -44,11 +50,18 @@ void connection_configure(const struct connection_settings *new_settings)
     settings = *new_settings;
 }
 
+bool connection_set_logging(bool access_log)
+{
+    bool before = settings.access_log;
+    settings.access_log = access_log;
+    return before;
+}
+
 /* Ordered so that what every request writes comes first and together (the
  * bookkeeping, the parsed request, the plan, the start of the input); the
  * small-file buffer starts on a page of its own. connection_hot_memory() hands
  * that span and the buffer's first page to the prefault (prefault.h). */
-struct connection {
+struct connection { // NOLINT(clang-analyzer-optin.performance.Padding): the order is the hot span
     const struct connection_context *context;
     size_t filled;
     uint64_t deadline_ns;
@@ -57,8 +70,9 @@ struct connection {
     bool answered_any;
     struct http_request request;
     struct response_plan plan;
+    uint64_t receive_timeout_ns; /* SO_RCVTIMEO as set on the socket; 0: none */
     char input[INPUT_CAPACITY];
-    _Alignas(4096) char small_body[SMALL_FILE_MAX];
+    _Alignas(4096) struct send_buffer out;
 };
 
 /* One per process: this process serves one connection. Page-aligned, so the
@@ -74,8 +88,7 @@ static struct connection state __attribute__((aligned(4096)));
 /* What the comment on state promises: the hot span is 4 pages, the buffer's is 1. */
 _Static_assert(offsetof(struct connection, input) + INPUT_HOT_BYTES <= (size_t)4 * 4096u,
                "hot span over 4 pages");
-_Static_assert(offsetof(struct connection, small_body) % 4096u == 0,
-               "small-file buffer not page-aligned");
+_Static_assert(offsetof(struct connection, out) % 4096u == 0, "send buffer not page-aligned");
 
 size_t connection_hot_memory(struct prefault_range *ranges, size_t capacity)
 {
@@ -83,7 +96,7 @@ size_t connection_hot_memory(struct prefault_range *ranges, size_t capacity)
         return 0;
     ranges[0] =
         (struct prefault_range){&state, offsetof(struct connection, input) + INPUT_HOT_BYTES};
-    ranges[1] = (struct prefault_range){state.small_body, SMALL_BODY_HOT_BYTES};
+    ranges[1] = (struct prefault_range){state.out.bytes, SMALL_BODY_HOT_BYTES};
     return 2;
 }
 
@@ -107,30 +120,35 @@ static bool enter_stoppable_phase(enum child_phase phase)
 
 enum receive_outcome { RECEIVED, RECEIVE_TIMEOUT, RECEIVE_CLOSED, RECEIVE_FAILED };
 
-static int milliseconds_until(uint64_t deadline_ns)
+/* Make sure the next read waits no later than the deadline (and, if the
+ * current timeout is far shorter, not needlessly earlier). SO_RCVTIMEO 0 means
+ * no timeout at all, so a timeout is never set below 1 ms. */
+static int set_receive_timeout(uint64_t remaining_ns)
 {
-    uint64_t now = monotonic_ns();
-    if (now >= deadline_ns)
+    if (state.receive_timeout_ns != 0 &&
+        state.receive_timeout_ns <= remaining_ns + RECEIVE_SLACK_NS &&
+        state.receive_timeout_ns + RECEIVE_SLACK_NS >= remaining_ns)
         return 0;
-    uint64_t remaining = (deadline_ns - now + 999999u) / 1000000u;
-    return remaining > 3600000u ? 3600000 : (int)remaining;
+    uint64_t timeout_ns = remaining_ns < 1000000u ? 1000000u : remaining_ns;
+    struct timeval timeout = {.tv_sec = (time_t)(timeout_ns / 1000000000u),
+                              .tv_usec = (suseconds_t)(timeout_ns % 1000000000u / 1000u)};
+    if (setsockopt(state.context->client_fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout) !=
+        0)
+        return -1;
+    state.receive_timeout_ns = timeout_ns;
+    return 0;
 }
 
-/* Read more bytes before the deadline. In the idle phase the first byte starts
- * the next head's own deadline. With wait_first (a kept-alive connection just
- * answered, its input empty) it polls before reading: a client that waits for
- * each response has not sent its next request yet, so a read first would
- * almost always answer EAGAIN, one system call per request for nothing. */
-static enum receive_outcome receive_more(bool wait_first)
+/* Read more bytes before the deadline: one blocking read in the usual case. */
+static enum receive_outcome receive_more(void)
 {
     int fd = state.context->client_fd;
-    bool wait = wait_first;
     for (;;) {
-        if (wait) {
-            struct pollfd wait_for = {.fd = fd, .events = POLLIN};
-            if (poll(&wait_for, 1, milliseconds_until(state.deadline_ns)) < 0 && errno != EINTR)
-                return RECEIVE_FAILED;
-        }
+        uint64_t now = monotonic_ns();
+        if (now >= state.deadline_ns)
+            return RECEIVE_TIMEOUT;
+        if (set_receive_timeout(state.deadline_ns - now) != 0)
+            return RECEIVE_FAILED;
         ssize_t got = read(fd, state.input + state.filled, sizeof state.input - state.filled);
         if (got > 0) {
             state.filled += (size_t)got;
@@ -138,141 +156,9 @@ static enum receive_outcome receive_more(bool wait_first)
         }
         if (got == 0)
             return RECEIVE_CLOSED;
-        if (errno == EINTR) {
-            wait = false;
-            continue;
-        }
-        if (errno != EAGAIN)
+        if (errno != EINTR && errno != EAGAIN)
             return RECEIVE_FAILED;
-        if (milliseconds_until(state.deadline_ns) == 0)
-            return RECEIVE_TIMEOUT;
-        wait = true;
     }
-}
-
-/* ---------------------------------------------------------------- sending */
-
-struct send_state {
-    int fd;
-    uint64_t sent;
-    uint64_t window_start_ns;
-    uint64_t window_start_sent;
-};
-
-/* Wait for room in the socket. At the end of each window the average rate over
- * it must reach --min-send-rate, else the response is abandoned. */
-static int wait_writable(struct send_state *send)
-{
-    uint64_t window_ns = (uint64_t)settings.send_window_ms * 1000000u;
-    for (;;) {
-        uint64_t now = monotonic_ns();
-        uint64_t window_end = send->window_start_ns + window_ns;
-        if (now >= window_end) {
-            uint64_t needed = (uint64_t)settings.min_send_rate * settings.send_window_ms / 1000u;
-            if (send->sent - send->window_start_sent < needed)
-                return -1;
-            send->window_start_ns = now;
-            send->window_start_sent = send->sent;
-            continue;
-        }
-        struct pollfd wait_for = {.fd = send->fd, .events = POLLOUT};
-        int ready = poll(&wait_for, 1, milliseconds_until(window_end));
-        if (ready > 0)
-            return 0;
-        if (ready < 0 && errno != EINTR)
-            return -1;
-    }
-}
-
-static int send_memory(struct send_state *send, struct iovec *vector, int count, bool more)
-{
-    while (count > 0) {
-        struct msghdr message = {.msg_iov = vector, .msg_iovlen = (size_t)count};
-        ssize_t written = sendmsg(send->fd, &message, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
-        if (written < 0) {
-            if (errno == EINTR)
-                continue;
-            if (errno != EAGAIN || wait_writable(send) != 0)
-                return -1;
-            continue;
-        }
-        send->sent += (uint64_t)written;
-        size_t left = (size_t)written;
-        while (count > 0 && left >= vector->iov_len) {
-            left -= vector->iov_len;
-            vector++;
-            count--;
-        }
-        if (count > 0) {
-            vector->iov_base = (char *)vector->iov_base + left;
-            vector->iov_len -= left;
-        }
-    }
-    return 0;
-}
-
-static int send_file_range(struct send_state *send, int file_fd, uint64_t offset, uint64_t length)
-{
-    off_t position = (off_t)offset;
-    while (length > 0) {
-        size_t chunk = length > (1u << 30) ? (1u << 30) : (size_t)length;
-        ssize_t written = sendfile(send->fd, file_fd, &position, chunk);
-        if (written < 0) {
-            if (errno == EINTR)
-                continue;
-            if (errno != EAGAIN || wait_writable(send) != 0)
-                return -1;
-            continue;
-        }
-        if (written == 0)
-            return -1; /* the file shrank under us: the promised length cannot be met */
-        send->sent += (uint64_t)written;
-        length -= (uint64_t)written;
-    }
-    return 0;
-}
-
-/* A small file travels with its head in one call: read it now. */
-static void inline_small_file(struct response_plan *plan)
-{
-    if (plan->segment_count != 1 || plan->segments[0].kind != SEGMENT_FILE ||
-        plan->segments[0].length > sizeof state.small_body)
-        return;
-    size_t length = (size_t)plan->segments[0].length;
-    ssize_t got = pread(plan->file_fd, state.small_body, length, (off_t)plan->segments[0].offset);
-    if (got != (ssize_t)length)
-        return; /* leave it to sendfile, which reports a short file */
-    plan->segments[0] = (struct body_segment){SEGMENT_MEMORY, state.small_body, 0, length};
-}
-
-/* Send the head and the body segments in order: 0, or -1 when the response could
- * not be sent completely. Either way *body_sent is the body bytes that went out
- * (a cut-off response is logged with what it really sent, not 0). */
-static int send_plan(struct response_plan *plan, bool more_follows, uint64_t *body_sent)
-{
-    struct send_state send = {.fd = state.context->client_fd, .window_start_ns = monotonic_ns()};
-    struct iovec vector[PLAN_MAX_SEGMENTS + 1];
-    int count = 0, result = 0;
-    inline_small_file(plan);
-    vector[count++] = (struct iovec){plan->head.data, plan->head.length};
-    for (size_t i = 0; i < plan->segment_count && result == 0; i++) {
-        const struct body_segment *segment = &plan->segments[i];
-        if (segment->kind == SEGMENT_MEMORY) {
-            vector[count++] = (struct iovec){(void *)segment->data, (size_t)segment->length};
-            continue;
-        }
-        if (count > 0 && send_memory(&send, vector, count, true) != 0)
-            result = -1;
-        count = 0;
-        if (result == 0 &&
-            send_file_range(&send, plan->file_fd, segment->offset, segment->length) != 0)
-            result = -1;
-    }
-    if (result == 0 && count > 0 && send_memory(&send, vector, count, more_follows) != 0)
-        result = -1;
-    uint64_t head_length = plan->head.length;
-    *body_sent = send.sent > head_length ? send.sent - head_length : 0;
-    return result;
 }
 
 /* ---------------------------------------------------------------- logging */
@@ -289,8 +175,6 @@ static void log_request(int status, uint64_t body_bytes, const char *reason, boo
     if (!settings.access_log)
         return;
     struct access_record record = {
-        .client = state.context->client,
-        .time_seconds = (int64_t)time(NULL),
         .request_line = state.request.request_line,
         .status = status,
         .body_bytes = body_bytes,
@@ -305,9 +189,7 @@ static void log_request(int status, uint64_t body_bytes, const char *reason, boo
         if (!record.forwarded.data)
             record.forwarded = field_value(HTTP_FIELD_FORWARDED);
     }
-    char line[LOG_MESSAGE_MAX];
-    size_t length = access_log_format(&record, line, sizeof line - 2);
-    log_send(LOG_STREAM_ACCESS, line, length);
+    log_access(&record, NULL); /* the monitor adds the client and the time */
 }
 
 /* ---------------------------------------------------------------- closing */
@@ -327,7 +209,7 @@ static void close_gracefully(bool drain)
     size_t drained = 0;
     while (drained < LINGER_MAX_BYTES) {
         state.filled = 0;
-        if (receive_more(false) != RECEIVED)
+        if (receive_more() != RECEIVED)
             break;
         drained += state.filled;
     }
@@ -345,7 +227,8 @@ static void refuse(int status, const char *reason)
     bool head_only = state.request.request_line.data && state.request.method == HTTP_METHOD_HEAD;
     static_files_plan_error(status, reason, head_only, &state.plan);
     uint64_t body_bytes = 0;
-    send_plan(&state.plan, false, &body_bytes);
+    send_plan(state.context->client_fd, &settings.send, &state.out, &state.plan, false,
+              &body_bytes);
     atomic_fetch_add_explicit(&state.context->slot->bytes_sent, body_bytes, memory_order_relaxed);
     log_request(status, body_bytes, reason, false);
     state.answered_any = true;
@@ -375,7 +258,7 @@ static int read_head(void)
         do {
             bool was_idle = state.filled == 0 && state.answered_any;
             bool was_empty = state.filled == 0;
-            outcome = receive_more(was_idle);
+            outcome = receive_more();
             if (outcome == RECEIVED && was_idle) {
                 state.head_started_ns = monotonic_ns();
                 state.deadline_ns =
@@ -405,6 +288,7 @@ void connection_serve(const struct connection_context *context)
     state.context = context;
     state.filled = 0;
     state.requests = 0;
+    state.receive_timeout_ns = context->receive_timeout_ns;
     state.answered_any = false;
     state.head_started_ns = context->accepted_ns;
     state.deadline_ns = context->accepted_ns + (uint64_t)settings.head_timeout_ms * 1000000u;
@@ -445,7 +329,8 @@ void connection_serve(const struct connection_context *context)
         else if (state.request.version_minor == 0)
             response_set_connection(&state.plan.head, "keep-alive");
         uint64_t body_bytes = 0;
-        bool sent_ok = send_plan(&state.plan, pipelined, &body_bytes) == 0;
+        bool sent_ok = send_plan(context->client_fd, &settings.send, &state.out, &state.plan,
+                                 pipelined, &body_bytes) == 0;
         if (!sent_ok || last)
             set_phase(
                 PHASE_CLOSING); /* before the log line: the client may already be reconnecting */

@@ -1,12 +1,11 @@
-/* log.c: writing messages on the log channel (format in include/process/log.h).
+/* log.c: writing messages on the log channel (contract in include/process/log.h).
  *
  * Each process keeps its role, the channel descriptor and a count of dropped
  * messages; that is all the state there is. The channel is non-blocking, so a
- * slow log disk slows nobody down: a full pipe means the message is counted as
- * dropped and the caller carries on (docs/logging.md, "Drops").
- * Must not: block on the channel, retry a full pipe, or split a message. */
+ * slow log disk slows nobody down: a full socket means the message is counted
+ * as dropped and the caller carries on (docs/logging.md, "Drops").
+ * Must not: block on the channel, retry a full socket, or split a message. */
 #include "process/log.h"
-#include "process/prefault.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -14,8 +13,9 @@
 #include <string.h>
 #include <unistd.h>
 
-static PREFAULT_CHILD_WRITES const char *current_role =
-    "monitor"; /* every connection process sets its own */
+#include "process/prefault.h"
+
+static PREFAULT_CHILD_WRITES const char *current_role = "monitor"; /* each process sets its own */
 static int channel_fd = -1;
 static uint64_t dropped_messages;
 
@@ -34,50 +34,60 @@ uint64_t log_dropped_count(void)
     return dropped_messages;
 }
 
-bool log_send(char stream, const char *text, size_t length)
+/* One whole message; a seqpacket write is all or nothing. */
+static bool send_message(const char *message, size_t length)
 {
-    char message[LOG_MESSAGE_MAX];
-    if (length > sizeof message - 2)
-        length = sizeof message - 2;
-    message[0] = stream;
-    memcpy(message + 1, text, length);
-    for (size_t i = 0; i < length; i++)
-        if (message[1 + i] == '\n')
-            message[1 + i] = ' '; /* one message, one line */
-    message[length + 1] = '\n';
-    size_t total = length + 2;
-    if (channel_fd < 0) {
-        /* Start-up, before the monitor reads the channel: standard error, text only. */
-        ssize_t written = write(STDERR_FILENO, message + 1, total - 1);
-        return written == (ssize_t)(total - 1);
-    }
     for (;;) {
-        ssize_t written = write(channel_fd, message, total);
-        if (written == (ssize_t)total)
+        ssize_t written = write(channel_fd, message, length);
+        if (written == (ssize_t)length)
             return true;
         if (written < 0 && errno == EINTR)
             continue;
-        /* EAGAIN: the pipe is full; EPIPE: the monitor is gone. A pipe write of at
-         * most PIPE_BUF bytes is all or nothing, so there is no partial case. */
-        dropped_messages++;
+        dropped_messages++; /* EAGAIN: full; EPIPE/ECONNREFUSED: the monitor is gone */
         return false;
     }
+}
+
+bool log_send(enum log_kind kind, const char *text, size_t length)
+{
+    char message[LOG_MESSAGE_MAX];
+    if (length > sizeof message - 1)
+        length = sizeof message - 1;
+    if (channel_fd < 0) {
+        /* Start-up, before the monitor reads the channel: standard error, text only. */
+        if (kind != LOG_KIND_ERROR)
+            return false;
+        char line[LOG_MESSAGE_MAX + 64];
+        int prefix = snprintf(line, sizeof line, "prong[%s %ld]: ", current_role, (long)getpid());
+        if (prefix < 0)
+            return false;
+        memcpy(line + prefix, text, length);
+        line[(size_t)prefix + length] = '\n';
+        ssize_t written = write(STDERR_FILENO, line, (size_t)prefix + length + 1);
+        return written == (ssize_t)((size_t)prefix + length + 1);
+    }
+    message[0] = (char)kind;
+    memcpy(message + 1, text, length);
+    return send_message(message, length + 1);
+}
+
+bool log_access(const struct access_record *record, const struct log_peer *peer)
+{
+    char message[LOG_MESSAGE_MAX];
+    size_t length = log_record_encode_access(record, peer, message, sizeof message);
+    if (channel_fd < 0 || length == 0)
+        return false;
+    return send_message(message, length);
 }
 
 void log_error(const char *format, ...)
 {
     char text[LOG_MESSAGE_MAX];
-    int prefix = snprintf(text, sizeof text, "prong[%s %ld]: ", current_role, (long)getpid());
-    if (prefix < 0)
-        return;
     va_list arguments;
     va_start(arguments, format);
-    int body = vsnprintf(text + prefix, sizeof text - (size_t)prefix, format, arguments);
+    int length = vsnprintf(text, sizeof text, format, arguments);
     va_end(arguments);
-    if (body < 0)
+    if (length < 0)
         return;
-    size_t length = (size_t)prefix + (size_t)body;
-    if (length > sizeof text - 1)
-        length = sizeof text - 1;
-    log_send(LOG_STREAM_ERROR, text, length);
+    log_send(LOG_KIND_ERROR, text, (size_t)length < sizeof text ? (size_t)length : sizeof text - 1);
 }

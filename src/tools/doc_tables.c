@@ -52,8 +52,8 @@ static void fixed_default(const struct fixed_limit *limit, char *out, size_t out
     }
     thousands((unsigned long long)limit->value, number, sizeof number);
     snprintf(out, out_size, "%s%s%s%s%s%s", number, limit->unit ? " " : "",
-             limit->unit ? limit->unit : "", limit->note ? " (" : "", limit->note ? limit->note : "",
-             limit->note ? ")" : "");
+             limit->unit ? limit->unit : "", limit->note ? " (" : "",
+             limit->note ? limit->note : "", limit->note ? ")" : "");
 }
 
 /* A table cell: '|' inside it would end the cell, so it is written "\\|". */
@@ -76,9 +76,8 @@ static void print_flags(void)
         if (flag->lab_only)
             continue;
         char shown[128] = "";
-        bool has_default = flag->default_text || flag->default_string ||
-                           flag->kind == FLAG_COUNT || flag->kind == FLAG_SECONDS ||
-                           flag->kind == FLAG_ON_OFF;
+        bool has_default = flag->default_text || flag->default_string || flag->kind == FLAG_COUNT ||
+                           flag->kind == FLAG_SECONDS || flag->kind == FLAG_ON_OFF;
         if (has_default)
             flag_table_default_text(flag, shown, sizeof shown);
         bool code = has_default && !flag->default_text; /* a value, not words */

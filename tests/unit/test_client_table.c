@@ -189,7 +189,8 @@ static size_t occupied_slots(const struct client_table *table)
 static void test_add_count_remove(void)
 {
     struct client_table table;
-    if (!CHECK(client_table_init(&table, 100, 0x1234) == 0, "client_table_init(100)"))
+    if (!CHECK(client_table_init(&table, 100, &(struct hash_key){0x1234, ~(uint64_t)(0x1234)}) == 0,
+               "client_table_init(100)"))
         return;
     struct client_key a = key_from_ipv4("198.51.100.1"), b = key_from_ipv6("2001:db8::1", 80);
     struct client_key b_neighbour = key_from_ipv6("2001:db8::2", 81);
@@ -239,7 +240,8 @@ static void test_capacity(void)
     for (size_t s = 0; s < sizeof SIZES / sizeof SIZES[0]; s++) {
         size_t max_clients = SIZES[s];
         struct client_table table;
-        if (!CHECK(client_table_init(&table, max_clients, 0xfeed + s) == 0,
+        if (!CHECK(client_table_init(&table, max_clients,
+                                     &(struct hash_key){0xfeed + s, ~(uint64_t)(0xfeed + s)}) == 0,
                    "client_table_init(%zu)", max_clients))
             continue;
         CHECK(table.capacity != 0 && (table.capacity & (table.capacity - 1)) == 0,
@@ -293,8 +295,9 @@ static struct known_key candidates[CANDIDATE_KEYS];
 static bool learn_homes(uint64_t seed)
 {
     struct client_table table;
-    if (!CHECK(client_table_init(&table, SMALL_MAX_CLIENTS, seed) == 0, "client_table_init(%u)",
-               SMALL_MAX_CLIENTS))
+    if (!CHECK(client_table_init(&table, SMALL_MAX_CLIENTS,
+                                 &(struct hash_key){seed, ~(uint64_t)(seed)}) == 0,
+               "client_table_init(%u)", SMALL_MAX_CLIENTS))
         return false;
     bool capacity_ok =
         CHECK_UINT(table.capacity, SMALL_CAPACITY, "capacity for %u clients", SMALL_MAX_CLIENTS);
@@ -390,7 +393,8 @@ static void test_colliding_runs(uint64_t seed)
         /* Remove each of the five first, then the rest in order. */
         for (size_t first = 0; first < 5; first++) {
             struct client_table table;
-            if (!CHECK(client_table_init(&table, SMALL_MAX_CLIENTS, seed) == 0,
+            if (!CHECK(client_table_init(&table, SMALL_MAX_CLIENTS,
+                                         &(struct hash_key){seed, ~(uint64_t)(seed)}) == 0,
                        "client_table_init"))
                 return;
             for (size_t i = 0; i < 5; i++)
@@ -429,8 +433,9 @@ static void test_against_model(uint64_t table_seed, size_t pool_size, size_t max
                                unsigned operations, uint64_t random_salt, bool check_layout)
 {
     struct client_table table;
-    if (!CHECK(client_table_init(&table, max_clients, table_seed) == 0, "client_table_init(%zu)",
-               max_clients))
+    if (!CHECK(client_table_init(&table, max_clients,
+                                 &(struct hash_key){table_seed, ~(uint64_t)(table_seed)}) == 0,
+               "client_table_init(%zu)", max_clients))
         return;
     uint32_t *model = calloc(pool_size, sizeof *model);
     struct client_key *pool = calloc(pool_size, sizeof *pool);
@@ -496,7 +501,8 @@ static void test_against_model(uint64_t table_seed, size_t pool_size, size_t max
 static void test_wiped_in_children(void)
 {
     struct client_table table;
-    if (!CHECK(client_table_init(&table, 16, 42) == 0, "client_table_init(16)"))
+    if (!CHECK(client_table_init(&table, 16, &(struct hash_key){42, ~(uint64_t)(42)}) == 0,
+               "client_table_init(16)"))
         return;
     for (uint32_t i = 0; i < 10; i++)
         client_table_add(&table, (const struct client_key[]){numbered_key(i)});

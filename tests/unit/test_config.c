@@ -157,14 +157,14 @@ static void test_defaults(void)
     CHECK_UINT(config.max_per_ip, 64, "max-per-ip");
     CHECK_UINT(config.child_cpu_seconds, 60, "child-cpu");
     CHECK_UINT(config.child_memory_mb, 256, "child-memory");
-    /* README: 128 per CPU, at least 256. */
+    /* README: 256 per CPU, at least 1024, at most 16384. */
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    uint64_t per_cpu = (uint64_t)(cpus > 0 ? cpus : 1) * 128u;
-    uint64_t expected_children = per_cpu < 256 ? 256 : per_cpu;
-    if (expected_children <= 4096)
-        CHECK_UINT(config.max_children, expected_children, "max-children for %ld CPUs", cpus);
-    else
-        CHECK(config.max_children >= 256, "max-children for %ld CPUs", cpus);
+    uint64_t per_cpu = (uint64_t)(cpus > 0 ? cpus : 1) * 256u;
+    uint64_t expected_children = per_cpu < 1024 ? 1024 : per_cpu > 16384 ? 16384 : per_cpu;
+    CHECK_UINT(config.max_children, expected_children, "max-children for %ld CPUs", cpus);
+    CHECK_UINT(config.max_per_prefix, 256, "max-per-prefix");
+    CHECK_STR(config.prefault, "auto", "prefault");
+    CHECK(config.log_user == NULL, "log user left to start-up");
     CHECK_UINT(config.max_children, config_default_max_children(),
                "max-children equals config_default_max_children()");
     CHECK(config.server_header, "server-header on");

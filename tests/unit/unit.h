@@ -84,5 +84,7 @@ void test_cidr(void);
 void test_text_number(void);
 void test_posix_acl(void);
 void test_prefault(void);
+void test_seam_tables(void);
+void test_log_channel(void);
 
 #endif

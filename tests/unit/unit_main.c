@@ -205,7 +205,8 @@ static const struct suite SUITES[] = {
     {"listener", test_listener},       {"response", test_response},
     {"rate_limit", test_rate_limit},   {"cidr", test_cidr},
     {"text_number", test_text_number}, {"posix_acl", test_posix_acl},
-    {"prefault", test_prefault},
+    {"prefault", test_prefault},       {"seam_tables", test_seam_tables},
+    {"log_channel", test_log_channel},
 };
 
 int main(int argc, char **argv)
