@@ -159,8 +159,10 @@ class ResponseStream:
         while b"\r\n\r\n" not in self.buffer:
             self._fill(deadline)
 
-    def next(self, deadline, head_only=False):
-        """(status, headers with lower-case names, body)."""
+    def next(self, deadline, head_only=False, allow_short=False):
+        """(status, headers with lower-case names, body); with allow_short, a body
+        the server cut off (the connection closed before Content-Length) is
+        returned as far as it came, instead of raising EOFError."""
         while (end := self.buffer.find(b"\r\n\r\n")) < 0:
             if len(self.buffer) > 65536:
                 raise ValueError("response head too long")
@@ -176,7 +178,12 @@ class ResponseStream:
         length = 0 if head_only or status in (204, 304) else int(headers.get("content-length", "0"))
         del self.buffer[:end + 4]
         while len(self.buffer) < length:
-            self._fill(deadline)
+            try:
+                self._fill(deadline)
+            except EOFError:
+                if not allow_short:
+                    raise
+                length = len(self.buffer)
         body = bytes(self.buffer[:length])
         del self.buffer[:length]
         return status, headers, body

@@ -31,7 +31,8 @@ def kernel_runs_i386_calls():
 
 # (action, target, expected outcome under the full jail, the layer that stops it)
 # target: None, "sibling", "supervisor", "outside" (a file outside the root, in a
-# directory of mode 1777 that anyone may write), "port"
+# directory of mode 1777 that anyone may write), "inside" (index.html, as a path
+# inside the jail), "port"
 ACTIONS = [
     ("read-root-file", None, ("ok",), "positive control: reading a file in the root works"),
     ("getpid", None, ("ok",), "positive control: an allowed system call works"),
@@ -43,9 +44,11 @@ ACTIONS = [
     ("open-create", None, ("signal", "SIGSYS"), "seccomp: no openat in the jail (openat2 only)"),
     ("open-tmpfile", None, ("signal", "SIGSYS"), "seccomp: no openat in the jail (openat2 only)"),
     ("openat2-write", None, ("errno", "EACCES"), "Landlock (read rights only) and file permissions"),
+    ("openat2-trunc", "inside", ("errno", "EACCES"), "Landlock (ABI 3: no truncate right) and file permissions"),
     ("write-root", None, ("errno", "EACCES"), "Landlock (read rights only) and file permissions"),
     ("execve", None, ("signal", "SIGSYS"), "seccomp"),
-    ("fork", None, ("errno", "EAGAIN"), "RLIMIT_NPROC 0"),
+    ("fork", None, ("errno", "EAGAIN"), "RLIMIT_NPROC 0 (with the one clone flag set the filter allows)"),
+    ("clone-glibc-fork", None, ("signal", "SIGSYS"), "seccomp argument filter on clone's flags"),
     ("clone-newuser", None, ("signal", "SIGSYS"), "seccomp argument filter on clone's flags"),
     ("clone3", None, ("signal", "SIGSYS"), "seccomp"),
     ("vfork", None, ("signal", "SIGSYS"), "seccomp"),
@@ -56,9 +59,13 @@ ACTIONS = [
     ("ptrace", "supervisor", ("signal", "SIGSYS"), "seccomp"),
     ("kill", "sibling", ("signal", "SIGSYS"), "seccomp (no kill in the jail)"),
     ("kill", "supervisor", ("signal", "SIGSYS"), "seccomp (no kill in the jail)"),
-    ("tgkill-abort", "sibling", ("errno", "EPERM"), "Landlock signal scope"),
-    ("tgkill-abort", "supervisor", ("errno", "EPERM"), "Landlock signal scope"),
-    ("tgkill-kill", "sibling", ("signal", "SIGSYS"), "seccomp argument filter (SIGABRT only)"),
+    ("tgkill-abort", "sibling", ("signal", "SIGSYS"), "seccomp (no tgkill in the jail)"),
+    ("tgkill-abort", "supervisor", ("signal", "SIGSYS"), "seccomp (no tgkill in the jail)"),
+    ("tgkill-kill", "sibling", ("signal", "SIGSYS"), "seccomp (no tgkill in the jail)"),
+    ("pidfd-open", "sibling", ("signal", "SIGSYS"), "seccomp (no pidfd_open: a pidfd comes from clone only)"),
+    ("pidfd-open", "supervisor", ("signal", "SIGSYS"), "seccomp (no pidfd_open: a pidfd comes from clone only)"),
+    ("pidfd-kill", None, ("errno", "EBADF"), "no pidfd in a connection process (the supervisor's are closed before it serves)"),
+    ("sendmsg-rights", None, ("signal", "SIGSYS"), "seccomp (no sendmsg: a descriptor cannot be passed)"),
     ("process-vm-readv", "sibling", ("signal", "SIGSYS"), "seccomp"),
     ("process-vm-readv", "supervisor", ("signal", "SIGSYS"), "seccomp"),
     ("prlimit-other", "sibling", ("signal", "SIGSYS"), "seccomp argument filter (pid 0 only)"),
@@ -82,8 +89,8 @@ ACTIONS = [
     ("keyctl", None, ("signal", "SIGSYS"), "seccomp"),
     ("int80", None, ("signal", "SIGSYS"), "seccomp (other architecture: i386)"),
     ("x32", None, ("signal", "SIGSYS"), "seccomp (other architecture: x32)"),
-    ("abort", None, ("signal", "SIGABRT"), "a memory-safety abort ends as SIGABRT, not SIGSYS"),
-    ("stack-smash", None, ("signal", "SIGABRT"), "the stack protector; glibc's message reaches the log"),
+    ("abort", None, ("signal", "SIGSYS"), "a memory-safety abort ends the process at its first refused call (counted as a crash)"),
+    ("stack-smash", None, ("signal", "SIGSYS"), "the stack protector; glibc's abort then ends it at a refused call (counted as a crash)"),
 ]
 
 BODY = re.compile(rb"\r\n\r\n(.*)", re.S)

@@ -8,6 +8,7 @@
  * that only the supervisor's child-end log line can tell.
  * Must not: act on any path outside /__escape/. */
 #include "escape_hook.h"
+#include "escape_seams.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -38,6 +39,7 @@ struct parameters {
     long pid;        /* a sibling's or the supervisor's pid */
     char path[1024]; /* a path outside the root */
     char name[64];   /* the action */
+    uint64_t value;  /* value=HEX: a word to look for */
 };
 
 static void say(int fd, const char *text)
@@ -74,6 +76,8 @@ static void read_parameters(const struct http_request *request, struct parameter
             end++;
         if (end - i > 4 && memcmp(query + i, "pid=", 4) == 0)
             parameters->pid = strtol(query + i + 4, NULL, 10);
+        if (end - i > 6 && memcmp(query + i, "value=", 6) == 0)
+            parameters->value = strtoull(query + i + 6, NULL, 16);
         if (end - i > 5 && memcmp(query + i, "path=", 5) == 0) {
             size_t out = 0;
             for (size_t j = i + 5; j < end && out + 1 < sizeof parameters->path; j++) {
@@ -184,9 +188,6 @@ static long attempt(const struct parameters *parameters, int client_fd)
         char *argv[] = {(char *)"/bin/sh", NULL};
         return syscall(SYS_execve, "/bin/sh", argv, NULL);
     }
-    if (strcmp(action, "fork") == 0)
-        return syscall(SYS_clone, (long)(CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD), 0L,
-                       NULL, NULL, 0L);
     if (strcmp(action, "clone-newuser") == 0)
         return syscall(SYS_clone, (long)(CLONE_NEWUSER | SIGCHLD), 0L, NULL, NULL, 0L);
     if (strcmp(action, "clone3") == 0) {
@@ -311,8 +312,8 @@ static long attempt(const struct parameters *parameters, int client_fd)
     }
     if (strcmp(action, "getpid") == 0)
         return syscall(SYS_getpid);
-    errno = EINVAL;
-    return -2;
+    struct seam_parameters seam = {action, parameters->pid, parameters->path, parameters->value};
+    return escape_seams_attempt(&seam, client_fd);
 }
 
 bool escape_hook_handle(const struct http_request *request, int client_fd)
@@ -329,7 +330,8 @@ bool escape_hook_handle(const struct http_request *request, int client_fd)
     say(client_fd, line);
     errno = 0;
     long result = attempt(&parameters, client_fd);
-    if (result == 0 && strstr("fork clone-newuser clone3 vfork", parameters.name) &&
+    if (result == 0 &&
+        strstr("fork clone-glibc-fork clone-newuser clone3 vfork", parameters.name) &&
         getpid() != (pid_t)strtol(line + 4, NULL, 10))
         _exit(0); /* a process the attack managed to create leaves at once */
     if (result == -2 && errno == EINVAL) {

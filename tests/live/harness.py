@@ -20,6 +20,7 @@ Contract:
   - LiveTestCase gives each test a hard time limit (alarm) and a temporary root.
 Must not: leave a process or a temporary directory behind, or wait without a limit.
 """
+import ctypes
 import http.client
 import os
 import re
@@ -65,6 +66,8 @@ class Server:
         argv = [self.binary, "--root", self.root]
         for address in self.listen:
             argv += ["--listen", address]
+        if weak_landlock_accepted_for_tests() and not any("landlock" in flag for flag in self.flags):
+            argv.append("--allow-weak-landlock")
         return argv + self.flags
 
     def start(self, timeout=15):
@@ -156,12 +159,12 @@ class Server:
 
     def check_sanitizer_reports(self):
         """Under make test-asan (PRONG_SANITIZED), any sanitizer report fails the test:
-        reports reach the log through descriptor 2 ("prong[stderr]: ..."), and the
+        reports reach the log through descriptor 2 ("prong[ROLE PID]: stderr: ..."), and the
         sanitizers' exit codes (86, 87) show in the supervisor's child-end lines."""
         if not os.environ.get("PRONG_SANITIZED") or self.binary != PRONG:
             return  # only the sanitized build; the test build's deliberate crashes write there too
         reports = [line for line in self.log_lines()
-                   if re.search(r"AddressSanitizer|runtime error:|prong\[stderr\]|exit=8[67]\b", line)]
+                   if re.search(r"AddressSanitizer|runtime error:|\]: stderr: |exit=8[67]\b", line)]
         if reports:
             raise AssertionError("sanitizer report from prong:\n" + "\n".join(reports[:40]))
 
@@ -286,6 +289,36 @@ def tcp_peers_by_inode():
     return peers
 
 
+LANDLOCK_CREATE_RULESET_VERSION = 1  # <linux/landlock.h>
+SYS_LANDLOCK_CREATE_RULESET = 444  # x86_64
+
+
+def landlock_abi():
+    """The kernel's Landlock ABI version (0 when Landlock is off or missing),
+    probed as landlock_create_ruleset(2) describes."""
+    syscall = ctypes.CDLL(None, use_errno=True).syscall
+    syscall.restype = ctypes.c_long
+    abi = syscall(ctypes.c_long(SYS_LANDLOCK_CREATE_RULESET), None, ctypes.c_size_t(0),
+                  ctypes.c_uint32(LANDLOCK_CREATE_RULESET_VERSION))
+    return max(int(abi), 0)
+
+
+_weak_landlock_note = []
+
+
+def weak_landlock_accepted_for_tests():
+    """prong refuses to start below Landlock ABI 3 unless told to accept it; on
+    such a kernel the tests say so once and start every server with
+    --allow-weak-landlock (tests of the refusal itself pass their own flags)."""
+    if landlock_abi() >= 3:
+        return False
+    if not _weak_landlock_note:
+        _weak_landlock_note.append(True)
+        print(f"harness: this kernel's Landlock ABI is {landlock_abi()} (< 3): servers start with "
+              "--allow-weak-landlock", file=sys.stderr)
+    return True
+
+
 def proc_status(pid):
     """/proc/<pid>/status as a dict of name -> value (stripped)."""
     status = {}
@@ -328,6 +361,36 @@ def zombies_of(pid):
 
 
 # ---------------------------------------------------------------- document roots
+def log_user_ids(root):
+    """(uid, gid) of the user the monitor becomes, as `prong --check` reports it
+    ("log user: NAME (uid N, gid M)"): --log-user's default depends on whether
+    this machine has a user prong-log."""
+    done = subprocess.run([PRONG, "--root", root, "--listen", "127.0.0.1:0", "--check"],
+                          capture_output=True, text=True, timeout=30)
+    match = re.search(r"^log user: .*\(uid (\d+), gid (\d+)\)", done.stdout, re.M)
+    if not match:
+        raise AssertionError(f"prong --check names no log user: {done.stdout!r} {done.stderr!r}")
+    return int(match.group(1)), int(match.group(2))
+
+
+def make_log_directory(root):
+    """A fresh directory for log files, owned by the user the monitor becomes
+    (docs/deploy.md: the log directory belongs to the log user, mode 0750), so
+    the monitor can create a log anew after rotation. The caller removes it."""
+    uid, gid = log_user_ids(root)
+    path = tempfile.mkdtemp(prefix="prong-logs-")
+    os.chown(path, uid, gid)
+    os.chmod(path, 0o750)
+    return path
+
+
+def unix_socket_inodes():
+    """Inodes of every unix socket of this network namespace (/proc/net/unix)."""
+    with open("/proc/net/unix") as f:
+        next(f)
+        return {line.split()[6] for line in f if len(line.split()) > 6}
+
+
 def make_root(files=None, base=None):
     """A root the run user (nobody) can read but not write: directories 0755,
     files 0644, everything owned by the runner (root in CI). files maps a

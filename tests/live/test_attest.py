@@ -5,7 +5,7 @@ import json
 import os
 import subprocess
 
-from harness import LAB_BINARY, PRONG, LiveTestCase
+from harness import LAB_BINARY, LiveTestCase, PRONG, log_user_ids
 
 
 class AttestTest(LiveTestCase):
@@ -27,8 +27,13 @@ class AttestTest(LiveTestCase):
             self.assertEqual(role["no_new_privs"], 1)
             self.assertEqual(role["seccomp"], 2)
             self.assertGreaterEqual(role["seccomp_filters"], 1)
-        self.assertEqual(monitor["uid"], [0, 0, 0, 0])
-        self.assertEqual(monitor["sockets"], 0)
+        # No process keeps uid 0: the monitor is the log user, not the run user either.
+        log_uid, log_gid = log_user_ids(self.root)
+        self.assertEqual(monitor["uid"], [log_uid] * 4)
+        self.assertEqual(monitor["gid"], [log_gid] * 4)
+        self.assertNotIn(0, monitor["uid"] + supervisor["uid"] + child["uid"])
+        self.assertNotEqual(monitor["uid"], supervisor["uid"])
+        self.assertEqual(monitor["sockets"], 0, "a socket besides the log channel")
         self.assertEqual(monitor["root"], "/")
         for jailed in (supervisor, child):
             self.assertEqual(jailed["uid"], [65534] * 4)

@@ -125,7 +125,7 @@ class CliTest(LiveTestCase):
         self.assertGreater(len(flags), 20, "could not read the flag table from src/flag_table.c")
         help_lines, current = {}, None  # a flag's help, its wrapped lines joined
         for line in out.splitlines():
-            m = re.match(r"^\s+--([a-z0-9-]+)\b", line)
+            m = re.match(r"^  --([a-z0-9-]+)\b", line)
             if m:
                 current = m.group(1)
                 help_lines[current] = line

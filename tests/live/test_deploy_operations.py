@@ -20,7 +20,7 @@ import subprocess
 import tempfile
 import time
 
-from harness import PRONG, REPO, LiveTestCase, http_request
+from harness import PRONG, REPO, LiveTestCase, http_request, make_log_directory
 from test_deploy_support import render_man, run_to_exit, start
 
 
@@ -41,7 +41,8 @@ class OperationsTest(LiveTestCase):
         return path
 
     def test_sighup_reopens_logs_after_rotation(self):
-        logs = self.scratch()
+        logs = make_log_directory(self.root)
+        self.addCleanup(shutil.rmtree, logs, True)
         access, errors = os.path.join(logs, "access.log"), os.path.join(logs, "error.log")
         server = start(self, self.root, "--access-log", access, "--error-log", errors, "--log-children")
         self.assertEqual(http_request(server.port, path="/index.html", headers={"User-Agent": "before"})[0], 200)

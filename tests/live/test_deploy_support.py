@@ -7,8 +7,9 @@ reports, with a deadline on every wait and everything it starts reaped:
     (TCP or unix: .addresses holds each "listening on" address as printed).
   - passed_sockets(): a launcher that puts given sockets on descriptors 3, 4, ...
     and sets LISTEN_PID/LISTEN_FDS/LISTEN_FDNAMES as systemd does, then execs.
-  - SERVICE_USER_PREFIX: setpriv as the unit runs prong (user prong, only an
-    ambient CAP_SYS_CHROOT, no_new_privs, that bounding set).
+  - SERVICE_USER_PREFIX: setpriv as the unit runs prong (user prong-log, only
+    ambient CAP_SYS_CHROOT, CAP_SETUID and CAP_SETGID, no_new_privs, that
+    bounding set; the unit's --user prong is the run user).
   - NotifySocket: a datagram socket standing in for systemd's NOTIFY_SOCKET.
   - temporary_user(): an ordinary user for the unprivileged mode, deleted after.
   - PROXY protocol headers (v1, v2, LOCAL) and small socket helpers.
@@ -41,12 +42,14 @@ from actions import ACTIONS, kernel_runs_i386_calls, run_action  # noqa: E402
 
 TEST_BINARY = os.path.join(REPO, "build", "prong-test")
 LISTENING_ANY = re.compile(r"^prong: listening on (\S+)$")
-SERVICE_USER = "prong"
+SERVICE_USER = "prong-log"  # the unit's User=: the monitor stays this user
+RUN_USER = "prong"  # the unit's --user: the supervisor and connection processes become it
+SERVICE_CAPABILITIES = "+sys_chroot,+setuid,+setgid"
 
 # The unit's user, capabilities and flags (policy/prong.service), applied by setpriv.
 SERVICE_USER_PREFIX = ["setpriv", f"--reuid={SERVICE_USER}", f"--regid={SERVICE_USER}", "--clear-groups",
-                       "--inh-caps=-all,+sys_chroot", "--ambient-caps=+sys_chroot", "--bounding-set=-all,+sys_chroot",
-                       "--no-new-privs"]
+                       f"--inh-caps=-all,{SERVICE_CAPABILITIES}", f"--ambient-caps={SERVICE_CAPABILITIES}",
+                       f"--bounding-set=-all,{SERVICE_CAPABILITIES}", "--no-new-privs"]
 
 # Puts the descriptors named on its command line on 3, 4, ... and execs the rest,
 # with the variables sd_listen_fds(3) reads (the pid stays the same across exec).
@@ -66,12 +69,14 @@ os.execvp(argv[0], argv)
 
 
 def ensure_service_user():
-    """The unit's user must exist (Debian: created by the administrator)."""
-    try:
-        pwd.getpwnam(SERVICE_USER)
-    except KeyError:
-        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SERVICE_USER],
-                       check=True, timeout=30)
+    """The unit's two users must exist (created by the package, or by the
+    administrator: docs/deploy.md)."""
+    for name in (SERVICE_USER, RUN_USER):
+        try:
+            pwd.getpwnam(name)
+        except KeyError:
+            subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name],
+                           check=True, timeout=30)
 
 
 def passed_sockets(sockets, names):
@@ -357,7 +362,7 @@ def run_escape_actions(test, server, secret_path):
     test.addCleanup(sibling_socket.close)
     sibling = server.wait_for_children(1)[0]
     targets = {"sibling": sibling, "supervisor": server.supervisor_pid(), "outside": secret_path,
-               "port": server.port}
+               "inside": "index.html", "port": server.port}
     i386 = kernel_runs_i386_calls()
     outcomes = []
     for action, target, expected, layer in ACTIONS:

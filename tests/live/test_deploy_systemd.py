@@ -5,8 +5,9 @@ What it shows:
     (ExecStart pointed at the built ./prong, the man page on a temporary
     MANPATH), and fail it when the binary or the man page is missing;
   - the service's own sandbox lets prong do what it does: run as the unit runs
-    it (user prong, only an ambient CAP_SYS_CHROOT, no_new_privs, that bounding
-    set, the unit's ProtectProc= as a /proc mount option, sockets passed in) it
+    it (user prong-log, only ambient CAP_SYS_CHROOT, CAP_SETUID and CAP_SETGID,
+    no_new_privs, that bounding set, --user prong, the unit's ProtectProc= as a
+    /proc mount option, sockets passed in) it
     serves, and every system call it makes, traced, is in the unit's
     SystemCallFilter= (expanded by systemd-analyze);
   - the unit's exact ExecStart flags start and serve (paths moved to temporary
@@ -19,8 +20,9 @@ What it shows:
     STATUS= lines whose counts follow requests and refusals, RELOADING=1 then
     READY=1 on SIGHUP, STOPPING=1 on SIGTERM; a manager that does not read
     never stalls the logs or the stop;
-  - the service's non-root mode: --attest passes (uid prong, no capability,
-    NoNewPrivs, Seccomp 2) and every escape action fails as it does as root.
+  - the service's non-root mode: --attest passes (the monitor prong-log, the
+    supervisor and children prong, no capability left in any, NoNewPrivs,
+    Seccomp 2) and every escape action fails as it does as root.
 Not emulated here: the unit's mount sandbox (ProtectSystem=, PrivateTmp=, ...)
 and the seccomp filter itself (its allowlist is compared with a trace instead).
 Every process started is stopped and reaped; sockets are on loopback only.
@@ -35,10 +37,12 @@ import signal
 import socket
 import subprocess
 import tempfile
+
+import harness
 import time
 
 from harness import PRONG, REPO, LiveTestCase, http_request, proc_fds
-from test_deploy_support import (SERVICE_USER, SERVICE_USER_PREFIX, TEST_BINARY, Deployed, NotifySocket,
+from test_deploy_support import (RUN_USER, SERVICE_USER, SERVICE_USER_PREFIX, TEST_BINARY, Deployed, NotifySocket,
                                  ensure_service_user, exchange, free_ports, get_request, listening_socket,
                                  outside_secret, passed_sockets, proxy_v1, run_escape_actions, run_to_exit, start,
                                  status_of, stop_process, supervisor_of)
@@ -96,8 +100,9 @@ class UnitFilesTest(LiveTestCase):
     def test_units_name_what_prong_needs(self):
         self.assertEqual(unit_setting("Type"), "notify")
         self.assertEqual(unit_setting("User"), SERVICE_USER)
-        self.assertEqual(unit_setting("AmbientCapabilities"), "CAP_SYS_CHROOT")
-        self.assertEqual(unit_setting("CapabilityBoundingSet"), "CAP_SYS_CHROOT")
+        self.assertEqual(unit_setting("AmbientCapabilities"), "CAP_SYS_CHROOT CAP_SETUID CAP_SETGID")
+        self.assertEqual(unit_setting("CapabilityBoundingSet"), "CAP_SYS_CHROOT CAP_SETUID CAP_SETGID")
+        self.assertIn(f"--user {RUN_USER}", unit_setting("ExecStart"))
         self.assertEqual(unit_setting("NoNewPrivileges"), "yes")
         self.assertEqual(unit_setting("ExecReload"), "/bin/kill -HUP $MAINPID")
         self.assertNotIn("--listen", unit_setting("ExecStart"), "the service takes its sockets from prong.socket")
@@ -153,7 +158,7 @@ class ServiceSandboxTest(LiveTestCase):
         # execs prong: the traced process is prong from its first instruction.
         inner = (["strace", "-f", "-qq", "-o", trace] + SERVICE_USER_PREFIX +
                  ["sh", "-c", 'LISTEN_PID=$$; export LISTEN_PID; exec "$@"', "sh",
-                  PRONG, "--root", self.root, "--access-log", "-"])
+                  PRONG, "--root", self.root, "--user", RUN_USER, "--access-log", "-"])
         argv = prefix + ["unshare", "--mount", "--propagation", "private", "sh", "-c",
                          f"{mount} && exec " + " ".join(shlex.quote(a) for a in inner)]
         process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -281,9 +286,12 @@ class SocketActivationTest(LiveTestCase):
                 data += chunk
         self.assertEqual(status_of(data), 200)
         self.assertTrue(server.wait_for_log(r'"over-unix"')[0].startswith("local "))
-        # The monitor holds none of them (it never holds a socket).
-        monitor_sockets = [fd for fd, target in proc_fds(server.pid).items() if target.startswith("socket:")]
-        self.assertEqual(monitor_sockets, [], "the monitor holds a socket")
+        # The monitor holds none of them: its only sockets are the log channel's, unix ones.
+        monitor_sockets = [target[len("socket:["):-1] for target in proc_fds(server.pid).values()
+                           if target.startswith("socket:")]
+        self.assertEqual(len(monitor_sockets), 2, "the monitor holds a socket besides the log channel")
+        unix = harness.unix_socket_inodes()
+        self.assertEqual([inode for inode in monitor_sockets if inode not in unix], [], "a network socket")
 
     def test_named_socket_picked_and_unasked_socket_closed(self):
         web, lb, extra = listening_socket(), listening_socket(), listening_socket()
@@ -386,14 +394,16 @@ class NotifyTest(LiveTestCase):
 
 
 class ServiceUserModeTest(LiveTestCase):
-    """Started as the unit starts it: user prong, only an ambient CAP_SYS_CHROOT,
-    no_new_privs, sockets passed in. It keeps its ids and uses the capability
-    for the chroot, then drops it."""
+    """Started as the unit starts it: user prong-log with only ambient
+    CAP_SYS_CHROOT, CAP_SETUID and CAP_SETGID, no_new_privs, sockets passed in.
+    The monitor keeps prong-log and drops every capability; the supervisor
+    uses them to become prong and enter the root, then drops them."""
 
     def setUp(self):
         super().setUp()
         ensure_service_user()
         self.service = pwd.getpwnam(SERVICE_USER)
+        self.run_user = pwd.getpwnam(RUN_USER)
 
     def passed(self):
         tcp = listening_socket()
@@ -403,15 +413,17 @@ class ServiceUserModeTest(LiveTestCase):
 
     def test_attest_as_the_service_user(self):
         tcp, prefix, fds = self.passed()
-        result = run_to_exit(prefix + [PRONG, "--root", self.root, "--listen", "systemd:http", "--attest"],
+        result = run_to_exit(prefix + [PRONG, "--root", self.root, "--user", RUN_USER, "--listen", "systemd:http",
+                                       "--attest"],
                              pass_fds=fds, timeout=60)
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
         roles = [json.loads(line) for line in result.stdout.splitlines()]
         self.assertEqual([r["role"] for r in roles], ["monitor", "supervisor", "child"])
         for role in roles:
             self.assertTrue(role["ok"], role)
-            self.assertEqual(role["uid"], [self.service.pw_uid] * 4, role["role"])
-            self.assertEqual(role["gid"], [self.service.pw_gid] * 4, role["role"])
+            user = self.service if role["role"] == "monitor" else self.run_user
+            self.assertEqual(role["uid"], [user.pw_uid] * 4, role["role"])
+            self.assertEqual(role["gid"], [user.pw_gid] * 4, role["role"])
             for capability_set in ("cap_inheritable", "cap_permitted", "cap_effective", "cap_ambient"):
                 self.assertEqual(int(role[capability_set], 16), 0, (role["role"], capability_set))
             self.assertEqual(role["no_new_privs"], 1)
@@ -420,7 +432,8 @@ class ServiceUserModeTest(LiveTestCase):
 
     def test_serves_and_every_escape_action_fails(self):
         tcp, prefix, fds = self.passed()
-        server = start(self, self.root, "--crash-limit", "0", binary=TEST_BINARY, listen=("systemd:http",),
+        server = start(self, self.root, "--crash-limit", "0", "--user", RUN_USER, binary=TEST_BINARY,
+                       listen=("systemd:http",),
                        prefix=prefix, pass_fds=fds)
         tcp.close()
         status = [line for line in open(f"/proc/{server.pid}/status") if line.startswith(("Uid:", "CapEff:"))]

@@ -4,12 +4,12 @@ against the real binary.
 The supervisor's caps and eviction rule (src/process/supervisor.c):
   - --max-per-ip N: the (N+1)-th simultaneous connection of one client gets a
     503 with Retry-After, written without forking (access log: per-client-cap);
-  - when --max-children are alive, a newcomer makes room by ending one child
-    that waits for a request head or idles on keep-alive (never one that is
-    serving), preferring the client that holds the most connections, then the
-    longest wait; a newcomer whose client already holds as many connections as
-    that victim's is refused, and so is everyone when no child is evictable
-    (503, server-full).
+  - when --max-children are alive, a newcomer makes room by ending a child of
+    the /24 (or /48), then the client, holding the most connections, in any
+    phase but closing: one that waits for a head or idles first, then one
+    reading a head, then one serving a response (a slow reader, whose download
+    can resume with Range), the oldest first; a newcomer whose own client and
+    prefix already hold as many as that victim's is refused (503, server-full).
 Each scenario builds its state one connection at a time and waits for the
 children to exist before the next step, so no outcome depends on timing; which
 connection was evicted is read from the sockets (closed without a response)
@@ -116,37 +116,44 @@ class EvictionTest(LiveTestCase):
         connections, refused, evicted = self.stopped_totals(server)
         self.assertEqual((connections, refused, evicted), (5, 1, 0), "3 held + 2 served processes, 1 refusal")
 
-    def test_waiting_and_idle_children_are_evicted_never_a_serving_one(self):
+    def test_waiting_and_idle_children_go_first_then_slow_readers(self):
         digest = hostile.write_file(os.path.join(self.root, "big.bin"), BIG)
-        # A stalled download must stay "serving" for the whole test: no send-rate cut-off.
+        # A stalled download stays "serving": no send-rate cut-off for the whole test.
         server = self.server("--max-children", "3", "--max-per-ip", "0", "--log-children",
                              "--min-send-rate", "1", "--send-window", "60")
         downloader, stream = self.serving(server, "127.0.0.2", 1)
         idler = self.idle(server, "127.0.0.3", 2)
         waiter = self.waiting(server, "127.0.0.4", 3)
         # Full. Two newcomers, downloads that keep their slots: each evicts one of
-        # the idle and the waiting child, never the serving one.
+        # the idle and the waiting child before any serving one.
         newcomers = [self.serving(server, "127.0.0.5", 3)[0]]
         self.assertEqual(hostile.is_open(idler) + hostile.is_open(waiter), 1, "exactly one was evicted")
         newcomers.append(self.serving(server, "127.0.0.6", 3)[0])
         self.assertFalse(hostile.is_open(idler))
         self.assertFalse(hostile.is_open(waiter))
         self.assertEqual(self.evicted_clients(server, 2), ["127.0.0.3", "127.0.0.4"])
-        # Full of serving children only: nobody is evictable, the newcomer gets 503.
-        status, headers, _ = self.get(server, "127.0.0.7")
-        self.assertEqual((status, headers.get("retry-after")), (503, "5"))
-        server.wait_for_log(r'^127\.0\.0\.7 - - \[.*\] "-" 503 0 "-" "-" 0 server-full')
-        self.assertEqual(len(server.children()), 3)
-        # The first download was never disturbed: it completes, byte for byte, and stays open.
-        status, headers, body = stream.next(time.monotonic() + 30)
-        self.assertEqual((status, len(body)), (200, BIG))
-        self.assertEqual(hashlib.sha256(body).hexdigest(), digest)
-        self.assertTrue(hostile.is_open(downloader), "the serving connection was ended")
-        hostile.close_all(newcomers + [downloader])  # else the stop waits --grace for their downloads
+        self.assertTrue(hostile.is_open(downloader), "a serving connection went while others waited")
+        # Full of slow readers only: a newcomer holding nothing still gets served,
+        # by ending the oldest of the downloads (every client holds one).
+        status, _, body = self.get(server, "127.0.0.7")
+        self.assertEqual((status, body), (200, self.files["index.html"]))
+        self.assertEqual(self.evicted_clients(server, 3), ["127.0.0.2", "127.0.0.3", "127.0.0.4"])
+        # The cut download resumes where it stopped, with Range (RFC 9110 §14.2).
+        head_status, _, partial = stream.next(time.monotonic() + 30, allow_short=True)
+        self.assertEqual(head_status, 200)
+        self.assertLess(len(partial), BIG, "the evicted download was not cut")
+        server.wait_for_exactly(2)  # the two other downloads: a slot is free for the resumption
+        with hostile.connect_from("127.0.0.2", server.port) as again:
+            again.sendall(hostile.request("/big.bin", f"Range: bytes={len(partial)}-", close=True))
+            data, _ = hostile.read_until_close(again, 60)
+        status, headers, rest = self.parse(data)
+        self.assertEqual(status, 206)
+        self.assertEqual(hashlib.sha256(partial + rest).hexdigest(), digest, "the resumed download differs")
+        hostile.close_all(newcomers)  # else the stop waits --grace for their downloads
         server.wait_for_exactly(0)
         connections, refused, evicted = self.stopped_totals(server)
-        self.assertEqual((connections, refused, evicted), (5, 1, 2))
-        self.assertEqual(len([line for line in server.child_end_lines() if line.endswith(" evicted")]), 2)
+        self.assertEqual((connections, refused, evicted), (7, 0, 3))
+        self.assertEqual(len([line for line in server.child_end_lines() if " evicted" in line]), 3)
 
     def test_client_holding_most_connections_loses_first(self):
         server = self.server("--max-children", "3", "--max-per-ip", "0", "--log-children")

@@ -4,9 +4,10 @@ open (the client sends nothing, or half a head) so it can be inspected: run
 user on every id, no groups, no capability in any set, no_new_privs, a seccomp
 filter, the document root as its root, only descriptors 0-3 and tight rlimits,
 not dumpable (its /proc files are root's, and a process of the run user cannot
-open its memory, though it can open its own) and SIGABRT ignored.
+open its memory, though it can open its own) and SIGPIPE ignored.
 The supervisor is jailed the same way and leads its own process group; the
-monitor keeps uid 0 but has no capability, runs filtered and holds no socket."""
+monitor runs as a uid of its own (the log user: not root, not the run user), has
+no capability, runs filtered and holds no socket but the log channel's unix ones."""
 import ctypes
 import os
 import pwd
@@ -14,7 +15,7 @@ import signal
 import socket
 import time
 
-from harness import LiveTestCase, http_request, proc_fds, proc_status
+from harness import LiveTestCase, http_request, log_user_ids, proc_fds, proc_status, unix_socket_inodes
 
 RUN_USER = pwd.getpwnam("nobody")
 CAP_SETS = ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")
@@ -91,7 +92,7 @@ class SandboxTest(LiveTestCase):
         self.assertEqual(os.stat(f"/proc/{pid}/mem").st_uid, 0, f"{role} is dumpable: /proc/{pid} is its user's")
         self.assertEqual(open_memory_as_run_user(pid), ("denied", "opened"), f"{role} memory, then our own")
         ignored = int(status["SigIgn"], 16)
-        self.assertTrue(ignored & (1 << (signal.SIGABRT - 1)), f"{role} does not ignore SIGABRT: {status['SigIgn']}")
+        self.assertTrue(ignored & (1 << (signal.SIGPIPE - 1)), f"{role} does not ignore SIGPIPE: {status['SigIgn']}")
 
     def held_connection(self, server, data=b""):
         """A connection whose process waits for the rest of its head; (socket, child pid)."""
@@ -122,7 +123,10 @@ class SandboxTest(LiveTestCase):
                 self.assertEqual(sorted(fds), [0, 1, 2, 3], fds)
                 self.assertEqual(fds[0], "/dev/null")
                 self.assertEqual(fds[1], "/dev/null")
-                self.assertRegex(fds[2], r"^pipe:\[\d+\]$")
+                # The log channel's children's end: a unix socket, not the supervisor's own end.
+                self.assertRegex(fds[2], r"^socket:\[\d+\]$")
+                self.assertIn(fds[2][len("socket:["):-1], unix_socket_inodes())
+                self.assertNotEqual(fds[2], proc_fds(server.supervisor_pid())[2])
                 self.assertRegex(fds[3], r"^socket:\[\d+\]$")
                 process_limits = limits(child)
                 self.assertEqual(process_limits["Max processes"], ("0", "0"))
@@ -130,9 +134,10 @@ class SandboxTest(LiveTestCase):
                 # soft = --child-cpu, hard one second later: SIGXCPU names the cause first
                 self.assertEqual(process_limits["Max cpu time"], ("60", "61"))
                 self.assertEqual(process_limits["Max address space"], (str(256 << 20), str(256 << 20)))
-                # The log channel is the supervisor's descriptor 2 too, and the monitor reads it.
+                # The children's end of the log channel is one the supervisor holds for
+                # its children but does not write to (its own is its descriptor 2).
                 supervisor = server.supervisor_pid()
-                self.assertEqual(fds[2], proc_fds(supervisor)[2])
+                self.assertIn(fds[2], proc_fds(supervisor).values())
                 self.assertEqual(os.getpgid(child), supervisor)
 
     def test_connection_process_limits_follow_flags(self):
@@ -151,12 +156,12 @@ class SandboxTest(LiveTestCase):
         self.assertNotEqual(os.getpgid(supervisor), os.getpgid(server.pid))
         fds = proc_fds(supervisor)
         self.assertEqual((fds[0], fds[1]), ("/dev/null", "/dev/null"))
-        self.assertRegex(fds[2], r"^pipe:\[\d+\]$")
+        self.assertRegex(fds[2], r"^socket:\[\d+\]$")  # its end of the log channel
         for fd, target in fds.items():
             # Nothing of the monitor's (log files, its end of the pipes) and nothing outside the root.
             self.assertRegex(target, r"^(/dev/null|pipe:\[\d+\]|socket:\[\d+\]|anon_inode:\[?\w+\]?|"
                              + os.path.realpath(self.root).replace(".", r"\.") + r")$", f"descriptor {fd}")
-        # Its stderr pipe is read only by the monitor: not the monitor's own stdout/stderr.
+        # Its log channel is read only by the monitor: not the monitor's own stdout/stderr.
         monitor_fds = proc_fds(server.pid)
         self.assertNotEqual(fds[2], monitor_fds.get(2))
 
@@ -174,14 +179,19 @@ class SandboxTest(LiveTestCase):
             return found
         server = self.server("--max-children", "300")
         (_, first), (_, second) = self.held_connection(server), self.held_connection(server)
-        supervisor, = shared_mappings(server.supervisor_pid())
-        inode, offset, size = supervisor
-        self.assertEqual((offset, size), (0, 300 * 4096), "the supervisor maps every slot")
+        mappings = shared_mappings(server.supervisor_pid())
+        scoreboard = [m for m in mappings if m[2] == 300 * 4096]
+        self.assertEqual(len(scoreboard), 1, f"the supervisor maps every slot: {mappings}")
+        inode, offset, size = scoreboard[0]
+        # Its other shared mapping is the peer ring it shares with the monitor.
+        monitor_inodes = {m[0] for m in shared_mappings(server.pid)}
+        self.assertEqual([m for m in mappings if m[0] != inode and m[0] not in monitor_inodes], [],
+                         "a shared mapping the monitor does not have")
         slots = []
         for child in (first, second):
-            mappings = shared_mappings(child)
-            self.assertEqual(len(mappings), 1, mappings)
-            child_inode, child_offset, child_size = mappings[0]
+            child_mappings = shared_mappings(child)
+            self.assertEqual(len(child_mappings), 1, f"one page of the scoreboard, no peer ring: {child_mappings}")
+            child_inode, child_offset, child_size = child_mappings[0]
             self.assertEqual((child_inode, child_size), (inode, 4096), "one page of the scoreboard")
             self.assertLess(child_offset, size)
             slots.append(child_offset)
@@ -200,22 +210,30 @@ class SandboxTest(LiveTestCase):
         self.assertEqual(os.sched_getscheduler(child), os.SCHED_OTHER)
         self.assertEqual(os.getpriority(os.PRIO_PROCESS, server.pid), 0, "the monitor keeps the nice it started with")
 
-    def test_monitor_keeps_uid_but_nothing_else(self):
+    def test_monitor_becomes_the_log_user(self):
         server = self.server()
         self.held_connection(server, b"GET / HTTP/1.1\r\n")
         monitor = server.pid
+        log_uid, log_gid = log_user_ids(self.root)
         # The monitor locks itself down just after printing the listening line.
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline and proc_status(monitor)["Seccomp"] != "2":
             time.sleep(0.02)
         status = proc_status(monitor)
-        self.assertEqual(status["Uid"], "0\t0\t0\t0")
-        for name in ("CapEff", "CapPrm", "CapInh", "CapAmb"):
+        self.assertEqual(status["Uid"], "\t".join([str(log_uid)] * 4), "the monitor's uids")
+        self.assertEqual(status["Gid"], "\t".join([str(log_gid)] * 4), "the monitor's gids")
+        self.assertEqual(status["Groups"], "", "the monitor keeps supplementary groups")
+        self.assertNotIn(log_uid, (0, RUN_USER.pw_uid), "the monitor is root or the run user")
+        for name in ("CapEff", "CapPrm", "CapInh", "CapAmb", "CapBnd"):
             self.assertEqual(int(status[name], 16), 0, f"monitor {name} = {status[name]}")
         self.assertEqual(status["NoNewPrivs"], "1")
         self.assertEqual(status["Seccomp"], "2")
+        # Its sockets are the log channel's two read ends, unix sockets: no network socket.
         fds = proc_fds(monitor)
-        self.assertEqual([t for t in fds.values() if t.startswith("socket:")], [], fds)
+        sockets = [t[len("socket:["):-1] for t in fds.values() if t.startswith("socket:")]
+        self.assertEqual(len(sockets), 2, fds)
+        unix = unix_socket_inodes()
+        self.assertEqual([inode for inode in sockets if inode not in unix], [], "a non-unix socket")
         self.assertEqual(os.readlink(f"/proc/{monitor}/root"), "/")
         # Not in the supervisor's group: a signal to that group does not reach it.
         self.assertEqual(os.getpgid(monitor), monitor)  # the harness starts it in its own session
