@@ -21,8 +21,8 @@ UNIT_TEST_SCRATCH := $(UNIT_TEST_DIR)/scratch
 UNIT_TEST_GCC_STAMP := $(UNIT_TEST_DIR)/warnings-$(notdir $(CC)).stamp
 # Listed, not globbed: tests/unit/ also holds other suites with their own main().
 UNIT_TEST_SUITES := http_date client_table access_log proc_status config mime listener response rate_limit cidr text_number posix_acl prefault
-UNIT_TEST_SOURCES := tests/unit/unit_main.c $(patsubst %,tests/unit/test_%.c,$(UNIT_TEST_SUITES))
-UNIT_TEST_HEADERS := tests/unit/unit.h
+UNIT_TEST_SOURCES := tests/unit/unit_main.c tests/unit/unit.c $(patsubst %,tests/unit/test_%.c,$(UNIT_TEST_SUITES))
+UNIT_TEST_HEADERS := tests/unit/unit.h tests/unit/unit_suites.h
 # The modules under test, then what they link against (config: flag_table, cidr, http_parser).
 UNIT_MODULES := http_date client_table access_log proc_status config flag_table mime listener response rate_limit cidr text_number posix_acl prefault http_parser
 UNIT_MODULE_SOURCES := $(foreach module,$(UNIT_MODULES),$(wildcard src/$(module).c src/*/$(module).c))
