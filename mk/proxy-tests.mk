@@ -15,7 +15,7 @@ PROXY_TEST_DIR := $(BUILD)/tests/proxy
 PROXY_TEST_CC ?= clang
 PROXY_TEST_BIN := $(PROXY_TEST_DIR)/test_proxy_protocol
 PROXY_TEST_GCC_STAMP := $(PROXY_TEST_DIR)/warnings-$(notdir $(CC)).stamp
-PROXY_TEST_INPUTS := tests/unit/test_proxy_protocol.c src/http/proxy_protocol.c include/http/proxy_protocol.h mk/proxy-tests.mk
+PROXY_TEST_INPUTS := tests/unit/test_proxy_protocol.c tests/unit/unit.c tests/unit/unit.h src/http/proxy_protocol.c include/http/proxy_protocol.h mk/proxy-tests.mk
 PROXY_TEST_SANITIZERS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 PROXY_TEST_ENV := ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1
 
@@ -26,10 +26,10 @@ $(PROXY_TEST_DIR):
 	mkdir -p $@
 
 $(PROXY_TEST_BIN): $(PROXY_TEST_INPUTS) | $(PROXY_TEST_DIR)
-	$(PROXY_TEST_CC) $(CFLAGS_BASE) -O1 -g $(PROXY_TEST_SANITIZERS) tests/unit/test_proxy_protocol.c src/http/proxy_protocol.c -o $@
+	$(PROXY_TEST_CC) $(CFLAGS_BASE) -Itests/unit -O1 -g $(PROXY_TEST_SANITIZERS) tests/unit/test_proxy_protocol.c tests/unit/unit.c src/http/proxy_protocol.c -o $@
 
 $(PROXY_TEST_GCC_STAMP): $(PROXY_TEST_INPUTS) | $(PROXY_TEST_DIR)
-	$(Q)$(CC) $(ALL_CFLAGS) -c tests/unit/test_proxy_protocol.c -o /dev/null
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -c tests/unit/test_proxy_protocol.c -o /dev/null
 	@touch $@
 
 test-proxy: $(PROXY_TEST_BIN) $(PROXY_TEST_GCC_STAMP)
