@@ -14,7 +14,7 @@ PARSER_TEST_DIR := $(BUILD)/tests
 PARSER_TEST_CC ?= clang
 PARSER_TEST_BIN := $(PARSER_TEST_DIR)/test_parser
 PARSER_TEST_SANITIZERS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-PARSER_TEST_CFLAGS := $(CFLAGS_BASE) -O1 -g
+PARSER_TEST_CFLAGS := $(CFLAGS_BASE) -Itests/unit -O1 -g
 # Leak checks need ptrace, which some containers forbid; leaks are not what
 # these tests look for, so they stay off and the result does not depend on it.
 PARSER_TEST_ENV := ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1
@@ -25,8 +25,8 @@ TEST_TARGETS += test-parser
 $(PARSER_TEST_DIR):
 	mkdir -p $@
 
-$(PARSER_TEST_BIN): tests/parser/test_parser.c $(PARSER_SRC) include/http/http_parser.h mk/parser-tests.mk | $(PARSER_TEST_DIR)
-	$(PARSER_TEST_CC) $(PARSER_TEST_CFLAGS) $(PARSER_TEST_SANITIZERS) tests/parser/test_parser.c $(PARSER_SRC) -o $@
+$(PARSER_TEST_BIN): tests/parser/test_parser.c tests/unit/unit.c tests/unit/unit.h $(PARSER_SRC) include/http/http_parser.h mk/parser-tests.mk | $(PARSER_TEST_DIR)
+	$(PARSER_TEST_CC) $(PARSER_TEST_CFLAGS) $(PARSER_TEST_SANITIZERS) tests/parser/test_parser.c tests/unit/unit.c $(PARSER_SRC) -o $@
 
 test-parser: $(PARSER_TEST_BIN) $(BUILD)/parse-request
 	$(PARSER_TEST_ENV) $(PARSER_TEST_BIN) tests/parser/cases.txt docs/conformance.md tests/parser/regressions
