@@ -12,17 +12,20 @@
  * code of enum http_reason except NONE is expected by at least one case.
  *
  * Contract: usage `test_parser CASES_FILE CONFORMANCE_DOC REGRESSIONS_DIR`.
- * Prints one precise line per failing case and, at the end, the summary line
- * `parser: N cases, M checks passed`; exits 0 only when nothing failed, 1 on a
- * test failure, 2 on a usage error or an unreadable or malformed input file.
- * Every buffer handed to the parser is a heap copy of exactly the length
+ * Checks go through the shared harness (tests/unit/unit.h), which also feeds
+ * each case byte by byte and split at random. Prints one precise line per
+ * failing case and, at the end, the summary line `parser: N cases, M checks
+ * passed`; exits 0 only when nothing failed, 1 on a test failure (after a line
+ * naming the seed), 2 on a usage error or an unreadable or malformed input
+ * file. Every buffer handed to the parser is a heap copy of exactly the length
  * passed, so AddressSanitizer reports any read at or past `length`; the request
  * is filled with garbage before every call, because the parser must write it
  * and never read it. The random splits are reproducible: the base seed is
  * printed on failure and can be set with PARSER_TEST_SEED.
  *
- * Must not: use anything but the frozen interface include/http/http_parser.h, take
- * an expected value from the parser itself, or pass a test that never ran. */
+ * Must not: use anything of the parser but the frozen interface
+ * include/http/http_parser.h, take an expected value from the parser itself, or
+ * pass a test that never ran. */
 #include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -33,6 +36,7 @@
 #include <string.h>
 
 #include "http/http_parser.h"
+#include "unit.h"
 
 #define SPLIT_SEEDS 8u            /* random splits per case */
 #define MAX_CUTS 12u              /* cut points per random split */
@@ -41,32 +45,7 @@
 #define DEFAULT_BASE_SEED 0x5eedu
 #define POISON_BYTE 0xA5
 
-#define LITERAL(text) (text), (sizeof(text) - 1u)
-
 /* ------------------------------------------------------------------ utilities */
-
-static unsigned long checks_passed;
-static unsigned long failures;
-static uint64_t base_seed = DEFAULT_BASE_SEED;
-
-__attribute__((format(printf, 1, 2), noreturn)) static void die(const char *format, ...)
-{
-    va_list arguments;
-    va_start(arguments, format);
-    fputs("test_parser: ", stderr);
-    vfprintf(stderr, format, arguments);
-    fputc('\n', stderr);
-    va_end(arguments);
-    exit(2);
-}
-
-static void *checked_realloc(void *pointer, size_t size)
-{
-    void *grown = realloc(pointer, size ? size : 1u);
-    if (!grown)
-        die("out of memory (%zu bytes)", size);
-    return grown;
-}
 
 /* A growable byte string; data is never NUL-terminated by contract. */
 struct bytes {
@@ -78,12 +57,12 @@ struct bytes {
 static void bytes_append(struct bytes *target, const char *data, size_t length)
 {
     if (length > MAX_CASE_BYTES || target->length > MAX_CASE_BYTES - length)
-        die("input longer than %u bytes", MAX_CASE_BYTES);
+        unit_die(NULL, "input longer than %u bytes", MAX_CASE_BYTES);
     if (target->length + length > target->capacity) {
         size_t capacity = target->capacity ? target->capacity : 64u;
         while (capacity < target->length + length)
             capacity *= 2u;
-        target->data = checked_realloc(target->data, capacity);
+        target->data = unit_reallocate(target->data, capacity);
         target->capacity = capacity;
     }
     if (length)
@@ -112,41 +91,13 @@ static bool bytes_equal(const struct bytes *expected, const char *data, size_t l
 /* Copies a string of known length into a fresh NUL-terminated heap string. */
 static char *copy_string(const char *data, size_t length)
 {
-    char *copy = checked_realloc(NULL, length + 1u);
+    char *copy = unit_reallocate(NULL, length + 1u);
     memcpy(copy, data, length);
     copy[length] = '\0';
     return copy;
 }
 
-/* Printable rendering of bytes for failure messages, at most `limit` input bytes. */
-static const char *render(const char *data, size_t length, char *out, size_t out_size)
-{
-    size_t used = 0;
-    const size_t limit = 80u;
-    for (size_t i = 0; i < length && i < limit && used + 5u < out_size; i++) {
-        unsigned char byte = (unsigned char)data[i];
-        if (byte >= 0x20 && byte < 0x7f && byte != '\\')
-            out[used++] = (char)byte;
-        else
-            used += (size_t)snprintf(out + used, out_size - used, "\\x%02x", byte);
-    }
-    if (length > limit && used + 4u < out_size) {
-        memcpy(out + used, "...", 3u);
-        used += 3u;
-    }
-    out[used < out_size ? used : out_size - 1u] = '\0';
-    return out;
-}
-
-/* splitmix64: a small, well-mixed generator so every split is reproducible. */
-static uint64_t next_random(uint64_t *state)
-{
-    uint64_t z = (*state += 0x9e3779b97f4a7c15u);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-    return z ^ (z >> 31);
-}
-
+/* Names a case's own stream of random splits, whatever its place in the run. */
 static uint64_t hash_name(const char *name)
 {
     uint64_t hash = 1469598103934665603u; /* FNV-1a */
@@ -262,7 +213,7 @@ struct test_case {
 
 static struct test_case *new_case(const char *name, const char *origin)
 {
-    struct test_case *test = checked_realloc(NULL, sizeof *test);
+    struct test_case *test = unit_reallocate(NULL, sizeof *test);
     memset(test, 0, sizeof *test);
     test->name = copy_string(name, strlen(name));
     test->origin = copy_string(origin, strlen(origin));
@@ -598,11 +549,7 @@ static bool parse_exact_copy(const char *data, size_t length, const struct http_
                              struct http_request *request, struct outcome *outcome, char *why,
                              size_t why_size)
 {
-    char *copy = malloc(length);
-    if (!copy && length)
-        die("out of memory (%zu bytes)", length);
-    if (length)
-        memcpy(copy, data, length);
+    char *copy = unit_exact_copy(data, length);
     memset(request, POISON_BYTE, sizeof *request);
     enum http_parse_result result = http_parse_request(copy, length, limits, request);
     bool valid = check_invariants(copy, length, limits, result, request, why, why_size);
@@ -618,17 +565,23 @@ struct runner {
     struct outcome *whole, *probe;
 };
 
+/* "cases.txt:123: case NAME": where a case's failures are reported. */
+static void name_case(const struct test_case *test, char *where, size_t where_size)
+{
+    snprintf(where, where_size, "%s: case %s", test->origin, test->name);
+}
+
 __attribute__((format(printf, 3, 4))) static void fail_case(const struct test_case *test,
                                                             const char *stage, const char *format,
                                                             ...)
 {
+    char where[1024], case_name[768];
+    name_case(test, case_name, sizeof case_name);
+    snprintf(where, sizeof where, "%s [%s]", case_name, stage);
     va_list arguments;
     va_start(arguments, format);
-    fprintf(stderr, "FAIL %s: case %s [%s]: ", test->origin, test->name, stage);
-    vfprintf(stderr, format, arguments);
-    fputc('\n', stderr);
+    unit_vfail(where, format, arguments);
     va_end(arguments);
-    failures++;
 }
 
 static const struct http_limits *case_limits(const struct test_case *test)
@@ -640,42 +593,43 @@ static bool check_span_expectation(const struct test_case *test, const char *key
                                    enum presence presence, const struct bytes *expected,
                                    struct span_snapshot actual)
 {
-    char shown[512];
+    char shown[UNIT_RENDER_SIZE];
     if (presence == UNCHECKED)
         return true;
     if (presence == ABSENT && actual.offset >= 0) {
-        fail_case(test, "whole", "%s: expected none, got \"%s\"", key,
-                  render(test->input.data + actual.offset, actual.length, shown, sizeof shown));
+        fail_case(
+            test, "whole", "%s: expected none, got \"%s\"", key,
+            unit_render(test->input.data + actual.offset, actual.length, shown, sizeof shown));
         return false;
     }
     if (presence == PRESENT &&
         (actual.offset < 0 ||
          !bytes_equal(expected, test->input.data + actual.offset, actual.length))) {
-        char wanted[512];
+        char wanted[UNIT_RENDER_SIZE];
         fail_case(test, "whole", "%s: expected \"%s\", got %s%s%s", key,
-                  render(expected->data, expected->length, wanted, sizeof wanted),
+                  unit_render(expected->data, expected->length, wanted, sizeof wanted),
                   actual.offset < 0 ? "none" : "\"",
                   actual.offset < 0 ? ""
-                                    : render(test->input.data + actual.offset, actual.length, shown,
-                                             sizeof shown),
+                                    : unit_render(test->input.data + actual.offset, actual.length,
+                                                  shown, sizeof shown),
                   actual.offset < 0 ? "" : "\"");
         return false;
     }
-    checks_passed++;
+    unit_pass(1);
     return true;
 }
 
 /* The whole input's outcome against what the case expects. */
 static bool check_expectations(const struct test_case *test, const struct outcome *got)
 {
-    char wanted[512], shown[512];
+    char wanted[UNIT_RENDER_SIZE], shown[UNIT_RENDER_SIZE];
     if (got->result != test->result || got->status != test->status || got->reason != test->reason) {
         fail_case(test, "whole", "expected %s %d %s, got %s %d %s", result_name(test->result),
                   test->status, http_reason_name(test->reason), result_name(got->result),
                   got->status, http_reason_name(got->reason));
         return false;
     }
-    checks_passed++;
+    unit_pass(1);
     if (test->result != HTTP_PARSE_COMPLETE)
         return true;
     if (got->consumed != test->head_length ||
@@ -684,22 +638,22 @@ static bool check_expectations(const struct test_case *test, const struct outcom
                   got->consumed, test->head_length);
         return false;
     }
-    checks_passed++;
+    unit_pass(1);
     if (test->has_method && !bytes_equal(&test->method, test->input.data + got->method_name.offset,
                                          got->method_name.length)) {
         fail_case(test, "whole", "method \"%s\", expected \"%s\"",
-                  render(test->input.data + got->method_name.offset, got->method_name.length, shown,
-                         sizeof shown),
-                  render(test->method.data, test->method.length, wanted, sizeof wanted));
+                  unit_render(test->input.data + got->method_name.offset, got->method_name.length,
+                              shown, sizeof shown),
+                  unit_render(test->method.data, test->method.length, wanted, sizeof wanted));
         return false;
     }
     if (test->has_path && !bytes_equal(&test->path, got->path, got->path_length)) {
         fail_case(test, "whole", "decoded path \"%s\", expected \"%s\"",
-                  render(got->path, got->path_length, shown, sizeof shown),
-                  render(test->path.data, test->path.length, wanted, sizeof wanted));
+                  unit_render(got->path, got->path_length, shown, sizeof shown),
+                  unit_render(test->path.data, test->path.length, wanted, sizeof wanted));
         return false;
     }
-    checks_passed += (unsigned)test->has_method + (unsigned)test->has_path;
+    unit_pass((unsigned)test->has_method + (unsigned)test->has_path);
     if (!check_span_expectation(test, "query", test->query_presence, &test->query, got->query) ||
         !check_span_expectation(test, "authority", test->authority_presence, &test->authority,
                                 got->authority))
@@ -724,8 +678,8 @@ static bool check_expectations(const struct test_case *test, const struct outcom
         fail_case(test, "whole", "%u fields, expected %ld", got->field_count, test->field_count);
         return false;
     }
-    checks_passed += (unsigned)test->has_version + (unsigned)(test->keep_alive >= 0) +
-                     (unsigned)(test->target_form >= 0) + (unsigned)(test->field_count >= 0);
+    unit_pass((unsigned)test->has_version + (unsigned)(test->keep_alive >= 0) +
+              (unsigned)(test->target_form >= 0) + (unsigned)(test->field_count >= 0));
     /* field: lines must appear in this order among the fields (a subsequence). */
     uint32_t next = 0;
     for (size_t i = 0; i < test->field_expectations; i++) {
@@ -737,13 +691,14 @@ static bool check_expectations(const struct test_case *test, const struct outcom
                              got->fields[next].value.length)))
             next++;
         if (next == got->field_count) {
-            fail_case(test, "whole", "no field \"%s\" with value \"%s\" (in this order)",
-                      render(expected->name.data, expected->name.length, wanted, sizeof wanted),
-                      render(expected->value.data, expected->value.length, shown, sizeof shown));
+            fail_case(
+                test, "whole", "no field \"%s\" with value \"%s\" (in this order)",
+                unit_render(expected->name.data, expected->name.length, wanted, sizeof wanted),
+                unit_render(expected->value.data, expected->value.length, shown, sizeof shown));
             return false;
         }
         next++;
-        checks_passed++;
+        unit_pass(1);
     }
     return true;
 }
@@ -753,7 +708,7 @@ static bool check_after(const struct test_case *test, struct runner *runner)
 {
     if (!test->has_after_expectation || test->result != HTTP_PARSE_COMPLETE)
         return true;
-    char why[512], shown[512], wanted[512];
+    char why[512], shown[UNIT_RENDER_SIZE], wanted[UNIT_RENDER_SIZE];
     const char *rest = test->input.data + test->head_length;
     size_t rest_length = test->input.length - test->head_length;
     if (!parse_exact_copy(rest, rest_length, case_limits(test), runner->request, runner->probe, why,
@@ -771,108 +726,69 @@ static bool check_after(const struct test_case *test, struct runner *runner)
         return false;
     }
     if (test->has_after_path && !bytes_equal(&test->after_path, got->path, got->path_length)) {
-        fail_case(test, "after", "the next request's path is \"%s\", expected \"%s\"",
-                  render(got->path, got->path_length, shown, sizeof shown),
-                  render(test->after_path.data, test->after_path.length, wanted, sizeof wanted));
+        fail_case(
+            test, "after", "the next request's path is \"%s\", expected \"%s\"",
+            unit_render(got->path, got->path_length, shown, sizeof shown),
+            unit_render(test->after_path.data, test->after_path.length, wanted, sizeof wanted));
         return false;
     }
-    checks_passed += 1u + (unsigned)test->has_after_path;
+    unit_pass(1u + (unsigned)test->has_after_path);
     return true;
 }
 
-/* Feeds growing prefixes that end at cuts[0..count) and then at the whole
- * length, as reads from a socket would, and compares the first decision with
- * the whole input's. stage names the feeding pattern in messages. */
-static bool check_prefixes(const struct test_case *test, struct runner *runner, const size_t *cuts,
-                           size_t count, const char *stage)
+/* A case being fed to the parser in pieces (unit_feed_byte_by_byte,
+ * unit_feed_random_splits), as reads from a socket would deliver it. */
+struct case_feed {
+    const struct test_case *test;
+    struct runner *runner;
+};
+
+/* The first decision on a growing prefix must be the whole input's. */
+static enum unit_judgement judge_prefix(void *context, size_t prefix,
+                                        const struct unit_delivery *delivery, char *why,
+                                        size_t why_size)
 {
-    char why[512];
-    const size_t length = test->input.length;
-    for (size_t i = 0; i <= count; i++) {
-        size_t prefix = i < count ? cuts[i] : length;
-        if (!parse_exact_copy(test->input.data, prefix, case_limits(test), runner->request,
-                              runner->probe, why, sizeof why)) {
-            fail_case(test, stage, "prefix of %zu/%zu bytes: %s", prefix, length, why);
-            return false;
-        }
-        if (runner->probe->result == HTTP_PARSE_INCOMPLETE && prefix < length)
-            continue;
-        if (!same_outcome(runner->whole, runner->probe, why, sizeof why)) {
-            fail_case(test, stage,
-                      "first decision at %zu/%zu bytes disagrees with the whole input: whole %s",
-                      prefix, length, why);
-            return false;
-        }
-        checks_passed++;
-        return true;
+    const struct case_feed *feed = context;
+    const struct test_case *test = feed->test;
+    struct runner *runner = feed->runner;
+    if (!parse_exact_copy(test->input.data, prefix, case_limits(test), runner->request,
+                          runner->probe, why, why_size))
+        return UNIT_DISAGREES;
+    if (prefix == 0 && runner->probe->result != HTTP_PARSE_INCOMPLETE) {
+        snprintf(why, why_size, "no bytes at all must be incomplete, not %s",
+                 result_name(runner->probe->result));
+        return UNIT_DISAGREES;
     }
-    return true; /* unreachable: the last prefix is the whole length */
+    if (runner->probe->result == HTTP_PARSE_INCOMPLETE && prefix < test->input.length)
+        return UNIT_WAITING;
+    char difference[512];
+    if (!same_outcome(runner->whole, runner->probe, difference, sizeof difference)) {
+        snprintf(why, why_size, "the first decision disagrees with the whole input: whole %s",
+                 difference);
+        return UNIT_DISAGREES;
+    }
+    /* A head is complete exactly when the LF of its empty line arrives: no
+     * earlier, and no rule may fire on a prefix of a valid head. */
+    if (delivery->every_byte && runner->whole->result == HTTP_PARSE_COMPLETE &&
+        prefix != runner->whole->consumed) {
+        snprintf(why, why_size, "complete at %zu bytes, but consumed is %zu", prefix,
+                 runner->whole->consumed);
+        return UNIT_DISAGREES;
+    }
+    return UNIT_AGREES;
 }
 
-static bool check_byte_by_byte(const struct test_case *test, struct runner *runner)
+/* Byte by byte from no bytes at all, then SPLIT_SEEDS random splits drawn from
+ * the case's own stream (the base seed and its name). */
+static bool check_pieces(const struct test_case *test, struct runner *runner)
 {
-    char why[512];
-    const size_t length = test->input.length;
-    for (size_t prefix = 1; prefix <= length; prefix++) {
-        if (!parse_exact_copy(test->input.data, prefix, case_limits(test), runner->request,
-                              runner->probe, why, sizeof why)) {
-            fail_case(test, "byte-by-byte", "prefix of %zu/%zu bytes: %s", prefix, length, why);
-            return false;
-        }
-        if (runner->probe->result == HTTP_PARSE_INCOMPLETE && prefix < length)
-            continue;
-        if (!same_outcome(runner->whole, runner->probe, why, sizeof why)) {
-            fail_case(test, "byte-by-byte", "first decision at %zu/%zu bytes disagrees: whole %s",
-                      prefix, length, why);
-            return false;
-        }
-        /* A head is complete exactly when the LF of its empty line arrives: no
-         * earlier, and no rule may fire on a prefix of a valid head. */
-        if (runner->whole->result == HTTP_PARSE_COMPLETE && prefix != runner->whole->consumed) {
-            fail_case(test, "byte-by-byte", "complete at %zu bytes, but consumed is %zu", prefix,
-                      runner->whole->consumed);
-            return false;
-        }
-        checks_passed++;
-        return true;
-    }
-    /* Only the empty input gets here. */
-    if (runner->whole->result != HTTP_PARSE_INCOMPLETE) {
-        fail_case(test, "byte-by-byte", "the empty input must be incomplete");
-        return false;
-    }
-    checks_passed++;
-    return true;
-}
-
-static int compare_sizes(const void *a, const void *b)
-{
-    size_t x = *(const size_t *)a, y = *(const size_t *)b;
-    return (x > y) - (x < y);
-}
-
-static bool check_random_splits(const struct test_case *test, struct runner *runner)
-{
-    const size_t length = test->input.length;
-    if (length < 2u)
-        return true;
-    for (unsigned seed = 1; seed <= SPLIT_SEEDS; seed++) {
-        uint64_t state = base_seed ^ hash_name(test->name) ^ ((uint64_t)seed << 32);
-        size_t cuts[MAX_CUTS];
-        size_t most = length - 1u < MAX_CUTS ? length - 1u : MAX_CUTS;
-        size_t count = 1u + (size_t)(next_random(&state) % most);
-        for (size_t i = 0; i < count; i++)
-            cuts[i] = 1u + (size_t)(next_random(&state) % (length - 1u));
-        qsort(cuts, count, sizeof cuts[0], compare_sizes);
-        char stage[256];
-        int used = snprintf(stage, sizeof stage, "random split, base seed %llu, seed %u, cuts",
-                            (unsigned long long)base_seed, seed);
-        for (size_t i = 0; i < count && used > 0 && (size_t)used < sizeof stage - 12u; i++)
-            used += snprintf(stage + used, sizeof stage - (size_t)used, " %zu", cuts[i]);
-        if (!check_prefixes(test, runner, cuts, count, stage))
-            return false;
-    }
-    return true;
+    char where[768];
+    name_case(test, where, sizeof where);
+    struct case_feed context = {test, runner};
+    const struct unit_feed feed = {where, test->input.length, judge_prefix, &context};
+    uint64_t random = unit_random_state(hash_name(test->name));
+    return unit_feed_byte_by_byte(&feed, 0, true) &&
+           unit_feed_random_splits(&feed, &random, SPLIT_SEEDS, MAX_CUTS);
 }
 
 /* The same bytes with limits NULL and with the defaults spelled out must agree. */
@@ -894,7 +810,7 @@ static bool check_default_limits(const struct test_case *test, struct runner *ru
         fail_case(test, "default limits", "explicit default limits versus NULL: %s", why);
         return false;
     }
-    checks_passed++;
+    unit_pass(1);
     return true;
 }
 
@@ -906,7 +822,7 @@ static bool run_case(const struct test_case *test, struct runner *runner)
         fail_case(test, "whole", "%s", why);
         return false;
     }
-    checks_passed++;
+    unit_pass(1);
     if (runner->whole->result == HTTP_PARSE_COMPLETE &&
         runner->whole->consumed > test->input.length) {
         fail_case(test, "whole", "consumed %zu > length %zu", runner->whole->consumed,
@@ -922,9 +838,9 @@ static bool run_case(const struct test_case *test, struct runner *runner)
         fail_case(test, "repeat", "a second call on the same bytes differs: %s", why);
         return false;
     }
-    checks_passed++;
-    return check_default_limits(test, runner) && check_byte_by_byte(test, runner) &&
-           check_random_splits(test, runner) && check_after(test, runner);
+    unit_pass(1);
+    return check_default_limits(test, runner) && check_pieces(test, runner) &&
+           check_after(test, runner);
 }
 
 /* ------------------------------------------------------------------ cases.txt */
@@ -947,13 +863,11 @@ struct corpus {
 __attribute__((format(printf, 3, 4), noreturn)) static void die_at(const char *path, unsigned line,
                                                                    const char *format, ...)
 {
+    char where[512];
+    snprintf(where, sizeof where, "%s:%u", path, line);
     va_list arguments;
     va_start(arguments, format);
-    fprintf(stderr, "test_parser: %s:%u: ", path, line);
-    vfprintf(stderr, format, arguments);
-    fputc('\n', stderr);
-    va_end(arguments);
-    exit(2);
+    unit_vdie(where, format, arguments);
 }
 
 static bool parse_unsigned(const char *text, size_t length, unsigned long max, unsigned long *value)
@@ -1091,7 +1005,7 @@ static void add_row_tags(struct corpus *corpus, struct test_case *test, unsigned
                 found = r;
         if (found == corpus->row_count)
             die_at(corpus->path, line, "unknown row tag (declare it with `row TAG = text` first)");
-        test->rows = checked_realloc(test->rows, (test->row_count + 1u) * sizeof *test->rows);
+        test->rows = unit_reallocate(test->rows, (test->row_count + 1u) * sizeof *test->rows);
         test->rows[test->row_count++] = (unsigned)found;
     }
 }
@@ -1226,7 +1140,7 @@ static void parse_directive(struct corpus *corpus, struct test_case *test, unsig
             rest--;
         }
         test->fields =
-            checked_realloc(test->fields, (test->field_expectations + 1u) * sizeof *test->fields);
+            unit_reallocate(test->fields, (test->field_expectations + 1u) * sizeof *test->fields);
         struct field_expectation *expected = &test->fields[test->field_expectations++];
         memset(expected, 0, sizeof *expected);
         decode_value(path, line, value, name_length, &expected->name);
@@ -1273,7 +1187,7 @@ static void add_row_declaration(struct corpus *corpus, unsigned line, const char
         if (strlen(corpus->rows[r].tag) == tag_length &&
             memcmp(corpus->rows[r].tag, text + 4, tag_length) == 0)
             die_at(corpus->path, line, "row tag declared twice");
-    corpus->rows = checked_realloc(corpus->rows, (corpus->row_count + 1u) * sizeof *corpus->rows);
+    corpus->rows = unit_reallocate(corpus->rows, (corpus->row_count + 1u) * sizeof *corpus->rows);
     struct row *row = &corpus->rows[corpus->row_count++];
     row->tag = copy_string(text + 4, tag_length);
     row->text = copy_string(equals + 2, length - (size_t)(equals - text) - 2u);
@@ -1286,13 +1200,13 @@ static struct bytes read_file(const char *path)
     struct bytes content = {0};
     FILE *file = fopen(path, "rb");
     if (!file)
-        die("cannot open %s: %s", path, strerror(errno));
+        unit_die(NULL, "cannot open %s: %s", path, strerror(errno));
     char chunk[65536];
     size_t got;
     while ((got = fread(chunk, 1u, sizeof chunk, file)) > 0)
         bytes_append(&content, chunk, got);
     if (ferror(file))
-        die("cannot read %s", path);
+        unit_die(NULL, "cannot read %s", path);
     fclose(file);
     return content;
 }
@@ -1339,7 +1253,7 @@ static void load_corpus(struct corpus *corpus)
             for (size_t r = 0; r < open_case->row_count; r++)
                 corpus->rows[open_case->rows[r]].cases++;
             corpus->cases =
-                checked_realloc(corpus->cases, (corpus->case_count + 1u) * sizeof *corpus->cases);
+                unit_reallocate(corpus->cases, (corpus->case_count + 1u) * sizeof *corpus->cases);
             corpus->cases[corpus->case_count++] = open_case;
             open_case = NULL;
         } else if (open_case) {
@@ -1393,55 +1307,42 @@ static bool check_row_coverage(struct corpus *corpus, const char *doc_path)
                 corpus->rows[r].in_doc = declared = true;
             }
         if (!declared) {
-            char shown[512];
-            fprintf(stderr, "FAIL %s: no row tag in %s declares the row \"%s\"\n", doc_path,
-                    corpus->path, render(cell, cell_length, shown, sizeof shown));
-            failures++;
-            ok = false;
+            char shown[UNIT_RENDER_SIZE];
+            ok = unit_fail(doc_path, "no row tag in %s declares the row \"%s\"", corpus->path,
+                           unit_render(cell, cell_length, shown, sizeof shown));
         }
     }
     for (size_t r = 0; r < corpus->row_count; r++) {
         if (!corpus->rows[r].in_doc) {
-            fprintf(stderr, "FAIL %s: row %s names no table row of %s\n", corpus->path,
-                    corpus->rows[r].tag, doc_path);
-            failures++;
-            ok = false;
+            ok = unit_fail(corpus->path, "row %s names no table row of %s", corpus->rows[r].tag,
+                           doc_path);
         } else if (corpus->rows[r].cases == 0) {
-            fprintf(stderr, "FAIL %s: row %s is covered by no case\n", corpus->path,
-                    corpus->rows[r].tag);
-            failures++;
-            ok = false;
+            ok = unit_fail(corpus->path, "row %s is covered by no case", corpus->rows[r].tag);
         }
     }
     if (doc_rows == 0) {
-        fprintf(stderr, "FAIL %s: found no `| rule |` table rows\n", doc_path);
-        failures++;
-        ok = false;
+        ok = unit_fail(doc_path, "found no `| rule |` table rows");
     }
     if (ok)
-        checks_passed += doc_rows;
+        unit_pass(doc_rows);
     bytes_free(&doc);
     return ok;
 }
 
-static bool check_reason_coverage(void)
+static bool check_reason_coverage(const char *cases_path)
 {
     bool ok = true;
     for (unsigned code = HTTP_REASON_NONE + 1u; code < HTTP_REASON_COUNT; code++) {
         const char *name = http_reason_name((enum http_reason)code);
         for (unsigned other = HTTP_REASON_NONE; other < code; other++)
             if (strcmp(name, http_reason_name((enum http_reason)other)) == 0) {
-                fprintf(stderr, "FAIL reason codes %u and %u share the name %s\n", other, code,
-                        name);
-                failures++;
-                ok = false;
+                ok = unit_fail("http_reason_name", "reason codes %u and %u share the name %s",
+                               other, code, name);
             }
         if (!reason_expected[code]) {
-            fprintf(stderr, "FAIL reason %s (%u) is expected by no case\n", name, code);
-            failures++;
-            ok = false;
+            ok = unit_fail(cases_path, "reason %s (%u) is expected by no case", name, code);
         } else {
-            checks_passed++;
+            unit_pass(1);
         }
     }
     return ok;
@@ -1614,7 +1515,7 @@ static struct test_case *browser_request(size_t cookie_bytes)
     bytes_append(&test->authority, LITERAL("www.example.org"));
     test->keep_alive = 1;
     test->field_count = 16; /* the 16 lines above, Cookie included */
-    test->fields = checked_realloc(NULL, sizeof *test->fields);
+    test->fields = unit_reallocate(NULL, sizeof *test->fields);
     memset(test->fields, 0, sizeof *test->fields);
     test->field_expectations = 1;
     bytes_append(&test->fields[0].name, LITERAL("Cookie"));
@@ -1649,7 +1550,7 @@ static size_t build_limit_tests(struct test_case **tests, size_t room)
 {
     size_t n = 0;
     struct test_case *test;
-#define ADD(t) (n < room ? (void)(tests[n++] = (t)) : die("too many built-in tests"))
+#define ADD(t) (n < room ? (void)(tests[n++] = (t)) : unit_die(NULL, "too many built-in tests"))
     const uint32_t line_limit = HTTP_MAX_REQUEST_LINE, block_limit = HTTP_MAX_HEADER_BYTES;
 
     /* Request line: 8192 bytes with its CRLF is served, 8193 is 414 (RFC 9112 §3). */
@@ -1808,20 +1709,20 @@ static size_t load_regressions(const char *directory, struct test_case ***out)
 {
     DIR *dir = opendir(directory);
     if (!dir)
-        die("cannot open %s: %s", directory, strerror(errno));
+        unit_die(NULL, "cannot open %s: %s", directory, strerror(errno));
     char **names = NULL;
     size_t count = 0;
     struct dirent *entry;
     while ((entry = readdir(dir)) != NULL) {
         if (entry->d_name[0] == '.' || strncmp(entry->d_name, "README", 6u) == 0)
             continue;
-        names = checked_realloc(names, (count + 1u) * sizeof *names);
+        names = unit_reallocate(names, (count + 1u) * sizeof *names);
         names[count++] = copy_string(entry->d_name, strlen(entry->d_name));
     }
     closedir(dir);
     if (count > 0)
         qsort(names, count, sizeof *names, compare_names);
-    struct test_case **tests = checked_realloc(NULL, count * sizeof *tests);
+    struct test_case **tests = unit_reallocate(NULL, count * sizeof *tests);
     for (size_t i = 0; i < count; i++) {
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", directory, names[i]);
@@ -1842,18 +1743,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: test_parser CASES_FILE CONFORMANCE_DOC REGRESSIONS_DIR\n");
         return 2;
     }
-    const char *seed_text = getenv("PARSER_TEST_SEED");
-    if (seed_text) {
-        unsigned long seed;
-        if (!parse_unsigned(seed_text, strlen(seed_text), UINT32_MAX, &seed))
-            die("PARSER_TEST_SEED must be a decimal number");
-        base_seed = seed;
-    }
+    unit_begin("parser", "PARSER_TEST_SEED", DEFAULT_BASE_SEED);
 
     struct runner runner = {
-        .request = checked_realloc(NULL, sizeof *runner.request),
-        .whole = checked_realloc(NULL, sizeof *runner.whole),
-        .probe = checked_realloc(NULL, sizeof *runner.probe),
+        .request = unit_reallocate(NULL, sizeof *runner.request),
+        .whole = unit_reallocate(NULL, sizeof *runner.whole),
+        .probe = unit_reallocate(NULL, sizeof *runner.probe),
     };
 
     struct corpus corpus = {.path = argv[1]};
@@ -1876,13 +1771,13 @@ int main(int argc, char **argv)
         failed_cases += !run_case(regressions[i], &runner);
 
     check_row_coverage(&corpus, argv[2]);
-    check_reason_coverage();
+    check_reason_coverage(corpus.path);
 
     size_t total = corpus.case_count + limit_count + regression_count;
     printf("parser: %zu from %s, %zu built-in limit tests, %zu regression inputs; %zu failed\n",
            corpus.case_count, corpus.path, limit_count, regression_count, failed_cases);
-    printf("parser: %zu cases, %lu checks passed%s\n", total, checks_passed,
-           failures ? "" : " (every doc row and every reason code exercised)");
+    printf("parser: %zu cases, %lu checks passed%s\n", total, unit_checks_passed,
+           unit_failures ? "" : " (every doc row and every reason code exercised)");
 
     for (size_t i = 0; i < corpus.case_count; i++)
         free_case(corpus.cases[i]);
@@ -1900,11 +1795,5 @@ int main(int argc, char **argv)
     free(runner.request);
     free(runner.whole);
     free(runner.probe);
-    if (failures) {
-        fprintf(stderr,
-                "parser: %lu failures (base seed %llu; set PARSER_TEST_SEED to vary the splits)\n",
-                failures, (unsigned long long)base_seed);
-        return 1;
-    }
-    return 0;
+    return unit_end();
 }

@@ -23,6 +23,7 @@
 #include "process/access_log.h"
 #include "process/log.h"
 #include "unit.h"
+#include "unit_suites.h"
 
 #define FIELD_CAP 1020u /* docs/logging.md: longer escaped fields end with "..." */
 #define FORWARDED_CAP \

@@ -12,6 +12,7 @@
 
 #include "http/cidr.h"
 #include "unit.h"
+#include "unit_suites.h"
 
 static struct sockaddr_storage address(const char *text)
 {

@@ -27,6 +27,7 @@
 
 #include "process/client_table.h"
 #include "unit.h"
+#include "unit_suites.h"
 
 #define SMALL_MAX_CLIENTS 8u /* a table of 16 slots: runs and wraps are frequent */
 #define SMALL_CAPACITY 16u

@@ -24,6 +24,7 @@
 
 #include "config.h"
 #include "unit.h"
+#include "unit_suites.h"
 
 #define MAX_ARGUMENTS 64
 #define ERROR_SIZE 256

@@ -21,6 +21,7 @@
 
 #include "http/http_date.h"
 #include "unit.h"
+#include "unit_suites.h"
 
 #define EPOCH_TEXT "Thu, 01 Jan 1970 00:00:00 GMT"
 #define FIRST_SUPPORTED_SECOND (-62167219200LL) /* 0000-01-01T00:00:00Z */

@@ -23,6 +23,7 @@
 
 #include "process/listener.h"
 #include "unit.h"
+#include "unit_suites.h"
 
 static int parse_copy(const char *text, struct listener *listener, char *error, size_t error_size)
 {

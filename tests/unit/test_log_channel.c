@@ -26,6 +26,7 @@
 #include "process/log_record.h"
 #include "process/peer_ring.h"
 #include "unit.h"
+#include "unit_suites.h"
 
 #define SUPERVISOR 100
 #define CHILD 4242
@@ -71,8 +72,7 @@ static void test_round_trip(void)
             CHECK(back.referer.data == NULL, "an absent referer stays absent");
             CHECK(back.user_agent.data != NULL && back.user_agent.length == 0,
                   "an empty user agent stays empty, not absent");
-            CHECK_BYTES(back.forwarded.data, back.forwarded.length, "203.0.113.9", 11,
-                        "forwarded");
+            CHECK_BYTES(back.forwarded.data, back.forwarded.length, "203.0.113.9", 11, "forwarded");
             CHECK_INT(back_peer.family, with_peer ? AF_INET : 0, "peer family");
             if (with_peer)
                 CHECK_BYTES((const char *)back_peer.address, 4, "\xc0\x00\x02\x01", 4, "peer");
@@ -184,9 +184,10 @@ static void test_attribution(void)
     size_t length = log_record_encode_access(&record, NULL, message, sizeof message);
     handle(CHILD, message, length);
     CHECK_INT(out.verdict, INTAKE_WRITE_ACCESS, "a child's own record is written");
-    check_text("127.0.0.9 - - [06/Nov/1994:08:49:37 +0000] \"GET / HTTP/1.1\" 200 5 \"-\" \"-\" 0 - "
-               "\"-\"\n",
-               "with the client the supervisor recorded, and no forwarded field (no trusted proxy)");
+    check_text(
+        "127.0.0.9 - - [06/Nov/1994:08:49:37 +0000] \"GET / HTTP/1.1\" 200 5 \"-\" \"-\" 0 - "
+        "\"-\"\n",
+        "with the client the supervisor recorded, and no forwarded field (no trusted proxy)");
     length = log_record_encode_access(&record, &claimed, message, sizeof message);
     handle(CHILD, message, length);
     CHECK_INT(out.verdict, INTAKE_DROPPED, "a child's record naming a client is dropped");
@@ -218,12 +219,17 @@ static void test_attribution(void)
 static void test_error_text(void)
 {
     reset(100, 1u << 20, 100000);
-    static const char forged[] = "\x02prong[supervisor 1]: client 198.51.100.7 refused (crash storm)";
+    static const char forged[] =
+        "\x02prong[supervisor 1]: client 198.51.100.7 refused (crash storm)";
     handle(CHILD, forged, sizeof forged - 1);
     CHECK_INT(out.verdict, INTAKE_WRITE_ERROR, "a child's error text is written");
-    check_text("prong[child 4242]: prong[supervisor 1]: client 198.51.100.7 refused (crash storm)\n",
-               "under the child's own name, whatever it says");
-    static const char hostile[] = "\x02" "a\x1b[31mb\x7f\n\r\xc2\x9b" "c\xff" "d\xe2\x82\xac";
+    check_text(
+        "prong[child 4242]: prong[supervisor 1]: client 198.51.100.7 refused (crash storm)\n",
+        "under the child's own name, whatever it says");
+    static const char hostile[] = "\x02"
+                                  "a\x1b[31mb\x7f\n\r\xc2\x9b"
+                                  "c\xff"
+                                  "d\xe2\x82\xac";
     handle(CHILD, hostile, sizeof hostile - 1);
     check_text("prong[child 4242]: a\\x1b[31mb\\x7f\\x0a\\x0d\\xc2\\x9bc\\xffd\xe2\x82\xac\n",
                "controls, C1 and invalid UTF-8 escaped, valid UTF-8 kept");
@@ -231,7 +237,8 @@ static void test_error_text(void)
     handle(CHILD, raw, sizeof raw - 1);
     check_text("prong[child 4242]: stderr: *** stack smashing detected ***: terminated\\x0a\n",
                "raw standard error, labelled and escaped");
-    static const char ready[] = "\x03ready", status[] = "\x04" "forged";
+    static const char ready[] = "\x03ready", status[] = "\x04"
+                                                        "forged";
     handle(CHILD, ready, sizeof ready - 1);
     CHECK(out.verdict == INTAKE_DROPPED && out.drop == DROP_FORGED, "a child's ready is forged");
     handle(CHILD, status, sizeof status - 1);
@@ -242,7 +249,8 @@ static void test_error_text(void)
     memset(long_text, 'x', sizeof long_text);
     long_text[0] = LOG_KIND_ERROR;
     handle(CHILD, long_text, sizeof long_text);
-    CHECK(out.length <= INTAKE_ERROR_TEXT_MAX + 64, "a long error line is capped (%zu)", out.length);
+    CHECK(out.length <= INTAKE_ERROR_TEXT_MAX + 64, "a long error line is capped (%zu)",
+          out.length);
     char *exact = unit_exact_copy(long_text, 16);
     intake_handle(&intake, CHILD, exact, 16, true, NOW, &out);
     free(exact);

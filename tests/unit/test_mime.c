@@ -18,6 +18,7 @@
 
 #include "static/mime.h"
 #include "unit.h"
+#include "unit_suites.h"
 
 #define OCTET_STREAM "application/octet-stream"
 

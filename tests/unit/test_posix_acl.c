@@ -16,6 +16,7 @@
 
 #include "jail/posix_acl.h"
 #include "unit.h"
+#include "unit_suites.h"
 
 #define RUN_UID 65534u
 #define RUN_GID 65533u

@@ -33,6 +33,7 @@
 
 #include "process/prefault.h"
 #include "unit.h"
+#include "unit_suites.h"
 
 #define PAGE_PRESENT (UINT64_C(1) << 63)
 #define PAGE_EXCLUSIVE (UINT64_C(1) << 56)

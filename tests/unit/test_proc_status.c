@@ -26,6 +26,7 @@
 
 #include "jail/proc_status.h"
 #include "unit.h"
+#include "unit_suites.h"
 
 #define UNKNOWN_CAPS UINT64_MAX
 

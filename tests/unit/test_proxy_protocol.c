@@ -15,16 +15,17 @@
  *
  * Contract: built by mk/proxy-tests.mk (`make test-proxy`) with clang,
  * AddressSanitizer and UndefinedBehaviorSanitizer without recovery, against
- * the real src/http/proxy_protocol.c; prints one line per failed check and a
- * summary line "proxy: N checks passed, N failed"; exit status 0 only when
- * nothing failed. Expected values are written by hand here or computed with
- * inet_pton/inet_ntop, never by the parser itself.
+ * the real src/http/proxy_protocol.c; usage `test_proxy_protocol [SEED_DIR]`.
+ * Checks go through the shared harness (tests/unit/unit.h): one line per
+ * failed check, the summary line "proxy: N checks passed, N failed", and after
+ * a failure the seed of the random walk (UNIT_TEST_SEED varies it); exit
+ * status 0 only when nothing failed. Expected values are written by hand here
+ * or computed with inet_pton/inet_ntop, never by the parser itself.
  *
  * Must not: write files, use the network, or depend on the time of day. */
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <netinet/in.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -32,25 +33,11 @@
 #include <string.h>
 
 #include "http/proxy_protocol.h"
+#include "unit.h"
 
-static unsigned long passed, failed;
-
-__attribute__((format(printf, 3, 4))) static bool check(bool ok, int line, const char *format, ...)
-{
-    if (ok) {
-        passed++;
-        return true;
-    }
-    failed++;
-    va_list arguments;
-    va_start(arguments, format);
-    fprintf(stderr, "test_proxy_protocol.c:%d: FAILED: ", line);
-    vfprintf(stderr, format, arguments);
-    fputc('\n', stderr);
-    va_end(arguments);
-    return false;
-}
-#define CHECK(ok, ...) check((ok), __LINE__, __VA_ARGS__)
+/* With the default seed, the random walk's generator starts where this suite's
+ * walk always started (state 0x9e3779b97f4a7c15), so its counts stay comparable. */
+#define MUTATION_SALT (UNIT_DEFAULT_SEED ^ 1u)
 
 static const char *result_name(enum proxy_result result)
 {
@@ -66,13 +53,7 @@ static const char *result_name(enum proxy_result result)
 static enum proxy_result parse_exact(const unsigned char *data, size_t length,
                                      struct proxy_header *header)
 {
-    unsigned char *copy = malloc(length ? length : 1);
-    if (!copy) {
-        perror("malloc");
-        exit(2);
-    }
-    if (length)
-        memcpy(copy, data, length);
+    unsigned char *copy = unit_exact_copy(data, length);
     enum proxy_result result = proxy_parse(copy, length, header);
     free(copy);
     return result;
@@ -115,31 +96,52 @@ struct expectation {
     const char *source; /* complete only: describe_source() text */
 };
 
+/* The whole input's answer, against which each of its prefixes is judged. */
+struct whole_answer {
+    const unsigned char *data;
+    size_t length;
+    enum proxy_result result;
+    struct proxy_header header;
+};
+
+/* The parser is stateless and re-run on the growing buffer: each prefix must
+ * answer "incomplete" or the same as the whole buffer. */
+static enum unit_judgement judge_prefix(void *context, size_t prefix,
+                                        const struct unit_delivery *delivery, char *why,
+                                        size_t why_size)
+{
+    const struct whole_answer *whole = context;
+    (void)delivery;
+    struct proxy_header part;
+    enum proxy_result result = parse_exact(whole->data, prefix, &part);
+    if (result == PROXY_INCOMPLETE && prefix < whole->length)
+        return UNIT_WAITING;
+    if (result == whole->result && (result != PROXY_COMPLETE || same_header(&part, &whole->header)))
+        return UNIT_AGREES;
+    snprintf(why, why_size, "%s, but %s after all %zu bytes", result_name(result),
+             result_name(whole->result), whole->length);
+    return UNIT_DISAGREES;
+}
+
 /* The invariants every input must satisfy, whatever its answer. */
 static void check_invariants(const char *name, const unsigned char *data, size_t length)
 {
-    struct proxy_header whole;
-    enum proxy_result final = parse_exact(data, length, &whole);
-    CHECK(final != PROXY_COMPLETE || (whole.consumed > 0 && whole.consumed <= length),
-          "%s: consumed %zu of %zu bytes", name, whole.consumed, length);
-    CHECK(final != PROXY_COMPLETE || whole.version == 1 || whole.version == 2, "%s: version %d",
-          name, whole.version);
+    struct whole_answer answer = {.data = data, .length = length};
+    answer.result = parse_exact(data, length, &answer.header);
+    const enum proxy_result final = answer.result;
+    const struct proxy_header *whole = &answer.header;
+    CHECK(final != PROXY_COMPLETE || (whole->consumed > 0 && whole->consumed <= length),
+          "%s: consumed %zu of %zu bytes", name, whole->consumed, length);
+    CHECK(final != PROXY_COMPLETE || whole->version == 1 || whole->version == 2, "%s: version %d",
+          name, whole->version);
     CHECK(final != PROXY_COMPLETE ||
-              whole.consumed <= (whole.version == 1 ? PROXY_V1_MAX : PROXY_V2_MAX),
-          "%s: consumed %zu, past the limit of version %d", name, whole.consumed, whole.version);
+              whole->consumed <= (whole->version == 1 ? PROXY_V1_MAX : PROXY_V2_MAX),
+          "%s: consumed %zu, past the limit of version %d", name, whole->consumed, whole->version);
     CHECK(final != PROXY_INCOMPLETE || length < PROXY_V2_MAX,
           "%s: still incomplete after %zu bytes", name, length);
-    /* Every prefix: "incomplete" or the same answer as the whole buffer. */
-    for (size_t cut = 0; cut < length; cut++) {
-        struct proxy_header part;
-        enum proxy_result result = parse_exact(data, cut, &part);
-        if (result == PROXY_INCOMPLETE)
-            continue;
-        bool same = result == final && (final != PROXY_COMPLETE || same_header(&part, &whole));
-        if (!CHECK(same, "%s: %s after %zu bytes but %s after all %zu", name, result_name(result),
-                   cut, result_name(final), length))
-            break;
-    }
+    /* Every prefix, from none of its bytes to all of them. */
+    const struct unit_feed feed = {name, length, judge_prefix, &answer};
+    unit_feed_byte_by_byte(&feed, 0, false);
 }
 
 static void check_case(const char *name, const unsigned char *data, size_t length,
@@ -440,16 +442,6 @@ static void test_v2(void)
 
 /* ------------------------------------------------------------------ random walk */
 
-static uint64_t random_state = 0x9e3779b97f4a7c15ull;
-
-static uint64_t next_random(void)
-{
-    random_state ^= random_state >> 12;
-    random_state ^= random_state << 25;
-    random_state ^= random_state >> 27;
-    return random_state * 0x2545f4914f6cdd1dull;
-}
-
 /* Mutations of valid headers: flipped, inserted, deleted and cut bytes. */
 static void test_random_mutations(void)
 {
@@ -469,22 +461,23 @@ static void test_random_mutations(void)
     memcpy(seeds[3], buffer, seed_lengths[3]);
     seed_lengths[4] = v2_tcp6(buffer, "2001:db8::1", 1, 0);
     memcpy(seeds[4], buffer, seed_lengths[4]);
-    unsigned long before = failed;
-    for (int round = 0; round < 3000 && failed == before; round++) {
-        size_t which = (size_t)(next_random() % 5);
+    uint64_t random = unit_random_state(MUTATION_SALT);
+    unsigned long before = unit_failures;
+    for (int round = 0; round < 3000 && unit_failures == before; round++) {
+        size_t which = (size_t)(unit_random(&random) % 5);
         unsigned char input[160];
         size_t length = seed_lengths[which];
         memcpy(input, seeds[which], length);
-        int mutations = 1 + (int)(next_random() % 4);
+        int mutations = 1 + (int)(unit_random(&random) % 4);
         for (int m = 0; m < mutations && length > 0; m++) {
-            size_t at = (size_t)(next_random() % length);
-            switch (next_random() % 4) {
-            case 0: input[at] ^= (unsigned char)(1u << (next_random() % 8)); break;
-            case 1: input[at] = (unsigned char)next_random(); break;
+            size_t at = (size_t)(unit_random(&random) % length);
+            switch (unit_random(&random) % 4) {
+            case 0: input[at] ^= (unsigned char)(1u << (unit_random(&random) % 8)); break;
+            case 1: input[at] = (unsigned char)unit_random(&random); break;
             case 2:
                 if (length < sizeof input) {
                     memmove(input + at + 1, input + at, length - at);
-                    input[at] = (unsigned char)" .:0123456789\r\n"[next_random() % 15];
+                    input[at] = (unsigned char)" .:0123456789\r\n"[unit_random(&random) % 15];
                     length++;
                 }
                 break;
@@ -538,11 +531,12 @@ static void test_seed_files(const char *directory)
 
 int main(int argc, char **argv)
 {
+    unit_begin("proxy", "UNIT_TEST_SEED", UNIT_DEFAULT_SEED);
     test_v1();
     test_v2();
     test_random_mutations();
     if (argc > 1)
         test_seed_files(argv[1]);
-    printf("proxy: %lu checks passed, %lu failed\n", passed, failed);
-    return failed == 0 ? 0 : 1;
+    printf("proxy: %lu checks passed, %lu failed\n", unit_checks_passed, unit_failures);
+    return unit_end();
 }

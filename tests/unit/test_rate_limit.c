@@ -14,6 +14,7 @@
 
 #include "process/rate_limit.h"
 #include "unit.h"
+#include "unit_suites.h"
 
 #define SECOND 1000000000ull
 

@@ -22,6 +22,7 @@
 #include "http/http_date.h"
 #include "static/response.h"
 #include "unit.h"
+#include "unit_suites.h"
 
 #define MAX_LINES 32
 

@@ -15,7 +15,8 @@
  * the supervisor's pid index (src/process/pid_index.c) agrees with a plain
  * array after every step of a random sequence of puts and removals, with pids
  * crowded into few places and in runs as the kernel hands them out.
- * Contract: only the headers named above and process/pid_index.h are used. Must not: depend on wall time. */
+ * Contract: only the headers named above and process/pid_index.h are used. Must not: depend on wall
+ * time. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -26,6 +27,7 @@
 #include "process/keyed_hash.h"
 #include "process/pid_index.h"
 #include "unit.h"
+#include "unit_suites.h"
 
 #define SECOND 1000000000ull
 
@@ -85,11 +87,11 @@ static void test_embedded_ipv4_clients(void)
 {
     struct client_key v4 = key_of("192.0.2.33");
     static const char *const SAME_CLIENT[] = {
-        "::ffff:192.0.2.33",                        /* IPv4-mapped */
-        "64:ff9b::192.0.2.33",                      /* NAT64 well-known prefix, RFC 6052 */
-        "2002:c000:0221::1",                        /* 6to4, RFC 3056 */
-        "2002:c000:0221:ffff:1234::9",              /* 6to4, another host behind it */
-        "2001:0:4136:e378:8000:63bf:3fff:fdde",     /* Teredo: client 63bf... inverted */
+        "::ffff:192.0.2.33",                    /* IPv4-mapped */
+        "64:ff9b::192.0.2.33",                  /* NAT64 well-known prefix, RFC 6052 */
+        "2002:c000:0221::1",                    /* 6to4, RFC 3056 */
+        "2002:c000:0221:ffff:1234::9",          /* 6to4, another host behind it */
+        "2001:0:4136:e378:8000:63bf:3fff:fdde", /* Teredo: client 63bf... inverted */
     };
     for (size_t i = 0; i < sizeof SAME_CLIENT / sizeof SAME_CLIENT[0]; i++) {
         struct client_key key = key_of(SAME_CLIENT[i]);
@@ -173,10 +175,10 @@ static void test_crash_guard_fails_closed(void)
     struct client_key fresh = numbered(4000, 1), neighbour = numbered(4000, 2);
     struct client_key stranger = numbered(4001, 3);
     CHECK(!crash_guard_blocked(&guard, &fresh, now), "a fresh client is not blocked before it "
-                                                      "crashes");
+                                                     "crashes");
     crash(&fresh, 2, now);
     CHECK(crash_guard_blocked(&guard, &fresh, now), "a fresh client that crashes is blocked though "
-                                                     "the table is full (fail closed)");
+                                                    "the table is full (fail closed)");
     CHECK(crash_guard_blocked(&guard, &neighbour, now), "with it, its /24");
     CHECK(!crash_guard_blocked(&guard, &stranger, now), "but not another /24");
     /* Fill the other prefixes too (the fresh client's holds one): then the

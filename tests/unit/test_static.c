@@ -12,14 +12,15 @@
  * escaping, UTF-8 validity, sorting, sizing equals writing). Expected values
  * are written out here, never taken from the code under test.
  *
- * Contract: no arguments. One line per failed check (file:line and what
- * differed), then the summary "static: N passed, N failed"; exit 0 only when
- * nothing failed. Built with ASan and UBSan without recovery (mk/static-tests.mk),
+ * Contract: no arguments; UNIT_TEST_SEED varies the generated Accept-Encoding
+ * values. One line per failed check (file:line and what differed, through the
+ * shared harness tests/unit/unit.h), then the summary "static: N passed, N
+ * failed" and, after a failure, the seed; exit 0 only when nothing failed.
+ * Built with ASan and UBSan without recovery (mk/static-tests.mk),
  * so an out-of-bounds read in any module fails the run. Every input handed to a
  * module is a heap copy of exactly its length.
  *
  * Must not: touch the file system or the network, or pass a check that never ran. */
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -35,38 +36,7 @@
 #include "static/listing.h"
 #include "static/negotiation.h"
 #include "http/text_escape.h"
-
-static unsigned long passed, failed;
-
-#define CHECK(condition, ...) check((condition), __FILE__, __LINE__, __VA_ARGS__)
-
-__attribute__((format(printf, 4, 5))) static void check(bool condition, const char *file, int line,
-                                                        const char *format, ...)
-{
-    if (condition) {
-        passed++;
-        return;
-    }
-    failed++;
-    va_list arguments;
-    va_start(arguments, format);
-    fprintf(stderr, "%s:%d: FAILED: ", file, line);
-    vfprintf(stderr, format, arguments);
-    fputc('\n', stderr);
-    va_end(arguments);
-}
-
-/* A heap copy of exactly the text's length, so ASan sees any read past it. */
-static char *copy_of(const char *text, size_t length)
-{
-    char *copy = malloc(length ? length : 1);
-    if (!copy) {
-        fputs("test_static: out of memory\n", stderr);
-        exit(2);
-    }
-    memcpy(copy, text, length);
-    return copy;
-}
+#include "unit.h"
 
 /* ------------------------------------------------------------------ ranges */
 
@@ -81,7 +51,7 @@ static void expect_range(const char *value, uint64_t size, enum byte_range_outco
                          const char *expected_ranges, int line)
 {
     size_t length = strlen(value);
-    char *copy = copy_of(value, length);
+    char *copy = unit_exact_copy(value, length);
     struct byte_range ranges[BYTE_RANGE_MAX];
     size_t count = 99;
     enum byte_range_outcome outcome = byte_range_parse(copy, length, size, ranges, &count);
@@ -91,12 +61,12 @@ static void expect_range(const char *value, uint64_t size, enum byte_range_outco
         used += (size_t)snprintf(got + used, sizeof got - used, "%s%llu-%llu", i ? " " : "",
                                  (unsigned long long)ranges[i].first,
                                  (unsigned long long)ranges[i].last);
-    check(outcome == expected_outcome &&
-              (outcome != BYTE_RANGE_PARTIAL || strcmp(got, expected_ranges) == 0) &&
-              (outcome == BYTE_RANGE_PARTIAL || count == 0),
-          __FILE__, line, "Range '%.60s' size %llu: got %s [%s] count %zu, expected %s [%s]", value,
-          (unsigned long long)size, outcome_name(outcome), got, count,
-          outcome_name(expected_outcome), expected_ranges);
+    unit_check(outcome == expected_outcome &&
+                   (outcome != BYTE_RANGE_PARTIAL || strcmp(got, expected_ranges) == 0) &&
+                   (outcome == BYTE_RANGE_PARTIAL || count == 0),
+               __FILE__, line, "Range '%.60s' size %llu: got %s [%s] count %zu, expected %s [%s]",
+               value, (unsigned long long)size, outcome_name(outcome), got, count,
+               outcome_name(expected_outcome), expected_ranges);
     free(copy);
 }
 
@@ -213,7 +183,7 @@ static void test_quality(void)
     };
     for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
         size_t length = strlen(CASES[i].text);
-        char *copy = copy_of(CASES[i].text, length);
+        char *copy = unit_exact_copy(CASES[i].text, length);
         int got = field_list_parse_quality(copy, length);
         CHECK(got == CASES[i].expected, "qvalue '%s': got %d, expected %d", CASES[i].text, got,
               CASES[i].expected);
@@ -225,7 +195,7 @@ static void test_quality(void)
 static void expect_members(const char *value, const char *expected, int line)
 {
     size_t length = strlen(value);
-    char *copy = copy_of(value, length);
+    char *copy = unit_exact_copy(value, length);
     struct list_cursor cursor = field_list_begin((struct http_span){copy, length});
     struct list_member member;
     char got[512] = "";
@@ -233,8 +203,8 @@ static void expect_members(const char *value, const char *expected, int line)
     while (field_list_next(&cursor, &member) && used < sizeof got - 80)
         used += (size_t)snprintf(got + used, sizeof got - used, "%s%.*s=%d", used ? ";" : "",
                                  (int)member.value.length, member.value.data, member.quality);
-    check(strcmp(got, expected) == 0, __FILE__, line, "members of '%s': got '%s', expected '%s'",
-          value, got, expected);
+    unit_check(strcmp(got, expected) == 0, __FILE__, line,
+               "members of '%s': got '%s', expected '%s'", value, got, expected);
     free(copy);
 }
 
@@ -264,7 +234,7 @@ static void expect_coding(const char *const *values, size_t count, bool have_br,
     char joined[256] = "";
     for (size_t i = 0; i < count; i++) {
         size_t length = strlen(values[i]);
-        copies[i] = copy_of(values[i], length);
+        copies[i] = unit_exact_copy(values[i], length);
         spans[i] = (struct http_span){copies[i], length};
         strncat(joined, values[i], sizeof joined - strlen(joined) - 4);
         strncat(joined, " | ", sizeof joined - strlen(joined) - 1);
@@ -272,9 +242,10 @@ static void expect_coding(const char *const *values, size_t count, bool have_br,
     enum content_coding got = negotiation_choose_coding(spans, count, have_br, have_gzip);
     const char *got_name = negotiation_coding_name(got),
                *expected_name = negotiation_coding_name(expected);
-    check(got == expected, __FILE__, line,
-          "Accept-Encoding '%s' (br %d, gzip %d): got %s, expected %s", joined, have_br, have_gzip,
-          got_name ? got_name : "identity", expected_name ? expected_name : "identity");
+    unit_check(got == expected, __FILE__, line,
+               "Accept-Encoding '%s' (br %d, gzip %d): got %s, expected %s", joined, have_br,
+               have_gzip, got_name ? got_name : "identity",
+               expected_name ? expected_name : "identity");
     for (size_t i = 0; i < count; i++)
         free(copies[i]);
 }
@@ -343,14 +314,14 @@ static bool some_offer_encodes(const struct http_span *value)
 static void expect_may_encode(const char *value, int expected, int line)
 {
     size_t length = strlen(value);
-    char *copy = copy_of(value, length);
+    char *copy = unit_exact_copy(value, length);
     struct http_span span = {copy, length};
     bool got = negotiation_may_encode(&span, 1), reference = some_offer_encodes(&span);
-    check(got == reference, __FILE__, line,
-          "Accept-Encoding '%s': may_encode %d, some offer encodes %d", value, got, reference);
+    unit_check(got == reference, __FILE__, line,
+               "Accept-Encoding '%s': may_encode %d, some offer encodes %d", value, got, reference);
     if (expected >= 0)
-        check(got == (expected == 1), __FILE__, line,
-              "Accept-Encoding '%s': may_encode %d, expected %d", value, got, expected);
+        unit_check(got == (expected == 1), __FILE__, line,
+                   "Accept-Encoding '%s': may_encode %d, expected %d", value, got, expected);
     free(copy);
 }
 
@@ -377,16 +348,15 @@ static void test_may_encode(void)
     static const char *const codings[] = {"br", "gzip", "x-gzip", "identity", "*", "deflate", "BR"};
     static const char *const weights[] = {"",         ";q=0",    ";q=0.5", ";q=1",
                                           ";q=0.001", ";q=0.45", ";q=abc"};
-    uint64_t state = 0x9e3779b97f4a7c15u;
+    uint64_t state = unit_random_state(0xacce97);
     for (int round = 0; round < 20000; round++) {
         char value[160] = "";
-        int members = 1 + (int)(state % 4);
+        int members = 1 + (int)unit_random_below(&state, 4);
         for (int i = 0; i < members; i++) {
-            state ^= state << 13, state ^= state >> 7, state ^= state << 17; /* xorshift64 */
             if (i > 0)
                 strcat(value, ", ");
-            strcat(value, codings[state % 7]);
-            strcat(value, weights[(state >> 8) % 7]);
+            strcat(value, codings[unit_random_below(&state, 7)]);
+            strcat(value, weights[unit_random_below(&state, 7)]);
         }
         expect_may_encode(value, -1, __LINE__);
     }
@@ -397,11 +367,11 @@ static void test_may_encode(void)
 static void expect_json(const char *value, bool expected, int line)
 {
     size_t length = value ? strlen(value) : 0;
-    char *copy = value ? copy_of(value, length) : NULL;
+    char *copy = value ? unit_exact_copy(value, length) : NULL;
     struct http_span span = {copy, length};
     bool got = negotiation_prefers_json(&span, value ? 1 : 0);
-    check(got == expected, __FILE__, line, "Accept '%s': got %s, expected %s",
-          value ? value : "(none)", got ? "json" : "html", expected ? "json" : "html");
+    unit_check(got == expected, __FILE__, line, "Accept '%s': got %s, expected %s",
+               value ? value : "(none)", got ? "json" : "html", expected ? "json" : "html");
     free(copy);
 }
 
@@ -438,11 +408,11 @@ static void expect_etag_match(const char *value, const char *etag, enum etag_com
                               bool expected, int line)
 {
     size_t length = strlen(value);
-    char *copy = copy_of(value, length);
+    char *copy = unit_exact_copy(value, length);
     struct http_span span = {copy, length};
     bool got = conditional_etag_list_matches(&span, 1, etag, comparison);
-    check(got == expected, __FILE__, line, "'%s' vs %s (%s): got %d, expected %d", value, etag,
-          comparison == ETAG_STRONG ? "strong" : "weak", got, expected);
+    unit_check(got == expected, __FILE__, line, "'%s' vs %s (%s): got %d, expected %d", value, etag,
+               comparison == ETAG_STRONG ? "strong" : "weak", got, expected);
     free(copy);
 }
 
@@ -489,7 +459,8 @@ static void test_etags(void)
                       __LINE__); /* bad member skipped */
     expect_etag_match("\"\"", "\"\"", ETAG_STRONG, true, __LINE__);
     /* Several field lines form one list. */
-    char *first = copy_of("\"a\"", 3), *second = copy_of("\"6b07c3d6.1e00eae-18\"", strlen(tag));
+    char *first = unit_exact_copy("\"a\"", 3),
+         *second = unit_exact_copy("\"6b07c3d6.1e00eae-18\"", strlen(tag));
     struct http_span lines[2] = {{first, 3}, {second, strlen(tag)}};
     CHECK(conditional_etag_list_matches(lines, 2, tag, ETAG_STRONG), "two If-None-Match lines");
     free(first);
@@ -515,10 +486,9 @@ static struct http_request *parse(const char *method, const char *fields)
     int length = snprintf(text, sizeof text, "%s / HTTP/1.1\r\nHost: a\r\n%s\r\n", method, fields);
     static char *buffer; /* kept alive: the request's spans point into it */
     free(buffer);
-    buffer = copy_of(text, (size_t)length);
+    buffer = unit_exact_copy(text, (size_t)length);
     if (http_parse_request(buffer, (size_t)length, NULL, &request) != HTTP_PARSE_COMPLETE) {
-        fprintf(stderr, "test_static: the parser refused %s\n", text);
-        exit(2);
+        unit_die(NULL, "the parser refused %s", text);
     }
     return &request;
 }
@@ -527,8 +497,8 @@ static void expect_precondition(const char *fields, enum precondition_result exp
 {
     struct validators validators = {ETAG, MTIME};
     enum precondition_result got = conditional_evaluate(parse("GET", fields), &validators);
-    check(got == expected, __FILE__, line, "preconditions [%s]: got %s, expected %s", fields,
-          result_name(got), result_name(expected));
+    unit_check(got == expected, __FILE__, line, "preconditions [%s]: got %s, expected %s", fields,
+               result_name(got), result_name(expected));
 }
 
 #define PRECONDITION(fields, expected) \
@@ -594,8 +564,8 @@ static void expect_if_range(const char *fields, int64_t now, bool expected, int 
 {
     struct validators validators = {ETAG, MTIME};
     bool got = conditional_if_range_holds(parse("GET", fields), &validators, now);
-    check(got == expected, __FILE__, line, "If-Range [%s] now %lld: got %d, expected %d", fields,
-          (long long)now, got, expected);
+    unit_check(got == expected, __FILE__, line, "If-Range [%s] now %lld: got %d, expected %d",
+               fields, (long long)now, got, expected);
 }
 
 static void test_if_range(void)
@@ -631,7 +601,7 @@ static void test_dates(void)
                                         "Sunday, 06-Nov-94 08:49:37 GMT",
                                         "Sun Nov  6 08:49:37 1994"};
     for (size_t i = 0; i < 3; i++) {
-        char *copy = copy_of(FORMS[i], strlen(FORMS[i]));
+        char *copy = unit_exact_copy(FORMS[i], strlen(FORMS[i]));
         int64_t got = http_date_parse(copy, strlen(FORMS[i]));
         CHECK(got == MTIME, "date '%s': got %lld", FORMS[i], (long long)got);
         free(copy);
@@ -645,13 +615,14 @@ typedef size_t (*escape_function)(const char *, size_t, char *);
 static void expect_escape(escape_function escape, const char *name, const char *input,
                           size_t length, const char *expected, int line)
 {
-    char *copy = copy_of(input, length);
+    char *copy = unit_exact_copy(input, length);
     size_t needed = escape(copy, length, NULL);
-    char *out = malloc(needed + 1);
+    char *out = unit_reallocate(NULL, needed + 1);
     size_t written = escape(copy, length, out);
     out[written] = '\0';
-    check(needed == written && strcmp(out, expected) == 0, __FILE__, line,
-          "%s: got '%s' (%zu, sized %zu), expected '%s'", name, out, written, needed, expected);
+    unit_check(needed == written && strcmp(out, expected) == 0, __FILE__, line,
+               "%s: got '%s' (%zu, sized %zu), expected '%s'", name, out, written, needed,
+               expected);
     free(out);
     free(copy);
 }
@@ -715,7 +686,7 @@ static void test_escaping(void)
         {"", 0, 0},
     };
     for (size_t i = 0; i < sizeof UTF8 / sizeof UTF8[0]; i++) {
-        char *copy = copy_of(UTF8[i].bytes, UTF8[i].available);
+        char *copy = unit_exact_copy(UTF8[i].bytes, UTF8[i].available);
         size_t got = utf8_valid_length((const unsigned char *)copy, UTF8[i].available);
         CHECK(got == UTF8[i].expected, "utf8 case %zu: got %zu, expected %zu", i, got,
               UTF8[i].expected);
@@ -728,7 +699,7 @@ static void test_escaping(void)
 static char *render(const struct listing *listing, enum listing_format format)
 {
     size_t needed = listing_render(listing, format, NULL);
-    char *out = malloc(needed + 1);
+    char *out = unit_reallocate(NULL, needed + 1);
     size_t written = listing_render(listing, format, out);
     out[written] = '\0';
     CHECK(needed == written, "listing sized %zu, wrote %zu", needed, written);
@@ -807,6 +778,7 @@ static void test_listing(void)
 
 int main(void)
 {
+    unit_begin("static", "UNIT_TEST_SEED", UNIT_DEFAULT_SEED);
     test_ranges();
     test_quality();
     test_members();
@@ -819,6 +791,6 @@ int main(void)
     test_if_range();
     test_escaping();
     test_listing();
-    printf("static: %lu passed, %lu failed\n", passed, failed);
-    return failed ? 1 : 0;
+    printf("static: %lu passed, %lu failed\n", unit_checks_passed, unit_failures);
+    return unit_end();
 }

@@ -14,6 +14,7 @@
 
 #include "http/text_number.h"
 #include "unit.h"
+#include "unit_suites.h"
 
 enum form { DECIMAL, HEX, PADDED };
 

@@ -1,0 +1,30 @@
+/* unit_suites.h: the suites of the test_unit binary, one per pure helper module.
+ *
+ * What it does: declares each suite's entry point, test_MODULE() in
+ * tests/unit/test_MODULE.c; unit_main.c runs them in order (its SUITES table).
+ *
+ * Contract: a suite records its checks through unit.h and returns; it may
+ * write temporary files under unit_scratch_dir and removes them again.
+ *
+ * Must not: declare a suite that has its own main() (test_static.c,
+ * test_proxy_protocol.c and tests/parser/test_parser.c are binaries of their own). */
+#ifndef PRONG_TESTS_UNIT_SUITES_H
+#define PRONG_TESTS_UNIT_SUITES_H
+
+void test_http_date(void);
+void test_client_table(void);
+void test_access_log(void);
+void test_proc_status(void);
+void test_config(void);
+void test_mime(void);
+void test_listener(void);
+void test_response(void);
+void test_rate_limit(void);
+void test_cidr(void);
+void test_text_number(void);
+void test_posix_acl(void);
+void test_prefault(void);
+void test_seam_tables(void);
+void test_log_channel(void);
+
+#endif
