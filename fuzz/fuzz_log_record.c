@@ -118,7 +118,8 @@ static void check_output(const struct intake_output *out, bool supervisor)
                 "a child's ready or status got through");
         return;
     }
-    REQUIRE(out->length > 0 && out->length <= sizeof out->text && out->text[out->length - 1] == '\n',
+    REQUIRE(out->length > 0 && out->length <= sizeof out->text &&
+                out->text[out->length - 1] == '\n',
             "a line that does not end with its newline");
     for (size_t i = 0; i + 1 < out->length; i++) {
         unsigned char byte = (unsigned char)out->text[i];

@@ -26,7 +26,7 @@ struct log_target {
     const char *path; /* NULL: standard error (or nowhere when off) */
     bool off;
     int fd;
-    int directory_fd;       /* the file's directory, kept to reopen by name; -1 */
+    int directory_fd;        /* the file's directory, kept to reopen by name; -1 */
     char name[NAME_MAX + 1]; /* the file's name in it */
     uid_t owner;             /* the log user: who may own the file besides root */
 };

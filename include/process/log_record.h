@@ -38,15 +38,15 @@ enum log_kind {
 };
 
 #define LOG_RECORD_VERSION 1
-#define LOG_REASON_MAX 48   /* bytes of a reason code: [a-z0-9-] */
-#define LOG_RECORD_HEAD 32  /* the fixed part */
-#define LOG_RECORD_PEER 24  /* the supervisor's address block */
+#define LOG_REASON_MAX 48  /* bytes of a reason code: [a-z0-9-] */
+#define LOG_RECORD_HEAD 32 /* the fixed part */
+#define LOG_RECORD_PEER 24 /* the supervisor's address block */
 #define LOG_FIELD_ABSENT 0xffffu
 
 /* Who a record's CLIENT field names: only the supervisor sends one; for a
  * connection process's records the monitor uses what the supervisor recorded. */
 struct log_peer {
-    int family;         /* AF_INET, AF_INET6, AF_UNIX; 0: none */
+    int family;          /* AF_INET, AF_INET6, AF_UNIX; 0: none */
     uint8_t address[16]; /* AF_INET: the first 4 bytes */
     uint32_t uid;        /* AF_UNIX: the peer's uid, or UINT32_MAX when unknown */
 };

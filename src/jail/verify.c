@@ -17,8 +17,8 @@ static bool capabilities_dropped(const struct proc_status *status,
                                  const struct supervisor_expectations *expect)
 {
     return status->group_count == expect->groups && status->cap_effective == 0 &&
-           status->cap_permitted == 0 && status->cap_inheritable == 0 &&
-           status->cap_ambient == 0 && (!expect->bounding_empty || status->cap_bounding == 0);
+           status->cap_permitted == 0 && status->cap_inheritable == 0 && status->cap_ambient == 0 &&
+           (!expect->bounding_empty || status->cap_bounding == 0);
 }
 
 static int verify_status(const struct proc_status *status,

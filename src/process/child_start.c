@@ -148,8 +148,8 @@ static void set_send_timeout(int fd)
         fail_child("cannot set its send timeout");
 }
 
-PREFAULT_CHILD_START_CODE __attribute__((no_stack_protector, noreturn)) static void
-serve(const struct child_start *start)
+PREFAULT_CHILD_START_CODE __attribute__((no_stack_protector, noreturn)) static void serve(
+    const struct child_start *start)
 {
     log_set_role("child");
     arrange_descriptors(start);
@@ -176,8 +176,8 @@ serve(const struct child_start *start)
     _exit(0);
 }
 
-PREFAULT_CHILD_START_CODE __attribute__((no_stack_protector, noreturn)) void
-child_start_run(const struct child_start *start)
+PREFAULT_CHILD_START_CODE __attribute__((no_stack_protector, noreturn)) void child_start_run(
+    const struct child_start *start)
 {
     if (populate)
         populate_working_pages(start->slot);
@@ -195,10 +195,8 @@ static long probe_once(bool with_prefault)
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
         return -1;
     static struct scoreboard_slot probe_slot; /* private: the probe writes its own copy */
-    struct child_start start = {.client_fd = pair[1],
-                                .accepted_ns = monotonic_ns(),
-                                .slot = &probe_slot,
-                                .tcp = false};
+    struct child_start start = {
+        .client_fd = pair[1], .accepted_ns = monotonic_ns(), .slot = &probe_slot, .tcp = false};
     populate = with_prefault;
     pid_t pid = fork();
     if (pid == 0)

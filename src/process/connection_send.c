@@ -46,9 +46,9 @@ static int send_all(struct send_state *send, const char *data, int file_fd, uint
     off_t position = (off_t)offset;
     while (length > 0) {
         size_t chunk = length > (1u << 30) ? (1u << 30) : (size_t)length;
-        ssize_t written = data ? sendto(send->fd, data, chunk, MSG_NOSIGNAL | (more ? MSG_MORE : 0),
-                                        NULL, 0)
-                               : sendfile(send->fd, file_fd, &position, chunk);
+        ssize_t written =
+            data ? sendto(send->fd, data, chunk, MSG_NOSIGNAL | (more ? MSG_MORE : 0), NULL, 0)
+                 : sendfile(send->fd, file_fd, &position, chunk);
         if (written < 0 && errno == EINTR)
             continue;
         if (written < 0 && errno != EAGAIN)
@@ -82,8 +82,8 @@ static size_t gather(struct send_buffer *buffer, struct response_plan *plan)
         memcpy(buffer->bytes + head, only->data, (size_t)only->length);
         return head + (size_t)only->length;
     }
-    ssize_t got = pread(plan->file_fd, buffer->bytes + head, (size_t)only->length,
-                        (off_t)only->offset);
+    ssize_t got =
+        pread(plan->file_fd, buffer->bytes + head, (size_t)only->length, (off_t)only->offset);
     return got == (ssize_t)only->length ? head + (size_t)got : 0; /* short: sendfile reports it */
 }
 
@@ -100,10 +100,10 @@ int send_plan(int fd, const struct send_settings *settings, struct send_buffer *
         for (size_t i = 0; i < plan->segment_count && result == 0; i++) {
             const struct body_segment *segment = &plan->segments[i];
             bool more = more_follows || i + 1 < plan->segment_count;
-            result = segment->kind == SEGMENT_MEMORY
-                         ? send_all(&send, segment->data, -1, 0, segment->length, more)
-                         : send_all(&send, NULL, plan->file_fd, segment->offset, segment->length,
-                                    more);
+            result =
+                segment->kind == SEGMENT_MEMORY
+                    ? send_all(&send, segment->data, -1, 0, segment->length, more)
+                    : send_all(&send, NULL, plan->file_fd, segment->offset, segment->length, more);
         }
     }
     uint64_t head_length = plan->head.length;

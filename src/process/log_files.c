@@ -24,8 +24,7 @@
 #define FILE_FLAGS (O_WRONLY | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
 #define ACL_VALUE_MAX 4096 /* a directory's access ACL: far more entries than any real one */
 
-static int fail(char *error, size_t error_size, const char *flag, const char *path,
-                const char *why)
+static int fail(char *error, size_t error_size, const char *flag, const char *path, const char *why)
 {
     snprintf(error, error_size, "%s %s: %s", flag, path, why);
     return -1;

@@ -41,9 +41,8 @@ void intake_catch_up(struct intake *intake)
             continue;
         }
         struct sender *sender = sender_slot(intake, record.pid);
-        *sender = (struct sender){.pid = record.pid,
-                                  .trusted_proxy = record.trusted_proxy == 1,
-                                  .peer = record.peer};
+        *sender = (struct sender){
+            .pid = record.pid, .trusted_proxy = record.trusted_proxy == 1, .peer = record.peer};
     }
 }
 
@@ -194,8 +193,8 @@ static void from_supervisor(struct intake *intake, pid_t pid, const char *messag
 #ifdef PRONG_LAB
 /* The lab's sabotaged monitor, for the tests' positive controls: it writes
  * what each message says, as a monitor that trusted its writers would. */
-static void trusting(struct intake *intake, const char *message, size_t length,
-                     int64_t now_seconds, struct intake_output *out)
+static void trusting(struct intake *intake, const char *message, size_t length, int64_t now_seconds,
+                     struct intake_output *out)
 {
     if (message[0] == LOG_KIND_READY) {
         out->verdict = INTAKE_READY;

@@ -105,8 +105,8 @@ static int attest(const struct monitor_plan *plan)
     listener_format_host((const struct sockaddr *)&plan->listeners[0].address, host, sizeof host);
     const char *port = strrchr(plan->listeners[0].name, ':');
     if (monitor_release_supervisor() != 0 ||
-        attest_collect(plan->supervisor, host, port ? (unsigned)atoi(port + 1) : 0, &expect,
-                       error, sizeof error) != 0) {
+        attest_collect(plan->supervisor, host, port ? (unsigned)atoi(port + 1) : 0, &expect, error,
+                       sizeof error) != 0) {
         fprintf(stderr, "prong: %s\n", error[0] ? error : "attest: the supervisor is gone");
         monitor_request_stop();
         monitor_run();

@@ -66,8 +66,8 @@ void pid_index_remove(struct pid_index *index, pid_t pid)
     for (uint32_t next = (hole + 1) & index->mask; index->places[next].pid != 0;
          next = (next + 1) & index->mask) {
         uint32_t wanted = home(index, index->places[next].pid);
-        bool stays = hole <= next ? (hole < wanted && wanted <= next)
-                                  : (hole < wanted || wanted <= next);
+        bool stays =
+            hole <= next ? (hole < wanted && wanted <= next) : (hole < wanted || wanted <= next);
         if (!stays) {
             index->places[hole] = index->places[next];
             hole = next;

@@ -284,7 +284,8 @@ void read_proxy_header(size_t index)
     if (result != PROXY_COMPLETE ||
         recv(wait->fd, header_bytes, header.consumed, MSG_DONTWAIT) != (ssize_t)header.consumed) {
         self->totals.refused++;
-        end_proxy_wait(index, true); /* not a PROXY header: no answer, the peer is no proxy of ours */
+        end_proxy_wait(index,
+                       true); /* not a PROXY header: no answer, the peer is no proxy of ours */
         return;
     }
     int fd = wait->fd;

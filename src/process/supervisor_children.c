@@ -302,7 +302,8 @@ void watch_children(uint64_t now)
         } else if (over_cap(index, child, now, check)) {
             char client[64];
             describe(child, client, sizeof client);
-            log_error("child pid=%d client=%s cut: it outlived its phase's cap", child->pid, client);
+            log_error("child pid=%d client=%s cut: it outlived its phase's cap", child->pid,
+                      client);
             end_child(index, false);
         }
     }
@@ -338,9 +339,9 @@ static void account_end(const struct child *child, uint32_t index, int status,
                  sigabbrev_np(WTERMSIG(status)) ? sigabbrev_np(WTERMSIG(status)) : "?");
     else
         snprintf(ending, sizeof ending, "exit=%d", WEXITSTATUS(status));
-    uint64_t cpu_us = (uint64_t)usage->ru_utime.tv_sec * 1000000u +
-                      (uint64_t)usage->ru_utime.tv_usec +
-                      (uint64_t)usage->ru_stime.tv_sec * 1000000u + (uint64_t)usage->ru_stime.tv_usec;
+    uint64_t cpu_us =
+        (uint64_t)usage->ru_utime.tv_sec * 1000000u + (uint64_t)usage->ru_utime.tv_usec +
+        (uint64_t)usage->ru_stime.tv_sec * 1000000u + (uint64_t)usage->ru_stime.tv_usec;
     log_error("child pid=%ld client=%s %s cpu_us=%llu maxrss_kb=%ld minflt=%ld requests=%llu "
               "bytes=%llu%s%s",
               (long)child->pid, client, ending, (unsigned long long)cpu_us, usage->ru_maxrss,

@@ -63,12 +63,10 @@ __attribute__((no_stack_protector)) static int stack_bounds(uintptr_t *low, uint
 }
 
 /* Overwrite every aligned stack word equal to the monitor's canary. */
-__attribute__((no_stack_protector, noinline)) static void scrub_stack(uintptr_t low,
-                                                                      uintptr_t high)
+__attribute__((no_stack_protector, noinline)) static void scrub_stack(uintptr_t low, uintptr_t high)
 {
     // NOLINTNEXTLINE(performance-no-int-to-ptr): the bounds come from /proc/self/maps
-    for (volatile uint64_t *word = (volatile uint64_t *)low; (uintptr_t)(word + 1) <= high;
-         word++)
+    for (volatile uint64_t *word = (volatile uint64_t *)low; (uintptr_t)(word + 1) <= high; word++)
         if (*word == monitor_canary)
             *word = 0;
 }
@@ -94,7 +92,8 @@ __attribute__((no_stack_protector, noinline)) static int forget_monitor_secrets(
                      : "rax", "memory");
     scrub_stack(low, high);
     monitor_canary = 0;
-    unsigned char *random_bytes = (unsigned char *)getauxval(AT_RANDOM); // NOLINT(performance-no-int-to-ptr)
+    unsigned char *random_bytes =
+        (unsigned char *)getauxval(AT_RANDOM); // NOLINT(performance-no-int-to-ptr)
     if (random_bytes)
         explicit_bzero(random_bytes, 16);
     return 0;
@@ -227,8 +226,8 @@ __attribute__((noreturn)) static void jail_and_serve(const struct supervisor_pla
     _exit(supervisor_run());
 }
 
-__attribute__((no_stack_protector, noreturn)) void
-supervisor_start(const struct supervisor_plan *plan)
+__attribute__((no_stack_protector, noreturn)) void supervisor_start(
+    const struct supervisor_plan *plan)
 {
     if (LAYER_APPLIED(plan->config, LAYER_SECRETS) && forget_monitor_secrets() != 0) { /* 0 */
         log_set_role("supervisor");

@@ -22,8 +22,8 @@
 #include "process/scoreboard.h"
 #include "process/supervisor.h"
 
-#define TICK_MS 250    /* housekeeping period */
-#define BACKOFF_MS 200 /* pause accepting after EMFILE/ENFILE or a failed fork */
+#define TICK_MS 250     /* housekeeping period */
+#define BACKOFF_MS 200  /* pause accepting after EMFILE/ENFILE or a failed fork */
 #define CANARY_BATCH 64 /* stack canaries drawn per getrandom call */
 
 struct child {
@@ -32,9 +32,9 @@ struct child {
     int client_fd;
     struct client_key key, prefix;
     struct log_peer peer;
-    bool tcp;             /* TCP_INFO shows the connection's progress */
+    bool tcp; /* TCP_INFO shows the connection's progress */
     uint64_t started_ns;
-    uint64_t cut_ns;      /* when it was told to end (shutdown of its socket); 0: not yet */
+    uint64_t cut_ns; /* when it was told to end (shutdown of its socket); 0: not yet */
     bool evicted, killed;
     uint64_t progress;    /* bytes acked and received, as the kernel last said */
     uint64_t progress_ns; /* when progress last changed (or the child started) */

@@ -38,10 +38,13 @@ static long forge_log_lines(void)
         "\x02prong[supervisor 1]: client 198.51.100.7 refused for 300 s: 10 connection "
         "processes crashed within a minute (crash storm)";
     static const char ready[] = "\x03ready";
-    static const char status[] = "\x04" "999 connections open, forged";
-    static const char escapes[] = "\x02\x1b[2J\x1b]0;owned\x07 escape-forgery\xc2\x9b" "31m";
+    static const char status[] = "\x04"
+                                 "999 connections open, forged";
+    static const char escapes[] = "\x02\x1b[2J\x1b]0;owned\x07 escape-forgery\xc2\x9b"
+                                  "31m";
     static const char stray[] = "\x01";
-    static const char two_lines[] = "\x02" "first\nprong[supervisor 1]: second-forgery";
+    static const char two_lines[] = "\x02"
+                                    "first\nprong[supervisor 1]: second-forgery";
     long result = send_raw(supervisor_line, sizeof supervisor_line - 1);
     result |= send_raw(ready, sizeof ready - 1);
     result |= send_raw(status, sizeof status - 1);
@@ -142,7 +145,9 @@ long escape_seams_attempt(const struct seam_parameters *parameters, int client_f
         int passed = LOG_FD;
         char control[CMSG_SPACE(sizeof passed)], byte = '\n'; /* the body stays line by line */
         struct iovec vector = {&byte, 1};
-        struct msghdr message = {.msg_iov = &vector, .msg_iovlen = 1, .msg_control = control,
+        struct msghdr message = {.msg_iov = &vector,
+                                 .msg_iovlen = 1,
+                                 .msg_control = control,
                                  .msg_controllen = sizeof control};
         struct cmsghdr *rights = CMSG_FIRSTHDR(&message);
         rights->cmsg_level = SOL_SOCKET;
