@@ -1,11 +1,13 @@
-# docs.mk: the documents' tables of flags and limits, from the one flag table.
+# docs.mk: the documents' generated sections: tables from the one flag table, copies of files.
 #
-#   make docs         rewrite README's flag table and SECURITY.md's and conformance.md's limit tables
-#   make docs-check   fail when one of them differs from src/flag_table.c; part of make test
+#   make docs         rewrite README's flag table, SECURITY.md's and conformance.md's limit tables,
+#                     and the copies of packaging/prong.logrotate in README, deploy.md and logging.md
+#   make docs-check   fail when one of them differs from its source; part of make test
 #
 # build/doc-tables (src/tools/doc_tables.c) prints each table from FLAG_TABLE
 # and FIXED_LIMITS; tests/docs/sync_tables.py compares or rewrites what lies
-# between the documents' "<!-- BEGIN TABLE name -->" markers.
+# between the documents' "<!-- BEGIN TABLE name -->" markers, and puts the
+# file PATH between "<!-- BEGIN FILE PATH -->" markers.
 # Must not: write outside those markers.
 
 $(BUILD)/doc-tables: src/tools/doc_tables.c src/flag_table.c $(HEADERS)
