@@ -1,9 +1,10 @@
 # docs.mk: the documents' generated sections: tables from the one flag table, copies of files.
 #
-#   make docs         rewrite README's flag table, SECURITY.md's and conformance.md's limit tables,
-#                     and the copies of packaging/prong.logrotate in README, deploy.md and logging.md
+#   make docs         rewrite the flag and limit tables and the documents' copies of packaging/prong.logrotate
 #   make docs-check   fail when one of them differs from its source; part of make test
 #
+# The tables: README's flags, SECURITY.md's and conformance.md's limits; the
+# copies: README.md, docs/deploy.md, docs/logging.md.
 # build/doc-tables (src/tools/doc_tables.c) prints each table from FLAG_TABLE
 # and FIXED_LIMITS; tests/docs/sync_tables.py compares or rewrites what lies
 # between the documents' "<!-- BEGIN TABLE name -->" markers, and puts the

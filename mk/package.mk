@@ -1,8 +1,11 @@
 # package.mk: the Debian package, and the test that installs it in a scratch root.
 #
 #   make deb            build/prong_VERSION_ARCH.deb with dpkg-deb (no debhelper): make install's files + DEBIAN/
-#   make test-package   build it, install it with dpkg --root in a scratch root, check files, owners, modes,
-#                       users, --check, purge, lintian and systemd-analyze verify; part of make test
+#   make test-package   the .deb installed in a scratch root (dpkg --root) and checked, lintian; in make test
+#
+# What test-package checks: files, owners, modes, users, the log directory,
+# --check, logrotate, purge, lintian, and systemd-analyze verify of the units
+# make install stages.
 #
 # The package is what `make install PREFIX=/usr` stages (mk/install.mk, one
 # list of files for both), finished by packaging/deb/build.sh. The test
