@@ -8,8 +8,9 @@
 # Built-Using filled in, conffiles, md5sums, the maintainer scripts), then
 # builds it with dpkg-deb, every file owned by root. The version is prong's
 # (include/config.h); the changelog's top entry must carry the same one, and
-# names the maintainer and the build time (SOURCE_DATE_EPOCH), so two builds
-# of one tree are the same bytes.
+# names the maintainer and the build time (SOURCE_DATE_EPOCH), so rebuilding
+# one tree in one directory gives the same bytes (the binary's build ID
+# depends on the directory it was compiled in, through its debug information).
 # Must not: touch anything outside STAGE and OUTPUT, or build a package whose
 # version differs from the binary's.
 set -eu
@@ -63,7 +64,7 @@ for script in postinst prerm postrm; do
     install -m 0755 "$here/$script" "$stage/DEBIAN/$script"
 done
 
-# Every file dated by the changelog entry: the same tree gives the same .deb.
+# Every file dated by the changelog entry: a rebuild gives the same .deb.
 find "$stage" -exec touch -h -d "@$SOURCE_DATE_EPOCH" '{}' +
 dpkg-deb --root-owner-group -Zxz --build "$stage" "$output" >/dev/null
 echo "make deb: $output"
