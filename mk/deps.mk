@@ -22,3 +22,12 @@ deps:
 
 # The deployment suites run a real haproxy in front of prong (tests/live/test_deploy_haproxy.py).
 DEB_PACKAGES += haproxy
+
+# The package and its test (mk/package.mk): dpkg-deb and dpkg-parsechangelog
+# build it, binutils strips the binary, lintian checks it, systemd supplies
+# systemd-sysusers, systemd-tmpfiles and systemd-analyze, logrotate runs the
+# shipped recipe, man-db lets systemd-analyze verify find prong(8), file and
+# readelf (binutils) show the binary needs no library, base-passwd seeds the
+# scratch root's users, mount (with util-linux's unshare, setpriv and runuser)
+# gives the test its private mount namespace.
+DEB_PACKAGES += dpkg dpkg-dev binutils lintian systemd logrotate man-db file base-passwd mount

@@ -83,6 +83,17 @@ static const char *file_problem(int fd, uid_t log_uid)
 }
 
 /* Split path into its directory (opened) and its last name. */
+
+/* The group of a log file root creates: the directory's, where its set-group-ID
+ * bit says new files take it (as /var/log/prong, group adm, for the readers the
+ * administrator chose); else the log user's. */
+static gid_t new_file_group(int directory_fd, gid_t log_gid)
+{
+    struct stat directory;
+    if (fstat(directory_fd, &directory) == 0 && (directory.st_mode & S_ISGID))
+        return (gid_t)-1; /* keep what the kernel gave it */
+    return log_gid;
+}
 static int open_directory(const char *path, struct log_target *target)
 {
     char directory[PATH_MAX];
@@ -129,7 +140,8 @@ int log_files_open(const char *flag, const char *value, bool may_be_off, const c
     if (target->fd < 0)
         return fail(error, error_size, flag, value, strerror(errno));
     problem = file_problem(target->fd, owner->uid);
-    if (!problem && created && geteuid() == 0 && fchown(target->fd, owner->uid, owner->gid) != 0)
+    if (!problem && created && geteuid() == 0 &&
+        fchown(target->fd, owner->uid, new_file_group(target->directory_fd, owner->gid)) != 0)
         problem = "cannot give the new file to the log user";
     if (problem && created)
         unlinkat(target->directory_fd, target->name, 0); /* refused: leave nothing behind */

@@ -5,8 +5,9 @@ lines go to new files at the original paths, the renamed files keep the old
 lines and get nothing new) as docs/logging.md's logrotate snippet does it;
 --pid-file holds the monitor's pid (the process to signal), and a pid file
 inside the document root is refused; `make install DESTDIR=... PREFIX=/usr`
-installs exactly the release binary, the man page and the two units (ExecStart
-rewritten to the installed path) and never a test or lab build, and `make
+installs exactly the release binary, the man page, the two units (ExecStart
+rewritten to the installed path), the sysusers.d, tmpfiles.d and logrotate
+files and the bundled site, and never a test or lab build, and `make
 uninstall` removes them; `man -l docs/prong.8` renders without warnings; the
 logrotate snippet in docs/deploy.md and docs/logging.md signals the pid file.
 Every process started is stopped and reaped; temporary directories removed.
@@ -94,8 +95,18 @@ class OperationsTest(LiveTestCase):
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
         installed = sorted(os.path.relpath(os.path.join(directory, name), destination)
                            for directory, _, names in os.walk(destination) for name in names)
-        self.assertEqual(installed, ["usr/lib/systemd/system/prong.service", "usr/lib/systemd/system/prong.socket",
-                                     "usr/sbin/prong", "usr/share/man/man8/prong.8"])
+        site = sorted(os.path.relpath(os.path.join(directory, name), os.path.join(REPO, "www"))
+                      for directory, _, names in os.walk(os.path.join(REPO, "www")) for name in names)
+        self.assertEqual(installed, sorted(["etc/logrotate.d/prong", "usr/lib/systemd/system/prong.service",
+                                            "usr/lib/systemd/system/prong.socket", "usr/lib/sysusers.d/prong.conf",
+                                            "usr/lib/tmpfiles.d/prong.conf", "usr/sbin/prong",
+                                            "usr/share/man/man8/prong.8"]
+                                           + [f"usr/share/prong/www/{name}" for name in site]))
+        for installed_name, source in (("etc/logrotate.d/prong", "packaging/prong.logrotate"),
+                                       ("usr/lib/sysusers.d/prong.conf", "packaging/prong.sysusers"),
+                                       ("usr/lib/tmpfiles.d/prong.conf", "packaging/prong.tmpfiles")):
+            with open(os.path.join(REPO, source)) as f:
+                self.assertEqual(open(os.path.join(destination, installed_name)).read(), f.read(), installed_name)
         binary = os.path.join(destination, "usr/sbin/prong")
         with open(binary, "rb") as f, open(PRONG, "rb") as release:
             content = f.read()
@@ -133,7 +144,7 @@ class OperationsTest(LiveTestCase):
 
     def test_documented_logrotate_snippet_signals_the_pid_file(self):
         deploy = open(os.path.join(REPO, "docs", "deploy.md")).read()
-        snippet = re.search(r"```\n(/var/log/prong/\*\.log \{.*?\n\})\n```", deploy, re.S)
+        snippet = re.search(r"```\n((?:#.*\n)*/var/log/prong/\*\.log \{.*?\n\})\n```", deploy, re.S)
         self.assertIsNotNone(snippet, "docs/deploy.md has no logrotate snippet")
         self.assertIn("postrotate", snippet.group(1))
         self.assertRegex(snippet.group(1), r"systemctl reload prong|kill -HUP")
