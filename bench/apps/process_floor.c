@@ -6,17 +6,26 @@
  * opens no file and installs no sandbox, so its figures are what the process
  * model itself costs on this machine: keep-alive throughput and p99 with one
  * process per connection, and Connection: close with a static binary's fork
- * (peers.py's own floor is linked dynamically and never keeps a connection).
+ * (bench/apps/fork_floor.c is linked dynamically and never keeps a connection).
+ * It reaps its children itself, as prong's supervisor does (waitpid(2) on
+ * SIGCHLD), rather than leaving them to the kernel: a child the kernel reaps
+ * for an ignored SIGCHLD takes its CPU time with it, and `make bench` reads
+ * the children's time from this process's /proc/PID/stat (cutime, cstime),
+ * as it does from prong's supervisor.
  *
  * Must not: be taken for a server. It assumes every read is one whole request,
  * as wrk sends them, and listens on the loopback only. */
-#define _GNU_SOURCE
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* strcasestr(3) */
+#endif
+#include <errno.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define BODY_BYTES 1024
@@ -49,6 +58,26 @@ static void serve(int client)
     }
 }
 
+/* SIGCHLD: reap every child that has ended (async-signal-safe: waitpid and
+ * errno only, signal-safety(7)). */
+static void reap(int signal_number)
+{
+    (void)signal_number;
+    int saved = errno;
+    pid_t ended;
+    do
+        ended = waitpid(-1, NULL, WNOHANG);
+    while (ended > 0);
+    errno = saved;
+}
+
+static int reap_children(void)
+{
+    struct sigaction action = {.sa_handler = reap, .sa_flags = SA_RESTART | SA_NOCLDSTOP};
+    sigemptyset(&action.sa_mask);
+    return sigaction(SIGCHLD, &action, NULL);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -65,7 +94,7 @@ int main(int argc, char **argv)
                                   .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
                                   .sin_port = htons((unsigned short)atoi(argv[1]))};
     int one = 1, listener = socket(AF_INET, SOCK_STREAM, 0);
-    if (listener < 0 || signal(SIGCHLD, SIG_IGN) == SIG_ERR || /* the kernel reaps the children */
+    if (listener < 0 || reap_children() != 0 ||
         setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
         bind(listener, (struct sockaddr *)&address, sizeof address) != 0 ||
         listen(listener, 1024) != 0) {
