@@ -10,11 +10,23 @@
 #define PRONG_FIXED_LIMITS_H
 
 /* ---------------------------------------------------------------- start-up */
-#define CONFIG_MAX_LISTENERS 16       /* --listen */
+#define CONFIG_MAX_LISTENERS 16 /* --listen */
+/* Sockets those make: a shorthand (localhost:PORT, :PORT, PORT) is two, so twice
+ * CONFIG_MAX_LISTENERS (listener.c asserts it). */
+#define LISTENER_SOCKETS_MAX 32u
 #define CONFIG_MAX_INDEX_NAMES 8      /* --index */
 #define CONFIG_MAX_TRUSTED_PROXIES 16 /* --trusted-proxy */
 #define MIME_FILE_MAX_ENTRIES 4096    /* --mime-types lines with a type */
 #define MAX_CHILDREN_CEILING 4096     /* the default --max-children never exceeds this */
+/* --header rows (and --cache-control, which is one), and the bytes of their text
+ * as the command line gave them: bounds on what start-up stores and checks. */
+#define HEADER_RULES_MAX 64
+#define HEADER_RULES_TEXT_MAX 16384
+/* --error-page rows: one per status that has a page (error_pages.c lists them). */
+#define ERROR_PAGES_MAX 16
+/* A media type read from --mime-types, parameters included: it goes into a
+ * Content-Type line, so it counts against the response head (below). */
+#define MIME_TYPE_MAX 255
 
 /* ---------------------------------------------------------------- a connection process */
 /* Client, log channel, /dev/null twice, a file, a directory, and spares. */

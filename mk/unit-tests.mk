@@ -23,8 +23,9 @@ UNIT_TEST_GCC_STAMP := $(UNIT_TEST_DIR)/warnings-$(notdir $(CC)).stamp
 UNIT_TEST_SUITES := http_date client_table access_log proc_status config mime listener response rate_limit cidr text_number posix_acl prefault
 UNIT_TEST_SOURCES := tests/unit/unit_main.c $(patsubst %,tests/unit/test_%.c,$(UNIT_TEST_SUITES))
 UNIT_TEST_HEADERS := tests/unit/unit.h
-# The modules under test, then what they link against (config: flag_table, cidr, http_parser).
-UNIT_MODULES := http_date client_table access_log proc_status config flag_table mime listener response rate_limit cidr text_number posix_acl prefault http_parser
+# The modules under test, then what they link against (config: flag_table, cidr, http_parser,
+# header_rules, error_pages; response: header_rules; listener: listener_address).
+UNIT_MODULES := http_date client_table access_log proc_status config flag_table mime listener response rate_limit cidr text_number posix_acl prefault http_parser listener_address header_rules error_pages
 UNIT_MODULE_SOURCES := $(foreach module,$(UNIT_MODULES),$(wildcard src/$(module).c src/*/$(module).c))
 UNIT_TEST_SANITIZERS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 UNIT_TEST_CFLAGS := $(CFLAGS_BASE) -Itests/unit -O1 -g

@@ -25,12 +25,14 @@ const struct flag_spec FLAG_TABLE[] = {
      .default_text = "(required)", .meaning = "document root to serve"},
     {.name = "listen", .kind = FLAG_TEXT, .argument = "ADDRESS[,OPTION]...", .field = NO_FIELD,
      .repeatable = true, .default_text = DEFAULT_LISTEN ", or every socket systemd passes",
-     .meaning = "`A.B.C.D:PORT`, `[IPV6]:PORT`, `unix:/PATH` or `systemd:NAME`; options `proxy` "
-                "(PROXY protocol v1/v2 first), `reuseport`, and for unix `mode=0660`, "
-                "`owner=USER`, `group=GROUP`; port 0 picks a free port; repeatable"},
-    {.name = "user", .kind = FLAG_TEXT, .argument = "NAME", .field = FIELD(user),
+     .meaning = "`A.B.C.D:PORT`, `[IPV6]:PORT`, `localhost:PORT` (127.0.0.1 and [::1]), `:PORT` "
+                "or `PORT` (every address: 0.0.0.0 and [::]), `unix:/PATH` or `systemd:NAME`; "
+                "then `,proxy` (PROXY protocol v1/v2 first), `,reuseport`, and for unix "
+                "`,mode=0660`, `,owner=USER`, `,group=GROUP`; port 0 picks a free port; repeatable"},
+    {.name = "user", .kind = FLAG_TEXT, .argument = "NAME|UID:GID", .field = FIELD(user),
      .default_text = DEFAULT_USER,
-     .meaning = "run user when started as root; must not be root"},
+     .meaning = "run user when started as root, by name (looked up in /etc/passwd) or as "
+                "numeric ids (no lookup at all); must not be root"},
     {.name = "access-log", .kind = FLAG_TEXT, .argument = "PATH|-|off", .field = FIELD(access_log),
      .default_string = "-", .meaning = "access log file, standard error, or none"},
     {.name = "error-log", .kind = FLAG_TEXT, .argument = "PATH|-", .field = FIELD(error_log),

@@ -54,7 +54,7 @@ struct startup {
     struct run_user user;
     int root_fd;
     char root_path[PATH_MAX];
-    struct listener listeners[CONFIG_MAX_LISTENERS];
+    struct listener listeners[LISTENER_SOCKETS_MAX];
     size_t listener_count;
     struct sock_fprog jail_filter, monitor_filter;
     struct log_target access_log, error_log;
@@ -550,11 +550,14 @@ static void open_listeners(void)
         return;
     }
     for (size_t i = 0; i < config->listen_count; i++) {
-        struct listener *listener = &startup.listeners[startup.listener_count];
-        if (listener_parse(config->listens[i].text, listener, error, sizeof error) != 0 ||
-            listener_open(listener, &systemd, error, sizeof error) != 0)
+        struct listener *first = &startup.listeners[startup.listener_count];
+        int count = listener_parse_all(config->listens[i].text, first,
+                                       LISTENER_SOCKETS_MAX - startup.listener_count, error,
+                                       sizeof error); /* localhost:PORT, :PORT, PORT name two */
+        if (count < 0 ||
+            listener_open_all(first, (size_t)count, &systemd, error, sizeof error) != 0)
             fail_setup(error);
-        startup.listener_count++;
+        startup.listener_count += (size_t)count;
     }
     for (int i = 0; i < systemd.count; i++)
         if (!systemd.used[i])
