@@ -41,6 +41,17 @@
 /* Ranges in one multipart/byteranges answer (RFC 9110 §14.2 lets a server limit them). */
 #define BYTE_RANGE_MAX 16
 
+/* Response heads are built in one buffer of RESPONSE_HEAD_MAX bytes (static/response.h).
+ * What prong writes itself into any head (status line, its own fields, a Location,
+ * and an error's built-in body) stays within RESPONSE_OWN_HEAD_MAX, which
+ * tests/unit/test_head_budget.c checks by building every kind of head at its
+ * largest; the rest, RESPONSE_CONFIGURED_MAX, is what the configured --header
+ * rows may add to any one response (start-up refuses more), so a configured
+ * header can never push a head past its buffer. */
+#define RESPONSE_OWN_HEAD_MAX 1536
+/* The trailing-slash redirect's Location, path and query re-encoded; longer: 414. */
+#define LOCATION_MAX 1024
+
 /* ---------------------------------------------------------------- the supervisor */
 /* Connections waiting for an evicted child's slot; past it, 503. */
 #define PENDING_MAX 64

@@ -107,7 +107,7 @@ const struct flag_spec FLAG_TABLE[] = {
      .doc = DOC_LIMIT, .limit_name = "crashes per client, a minute",
      .past_limit = "503 for --crash-block"},
     {.name = "crash-block", .kind = FLAG_SECONDS, .argument = "SECONDS",
-     .field = FIELD(crash_block_ms), .minimum = 1000, .maximum = 24 * HOUR_MS,
+     .field = FIELD(crash_block_ms), .minimum = 1000, .maximum = 24ull * HOUR_MS,
      .default_value = 300000, .meaning = "how long such a client gets 503"},
     {.name = "child-cpu", .kind = FLAG_COUNT, .argument = "SECONDS",
      .field = FIELD(child_cpu_seconds), .minimum = 1, .maximum = 86400, .default_value = 60,
@@ -139,7 +139,17 @@ const struct flag_spec FLAG_TABLE[] = {
                 "built-in table"},
     {.name = "cache-control", .kind = FLAG_TEXT, .argument = "VALUE",
      .field = FIELD(cache_control), .default_text = "none",
-     .meaning = "`Cache-Control` for file responses (200, 206, 304)"},
+     .meaning = "`Cache-Control` for file responses (200, 206, 304): a header row of file "
+                "responses only, which a `--header` row with a prefix overrides"},
+    {.name = "header", .kind = FLAG_TEXT, .argument = "'[/PREFIX/ ]NAME: VALUE'",
+     .field = NO_FIELD, .repeatable = true, .default_text = "none",
+     .meaning = "add a field to every response (errors too), or with a prefix to the "
+                "responses for paths under it (not errors); per name the longest matching "
+                "prefix wins; repeatable (at most " NUMBER_TEXT(HEADER_RULES_MAX) " rows)"},
+    {.name = "error-page", .kind = FLAG_TEXT, .argument = "STATUS=/PATH", .field = NO_FIELD,
+     .repeatable = true, .default_text = "built-in pages",
+     .meaning = "serve this file from the root as the body of STATUS's error responses (the "
+                "built-in page when it cannot be opened); repeatable"},
     {.name = "pid-file", .kind = FLAG_TEXT, .argument = "PATH", .field = FIELD(pid_file),
      .default_text = "none", .meaning = "write the main process's pid (the one to signal)"},
     {.name = "trusted-proxy", .kind = FLAG_TEXT, .argument = "CIDR", .field = NO_FIELD,
@@ -197,6 +207,17 @@ const struct fixed_limit FIXED_LIMITS[] = {
      .past_limit = "the whole file (200)", .doc = DOC_LIMIT},
     {.limit_name = "entries in one listing", .value = AUTOINDEX_MAX_ENTRIES, .past_limit = "500",
      .doc = DOC_LIMIT},
+    {.limit_name = "Location of the trailing-slash redirect", .value = LOCATION_MAX,
+     .unit = "bytes", .past_limit = "414", .doc = DOC_LIMIT},
+    {.limit_name = "`--header` rows (`--cache-control` is one)", .value = HEADER_RULES_MAX,
+     .past_limit = "refused at start-up", .doc = DOC_LIMIT},
+    {.limit_name = "`--header` arguments, all together", .value = HEADER_RULES_TEXT_MAX,
+     .unit = "bytes", .past_limit = "refused at start-up", .doc = DOC_LIMIT},
+    {.limit_name = "what the `--header` rows add to one response", .value = RESPONSE_CONFIGURED_MAX,
+     .unit = "bytes", .note = "a 4,096-byte head less prong's own 1,536",
+     .past_limit = "refused at start-up", .doc = DOC_LIMIT},
+    {.limit_name = "a media type in `--mime-types`", .value = MIME_TYPE_MAX, .unit = "bytes",
+     .past_limit = "refused at start-up", .doc = DOC_LIMIT},
 };
 const size_t FIXED_LIMITS_SIZE = sizeof FIXED_LIMITS / sizeof FIXED_LIMITS[0];
 

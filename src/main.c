@@ -623,6 +623,10 @@ int main(int argc, char **argv)
     if (docroot_verify(startup.root_fd, startup.root_path, startup.user.uid, startup.user.gid,
                        !startup.started_as_root, &entries, error, sizeof error) != 0)
         fail_setup(error);
+    /* --error-page files a connection process could not serve: one line each,
+     * and the built-in page until they can be (never a reason to stop). */
+    static_files_report_error_pages(&config->error_pages, config->symlinks, startup.root_fd,
+                                    startup.user.uid, startup.user.gid, stderr);
     /* 7. The jail must be buildable: root, CAP_SYS_CHROOT held, or a user namespace. */
     if (!startup.started_as_root && !privileges_can_chroot() && LAYER_KEPT(config, LAYER_CHROOT) &&
         !sandbox_user_namespaces_allowed())
@@ -641,14 +645,15 @@ int main(int argc, char **argv)
         return 0;
     }
     /* 9. Per-process settings every role inherits through fork. */
-    struct response_settings response = {.server_header = config->server_header};
+    struct response_settings response = {.server_header = config->server_header,
+                                         .headers = &config->headers};
     response_configure(&response);
     struct static_settings files = {
         .index_names = config->index_names,
         .index_count = config->index_count,
         .autoindex = config->autoindex,
         .symlinks = config->symlinks,
-        .cache_control = config->cache_control,
+        .error_pages = &config->error_pages,
     };
     static_files_configure(&files);
     struct connection_settings connection = {
