@@ -6,9 +6,9 @@
  * as a row pointing into the argument (which must outlive the rules: argv does).
  * header_rules_add_file_row() stores --cache-control's row (file responses
  * only: 200, 206, 304). header_rules_finish() runs once all rows are in: it
- * refuses two rows without a prefix that would send the same field on one
- * response kind... (see header_rules.c) and any set of rows that could add more
- * than RESPONSE_CONFIGURED_MAX bytes to one response. header_rules_select()
+ * refuses a row without a prefix for the field --cache-control sets (both
+ * would be sent on every file) and any set of rows that could add more than
+ * RESPONSE_CONFIGURED_MAX bytes to one response. header_rules_select()
  * names the rows one response carries: for each field name (compared
  * case-insensitively), the rows in scope whose prefix is the longest that
  * matches, in command-line order; rows without a prefix count as length 0.
