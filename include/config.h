@@ -15,6 +15,8 @@
 #include "fixed_limits.h"
 #include "http/cidr.h"
 #include "http/http_parser.h"
+#include "static/error_pages.h"
+#include "static/header_rules.h"
 
 #define PRONG_VERSION "0.1.0"
 
@@ -100,8 +102,10 @@ struct config {
     size_t index_count;
     bool autoindex;
     enum symlink_policy symlinks;
-    const char *mime_types; /* NULL: the built-in table only */
-    const char *cache_control;
+    const char *mime_types;      /* NULL: the built-in table only */
+    const char *cache_control;   /* also a row of headers (scope: file responses) */
+    struct header_rules headers; /* --header rows, then --cache-control's */
+    struct error_pages error_pages;
     const char *pid_file;
     struct cidr trusted_proxies[CONFIG_MAX_TRUSTED_PROXIES];
     size_t trusted_proxy_count;

@@ -10,11 +10,23 @@
 #define PRONG_FIXED_LIMITS_H
 
 /* ---------------------------------------------------------------- start-up */
-#define CONFIG_MAX_LISTENERS 16       /* --listen */
+#define CONFIG_MAX_LISTENERS 16 /* --listen */
+/* Sockets those make: a shorthand (localhost:PORT, :PORT, PORT) is two, so twice
+ * CONFIG_MAX_LISTENERS (listener.c asserts it). */
+#define LISTENER_SOCKETS_MAX 32u
 #define CONFIG_MAX_INDEX_NAMES 8      /* --index */
 #define CONFIG_MAX_TRUSTED_PROXIES 16 /* --trusted-proxy */
 #define MIME_FILE_MAX_ENTRIES 4096    /* --mime-types lines with a type */
 #define MAX_CHILDREN_CEILING 16384    /* the default --max-children never exceeds this */
+/* --header rows (and --cache-control, which is one), and the bytes of their text
+ * as the command line gave them: bounds on what start-up stores and checks. */
+#define HEADER_RULES_MAX 64
+#define HEADER_RULES_TEXT_MAX 16384
+/* --error-page rows: one per status that has a page (error_pages.c lists them). */
+#define ERROR_PAGES_MAX 16
+/* A media type read from --mime-types, parameters included: it goes into a
+ * Content-Type line, so it counts against the response head (below). */
+#define MIME_TYPE_MAX 255
 
 /* ---------------------------------------------------------------- a connection process */
 /* Client, log channel, /dev/null twice, a file, a directory, and spares. */
@@ -28,6 +40,17 @@
 #define AUTOINDEX_MAX_ENTRIES 10000
 /* Ranges in one multipart/byteranges answer (RFC 9110 §14.2 lets a server limit them). */
 #define BYTE_RANGE_MAX 16
+
+/* Response heads are built in one buffer of RESPONSE_HEAD_MAX bytes (static/response.h).
+ * What prong writes itself into any head (status line, its own fields, a Location,
+ * and an error's built-in body) stays within RESPONSE_OWN_HEAD_MAX, which
+ * tests/unit/test_head_budget.c checks by building every kind of head at its
+ * largest; the rest, RESPONSE_CONFIGURED_MAX, is what the configured --header
+ * rows may add to any one response (start-up refuses more), so a configured
+ * header can never push a head past its buffer. */
+#define RESPONSE_OWN_HEAD_MAX 1536
+/* The trailing-slash redirect's Location, path and query re-encoded; longer: 414. */
+#define LOCATION_MAX 1024
 
 /* ---------------------------------------------------------------- the supervisor */
 /* Connections waiting for an evicted child's slot; past it, 503. An evicted

@@ -154,7 +154,9 @@ static int is_plain_file_name(const char *name)
     return 1;
 }
 
-/* A header value we will send as is: visible ASCII and spaces only (RFC 9110 §5.5). */
+/* --cache-control's own check, as it always was: visible ASCII and spaces (no
+ * tab). Its row then gets the field-value syntax every --header gets
+ * (header_rules.c: no leading or trailing whitespace either). */
 static int is_safe_header_value(const char *value)
 {
     if (!*value)
@@ -244,6 +246,12 @@ static enum config_outcome apply_text(struct config *config, const struct flag_s
         return refuse_value(error, error_size, name, "auto, on or off", text);
     } else if (strcmp(name, "cache-control") == 0 && !is_safe_header_value(text)) {
         return refuse_value(error, error_size, name, "printable ASCII", text);
+    } else if (strcmp(name, "header") == 0) {
+        return header_rules_add(&config->headers, text, error, error_size) == 0 ? CONFIG_OK
+                                                                                : CONFIG_ERROR;
+    } else if (strcmp(name, "error-page") == 0) {
+        return error_pages_add(&config->error_pages, text, error, error_size) == 0 ? CONFIG_OK
+                                                                                   : CONFIG_ERROR;
     }
     if (flag->field != NO_FIELD)
         store_text(config, flag, text);
@@ -408,5 +416,12 @@ enum config_outcome config_parse(int argc, char **argv, struct config *config, c
         return CONFIG_ERROR;
     }
     fill_in_sized_defaults(config);
+    /* --cache-control is a row of the header rules, of file responses only; added
+     * last (its final value: a repeated flag's last one wins, as for every flag). */
+    if ((config->cache_control &&
+         header_rules_add_file_row(&config->headers, "--cache-control", "Cache-Control",
+                                   config->cache_control, error, error_size) != 0) ||
+        header_rules_finish(&config->headers, error, error_size) != 0)
+        return refuse(error);
     return CONFIG_OK;
 }

@@ -34,15 +34,18 @@ const struct flag_spec FLAG_TABLE[] = {
      .field = NO_FIELD,
      .repeatable = true,
      .default_text = DEFAULT_LISTEN ", or every socket systemd passes",
-     .meaning = "`A.B.C.D:PORT`, `[IPV6]:PORT`, `unix:/PATH` or `systemd:NAME`, then `,proxy` "
-                "(PROXY protocol v1/v2 first), `,reuseport`, and for unix `,mode=0660`, "
-                "`,owner=USER`, `,group=GROUP`; port 0 picks a free port; repeatable"},
+     .meaning =
+         "`A.B.C.D:PORT`, `[IPV6]:PORT`, `localhost:PORT` (127.0.0.1 and [::1]), `:PORT` "
+         "or `PORT` (every address: 0.0.0.0 and [::]), `unix:/PATH` or `systemd:NAME`; "
+         "then `,proxy` (PROXY protocol v1/v2 first), `,reuseport`, and for unix "
+         "`,mode=0660`, `,owner=USER`, `,group=GROUP`; port 0 picks a free port; repeatable"},
     {.name = "user",
      .kind = FLAG_TEXT,
-     .argument = "NAME",
+     .argument = "NAME|UID:GID",
      .field = FIELD(user),
      .default_text = DEFAULT_USER,
-     .meaning = "run user when started as root; must not be root"},
+     .meaning = "run user when started as root, by name (looked up in /etc/passwd) or as "
+                "numeric ids (no lookup at all); must not be root"},
     {.name = "log-user",
      .kind = FLAG_TEXT,
      .argument = "NAME|UID:GID",
@@ -307,7 +310,25 @@ const struct flag_spec FLAG_TABLE[] = {
      .argument = "VALUE",
      .field = FIELD(cache_control),
      .default_text = "none",
-     .meaning = "`Cache-Control` for file responses (200, 206, 304)"},
+     .meaning = "`Cache-Control` for file responses (200, 206, 304): a header row of file "
+                "responses only, which a `--header` row with a prefix overrides"},
+    {.name = "header",
+     .kind = FLAG_TEXT,
+     .argument = "'[/PREFIX/ ]NAME: VALUE'",
+     .field = NO_FIELD,
+     .repeatable = true,
+     .default_text = "none",
+     .meaning = "add a field to every response (errors too), or with a prefix to the "
+                "responses for paths under it (not errors); per name the longest matching "
+                "prefix wins; repeatable (at most " NUMBER_TEXT(HEADER_RULES_MAX) " rows)"},
+    {.name = "error-page",
+     .kind = FLAG_TEXT,
+     .argument = "STATUS=/PATH",
+     .field = NO_FIELD,
+     .repeatable = true,
+     .default_text = "built-in pages",
+     .meaning = "serve this file from the root as the body of STATUS's error responses (the "
+                "built-in page when it cannot be opened); repeatable"},
     {.name = "pid-file",
      .kind = FLAG_TEXT,
      .argument = "PATH",

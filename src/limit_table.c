@@ -9,6 +9,7 @@
 #include "fixed_limits.h"
 #include "http/http_parser.h"
 #include "http/proxy_protocol.h"
+#include "static/header_rules.h"
 
 const struct fixed_limit FIXED_LIMITS[] = {
     {.limit_name = "decoded path",
@@ -53,6 +54,31 @@ const struct fixed_limit FIXED_LIMITS[] = {
     {.limit_name = "connections waiting for an evicted child's slot",
      .value = PENDING_MAX,
      .past_limit = "503",
+     .doc = DOC_LIMIT},
+    {.limit_name = "Location of the trailing-slash redirect",
+     .value = LOCATION_MAX,
+     .unit = "bytes",
+     .past_limit = "414",
+     .doc = DOC_LIMIT},
+    {.limit_name = "`--header` rows (`--cache-control` is one)",
+     .value = HEADER_RULES_MAX,
+     .past_limit = "refused at start-up",
+     .doc = DOC_LIMIT},
+    {.limit_name = "`--header` arguments, all together",
+     .value = HEADER_RULES_TEXT_MAX,
+     .unit = "bytes",
+     .past_limit = "refused at start-up",
+     .doc = DOC_LIMIT},
+    {.limit_name = "what the `--header` rows add to one response",
+     .value = RESPONSE_CONFIGURED_MAX,
+     .unit = "bytes",
+     .note = "a 4,096-byte head less prong's own 1,536",
+     .past_limit = "refused at start-up",
+     .doc = DOC_LIMIT},
+    {.limit_name = "a media type in `--mime-types`",
+     .value = MIME_TYPE_MAX,
+     .unit = "bytes",
+     .past_limit = "refused at start-up",
      .doc = DOC_LIMIT},
     {.limit_name = "time a connection waits for an evicted child's slot",
      .value = PENDING_DEADLINE_MS,

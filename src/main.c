@@ -32,6 +32,7 @@
 #include "process/monitor_start.h"
 #include "process/supervisor_start.h"
 #include "static/mime.h"
+#include "static/static_files.h"
 
 #define EXIT_SETUP 2
 
@@ -40,7 +41,7 @@ static struct {
     struct run_user user, log_user;
     int root_fd, null_fd, notify_fd;
     char root_path[PATH_MAX];
-    struct listener listeners[CONFIG_MAX_LISTENERS];
+    struct listener listeners[LISTENER_SOCKETS_MAX];
     size_t listener_count;
     struct sock_fprog jail_filter, monitor_filter;
     struct log_target access_log, error_log;
@@ -200,6 +201,10 @@ int main(int argc, char **argv)
     size_t entries = 0;
     check(docroot_verify(startup.root_fd, startup.root_path, startup.user.uid, startup.user.gid,
                          !startup.started_as_root, &entries, error, sizeof error));
+    /* --error-page files a connection process could not serve: one line each,
+     * and the built-in page until they can be (never a reason to stop). */
+    static_files_report_error_pages(&config->error_pages, config->symlinks, startup.root_fd,
+                                    startup.user.uid, startup.user.gid, stderr);
     /* 8. The jail must be buildable: root, CAP_SYS_CHROOT held, or a user namespace. */
     if (!startup.started_as_root && !privileges_can_chroot() && LAYER_KEPT(config, LAYER_CHROOT) &&
         !sandbox_user_namespaces_allowed())

@@ -20,10 +20,15 @@ struct run_user {
     char name[64];
 };
 
-/* The run user: name given, else "nobody" when root, else the current user.
- * Refuses uid 0 or gid 0. 0 on success, -1 with a one-line reason. */
+/* The run user: name given (looked up), or "UID:GID" (taken as is, no lookup),
+ * else "nobody" when root, else the current user. Refuses uid 0 or gid 0. 0 on
+ * success, -1 with a one-line reason. */
 int privileges_resolve_user(const char *name, struct run_user *user, char *error,
                             size_t error_size);
+
+/* Pure: "UID:GID" with decimal ids. 1 with *uid and *gid set; 0 when text is
+ * not of that form (then it is a name); -1 when an id is 0, (id_t)-1 or larger. */
+int privileges_parse_numeric_user(const char *text, uid_t *uid, gid_t *gid);
 
 /* Become the run user keeping only CAP_SYS_CHROOT (effective and permitted).
  * Started as an ordinary user, the ids stay and only CAP_SYS_CHROOT is kept if

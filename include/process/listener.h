@@ -1,14 +1,20 @@
 /* listener.h: parse listen addresses and bind (or adopt) the listening sockets.
  *
  * Grammar of --listen (prong --help and the man page repeat it):
- *   A.B.C.D:PORT | [IPV6]:PORT | unix:/PATH | systemd:NAME   then options, comma-separated:
+ *   A.B.C.D:PORT | [IPV6]:PORT | unix:/PATH | systemd:NAME
+ *   | localhost:PORT (two sockets: 127.0.0.1:PORT and [::1]:PORT)
+ *   | :PORT | PORT   (two sockets: 0.0.0.0:PORT and [::]:PORT, every address)
+ *   then options, comma-separated (for a shorthand, on both sockets):
  *   proxy          the peer speaks the PROXY protocol (v1 or v2) first
  *   reuseport      SO_REUSEPORT, so several instances share the port
  *   mode=OCTAL     unix: the socket file's permissions (default 0660)
  *   owner=USER     unix: the socket file's owner
  *   group=GROUP    unix: the socket file's group
  * Each family is explicit: IPv6 sockets are IPV6_V6ONLY. Port 0 asks the kernel
- * for a free port. systemd:NAME takes the socket systemd passed with that
+ * for a free port (a shorthand with port 0 gets one free port for both
+ * sockets: the IPv6 one binds the port the IPv4 one got). Host names are
+ * not resolved: "localhost" is the one name, and means loopback.
+ * systemd:NAME takes the socket systemd passed with that
  * FileDescriptorName (sd_listen_fds(3)); with no --listen at all, every passed
  * socket is used.
  * Contract: listener_parse() checks the text without touching the network;
@@ -24,6 +30,8 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/un.h>
+
+#include "fixed_limits.h"
 
 #define LISTENER_NAME_MAX 128
 #define LISTENER_SYSTEMD_MAX 16
@@ -52,8 +60,21 @@ struct systemd_sockets {
     bool used[LISTENER_SYSTEMD_MAX];
 };
 
-/* 0 on success; otherwise -1 with a one-line reason in error. */
+/* One address and its options (no shorthand): 0 on success; otherwise -1
+ * with a one-line reason in error. */
 int listener_parse(const char *text, struct listener *listener, char *error, size_t error_size);
+
+/* One --listen text, shorthands included: fills listeners[0..n) (n is 1, or 2
+ * for a shorthand) and returns n, or -1 with a one-line reason naming the text
+ * (also when capacity is too small). Nothing is bound. */
+int listener_parse_all(const char *text, struct listener *listeners, size_t capacity, char *error,
+                       size_t error_size);
+
+/* Open the listeners one text named, in order; a shorthand's second socket
+ * with port 0 takes the port the first one got. 0, or -1 with the reason
+ * (every socket this call opened is closed again). */
+int listener_open_all(struct listener *listeners, size_t count, struct systemd_sockets *systemd,
+                      char *error, size_t error_size);
 
 /* Bind and listen on a parsed TCP or unix address, or adopt the named systemd
  * socket. 0 on success; -1 with the reason. */

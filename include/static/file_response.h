@@ -8,7 +8,8 @@
  * multipart/byteranges), 416 (a Content-Range of the length only, §14.4), or 200 when the
  * ranges are refused as a whole; otherwise 200 with Accept-Ranges: bytes.
  * Every file response (200, 206, 304) carries Last-Modified, the strong ETag,
- * Vary: Accept-Encoding (always: a sibling may exist), and --cache-control's value; a
+ * Vary: Accept-Encoding (always: a sibling may exist), and the --header rows
+ * of a file response for plan->path (--cache-control's among them); a
  * 304 carries no Content-Type, Content-Length or body (§15.4.5). HEAD gets
  * exactly GET's head without a body; Range is not applied to HEAD (§14.2).
  * The plan takes over representation->fd (kept for the body, or closed).
@@ -32,6 +33,6 @@ struct representation {
 };
 
 void file_response_plan(const struct http_request *request, struct representation *representation,
-                        const char *cache_control, struct response_plan *plan);
+                        struct response_plan *plan);
 
 #endif

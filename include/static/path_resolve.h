@@ -14,19 +14,33 @@
  *                    (its text read with readlinkat and walked the same way)
  *                    only when the link and what it finally resolves to have the
  *                    same owner, like Apache's SymLinksIfOwnerMatch.
+ * Under follow and owner, when a link was followed, the path resolution
+ * arrived at obeys the dotfile rule too (no component starting with '.', except
+ * a first ".well-known"): a link to ".htpasswd" or into ".git" fails with
+ * PATH_RESOLVE_HIDDEN. (The request path itself is checked by the caller; under
+ * none no link is followed, so the path opened is the one asked for.)
  * On failure: -1 and errno: ENOENT or ENOTDIR (no such file), ELOOP (a link the
  * policy refuses, too many links, or an owner mismatch), EXDEV (a link leading
- * outside the root), EACCES (not readable), ENXIO (a socket), ENAMETOOLONG,
- * EMFILE/ENFILE, or another errno of openat2.
+ * outside the root), PATH_RESOLVE_HIDDEN, EACCES (not readable), ENXIO (a
+ * socket), ENAMETOOLONG, EMFILE/ENFILE, or another errno of openat2.
+ * path_resolve_open_beneath() does the same from root_fd instead of the working
+ * directory (start-up checks, before the chroot).
  * Must not: open for writing, follow a link the policy refuses, resolve outside
  * the root, or hold more than three descriptors at once. */
 #ifndef PRONG_PATH_RESOLVE_H
 #define PRONG_PATH_RESOLVE_H
 
+#include <errno.h>
 #include <stdbool.h>
 
 #include "config.h"
 
+/* The errno of a path refused by the dotfile rule after resolution: one that
+ * no open(2) of a local file returns, so it cannot be mistaken for another cause. */
+#define PATH_RESOLVE_HIDDEN EBADSLT
+
 int path_resolve_open(const char *relative, bool directory_only, enum symlink_policy policy);
+int path_resolve_open_beneath(int root_fd, const char *relative, bool directory_only,
+                              enum symlink_policy policy);
 
 #endif

@@ -22,10 +22,62 @@
 
 #include "config.h"
 
+/* "UID:GID", both decimal, neither 0 nor (id_t)-1 (which setresuid reads as
+ * "unchanged"): 1 with the ids, 0 when text is not of that form (a name), -1
+ * when it is but an id is out of range. */
+int privileges_parse_numeric_user(const char *text, uid_t *uid, gid_t *gid)
+{
+    const char *colon = strchr(text, ':');
+    if (!colon || colon == text || !colon[1])
+        return 0;
+    unsigned long long ids[2] = {0, 0};
+    const char *parts[2] = {text, colon + 1};
+    const size_t lengths[2] = {(size_t)(colon - text), strlen(colon + 1)};
+    for (size_t i = 0; i < 2; i++) {
+        if (lengths[i] > 10 || strspn(parts[i], "0123456789") != lengths[i])
+            return 0;
+        ids[i] = 0;
+        for (size_t j = 0; j < lengths[i]; j++)
+            ids[i] = ids[i] * 10 + (unsigned long long)(parts[i][j] - '0');
+        if (ids[i] == 0 || ids[i] >= 0xffffffffull)
+            return -1;
+    }
+    *uid = (uid_t)ids[0];
+    *gid = (gid_t)ids[1];
+    return 1;
+}
+
+/* --user UID:GID: no lookup at all (no NSS, no /etc/passwd), so a static binary
+ * on an LDAP or sssd host, or a container without those files, can still run
+ * as a dedicated account. Its name is the ids themselves. */
+static int resolve_numeric_user(const char *name, struct run_user *user, char *error,
+                                size_t error_size)
+{
+    /* A name never holds ':' (passwd's separator): a digit, then one, is UID:GID. */
+    if (privileges_parse_numeric_user(name, &user->uid, &user->gid) != 1) {
+        snprintf(error, error_size,
+                 "--user %s: expected UID:GID with decimal ids from 1 to 4294967294 (never 0: "
+                 "root)",
+                 name);
+        return -1;
+    }
+    if (geteuid() != 0 && (user->uid != geteuid() || user->gid != getegid()) &&
+        !privileges_can_change_ids()) {
+        snprintf(error, error_size,
+                 "--user %s needs root or CAP_SETUID and CAP_SETGID: started as uid %ld gid %ld",
+                 name, (long)geteuid(), (long)getegid());
+        return -1;
+    }
+    snprintf(user->name, sizeof user->name, "%s", name);
+    return 0;
+}
+
 int privileges_resolve_user(const char *name, struct run_user *user, char *error, size_t error_size)
 {
     struct passwd *entry;
     memset(user, 0, sizeof *user);
+    if (name && name[0] >= '0' && name[0] <= '9' && strchr(name, ':'))
+        return resolve_numeric_user(name, user, error, error_size);
     errno = 0;
     if (name)
         entry = getpwnam(name);

@@ -42,14 +42,15 @@ int child_start_prepare(const struct child_plan *new_plan, char *error, size_t e
 {
     plan = *new_plan;
     const struct config *config = plan.config;
-    struct response_settings response = {.server_header = config->server_header};
+    struct response_settings response = {.server_header = config->server_header,
+                                         .headers = &config->headers};
     response_configure(&response);
     struct static_settings files = {
         .index_names = config->index_names,
         .index_count = config->index_count,
         .autoindex = config->autoindex,
         .symlinks = config->symlinks,
-        .cache_control = config->cache_control,
+        .error_pages = &config->error_pages,
     };
     static_files_configure(&files);
     struct connection_settings connection = {

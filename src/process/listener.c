@@ -1,7 +1,10 @@
 /* listener.c: listen addresses (grammar in include/process/listener.h) and listening sockets.
  *
  * TCP addresses are explicit about their family (IPv6 in brackets, with
- * IPV6_V6ONLY, so "[::]:80" never silently takes IPv4 too). A unix socket path
+ * IPV6_V6ONLY, so "[::]:80" never silently takes IPv4 too); the shorthands
+ * name both families at once, as two sockets (localhost:PORT: 127.0.0.1 and
+ * [::1]; :PORT and PORT: 0.0.0.0 and [::]), each printed on its own line, and
+ * a host without IPv6 refuses them rather than listening on half. A unix socket path
  * must be absolute; a stale socket file at that path is replaced, anything
  * else there is refused. Sockets systemd passes are checked to be listening
  * stream sockets before they are used. All sockets are non-blocking (the
@@ -21,9 +24,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "http/text_number.h"
-
 #define LISTEN_BACKLOG 4096 /* the kernel caps it at net.core.somaxconn */
+_Static_assert(LISTENER_SOCKETS_MAX == 2 * CONFIG_MAX_LISTENERS, "two sockets per --listen");
 #define SD_LISTEN_FDS_START 3
 
 static int parse_port(const char *text, in_port_t *port)
@@ -49,7 +51,8 @@ static int parse_tcp(const char *text, const char *address, struct listener *lis
     const char *colon = strrchr(address, ':');
     if (!colon || (size_t)(colon - address) >= sizeof host) {
         snprintf(error, error_size,
-                 "--listen '%s': expected A.B.C.D:PORT, [IPV6]:PORT, unix:/PATH or systemd:NAME",
+                 "--listen '%s': expected A.B.C.D:PORT, [IPV6]:PORT, localhost:PORT, :PORT, PORT, "
+                 "unix:/PATH or systemd:NAME",
                  text);
         return -1;
     }
@@ -150,17 +153,41 @@ static int parse_option(const char *text, const char *option, struct listener *l
     return -1;
 }
 
-int listener_parse(const char *text, struct listener *listener, char *error, size_t error_size)
+static void listener_init(struct listener *listener)
 {
-    char copy[512];
     memset(listener, 0, sizeof *listener);
     listener->fd = -1;
     listener->mode = 0660;
     listener->owner = (uid_t)-1;
     listener->group = (gid_t)-1;
+}
+
+/* The comma-separated options after the address (NULL: none), on a copy. */
+static int parse_options(const char *text, const char *options, struct listener *listener,
+                         char *error, size_t error_size)
+{
+    char copy[512];
+    if (!options)
+        return 0;
+    snprintf(copy, sizeof copy, "%s", options); /* shorter than text, checked by the callers */
+    for (char *option = copy, *next; option; option = next) {
+        next = strchr(option, ',');
+        if (next)
+            *next++ = '\0';
+        if (parse_option(text, option, listener, error, error_size) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int listener_parse(const char *text, struct listener *listener, char *error, size_t error_size)
+{
+    char copy[512];
+    listener_init(listener);
     if (strlen(text) >= sizeof copy || !text[0]) {
         snprintf(error, error_size,
-                 "--listen '%s': expected A.B.C.D:PORT, [IPV6]:PORT, unix:/PATH or systemd:NAME",
+                 "--listen '%s': expected A.B.C.D:PORT, [IPV6]:PORT, localhost:PORT, :PORT, PORT, "
+                 "unix:/PATH or systemd:NAME",
                  text);
         return -1;
     }
@@ -183,136 +210,80 @@ int listener_parse(const char *text, struct listener *listener, char *error, siz
     } else {
         result = parse_tcp(text, copy, listener, error, error_size);
     }
-    for (char *option = options, *next; result == 0 && option; option = next) {
-        next = strchr(option, ',');
-        if (next)
-            *next++ = '\0';
-        result = parse_option(text, option, listener, error, error_size);
-    }
-    return result;
+    return result == 0 ? parse_options(text, options, listener, error, error_size) : -1;
 }
 
-/* Addresses by hand: every connection process formats its client's address,
- * and inet_ntop goes through sprintf for both families (text_number.h says why
- * that matters). The text, and where it does not fit, are inet_ntop's, byte
- * for byte (tests/unit/test_listener.c compares the two at every buffer size). */
-static size_t write_dotted_quad(const unsigned char *bytes, char *out)
+/* ---------------------------------------------------------------- shorthands */
+
+/* "localhost:PORT" (loopback), ":PORT" and "PORT" (every address): the port
+ * text, or NULL when address is none of them. */
+static const char *shorthand_port(const char *address, bool *loopback)
 {
-    char *at = out;
-    for (size_t i = 0; i < 4; i++) {
-        if (i > 0)
-            *at++ = '.';
-        at += number_decimal(bytes[i], at);
-    }
-    return (size_t)(at - out);
+    *loopback = strncmp(address, "localhost:", 10) == 0;
+    if (*loopback)
+        return address + 10;
+    if (address[0] == ':' && address[1] && strspn(address + 1, "0123456789") == strlen(address + 1))
+        return address + 1; /* ":PORT"; "::1:80" is an IPv6 address without brackets */
+    if (address[0] >= '0' && address[0] <= '9' && strspn(address, "0123456789") == strlen(address))
+        return address;
+    return NULL;
 }
 
-/* text, when it fits with its NUL (else false, as inet_ntop answers ENOSPC). */
-static bool fit_text(const char *formatted, size_t length, char *text, size_t text_size)
+/* One socket of a shorthand: IPv4 (127.0.0.1 or 0.0.0.0) or IPv6 (::1 or ::). */
+static void set_shorthand_address(struct listener *listener, bool ipv6, bool loopback,
+                                  in_port_t port)
 {
-    if (length >= text_size)
-        return false;
-    memcpy(text, formatted, length);
-    text[length] = '\0';
-    return true;
-}
-
-/* Dotted decimal, as inet_ntop writes it. False when text cannot hold it. */
-static bool format_ipv4(const struct in_addr *address, char *text, size_t text_size)
-{
-    char out[INET_ADDRSTRLEN];
-    size_t length =
-        write_dotted_quad((const unsigned char *)&address->s_addr, out); /* network order */
-    return fit_text(out, length, text, text_size);
-}
-
-/* RFC 5952 text as glibc's inet_ntop writes it: lowercase hexadecimal groups,
- * the longest run of two or more zero groups (the first of equals) as "::",
- * and the last 32 bits dotted for ::ffff:0:0/96 and for ::/96 when the zero
- * run is exactly six groups. False when text cannot hold it. */
-static bool format_ipv6(const struct in6_addr *address, char *text, size_t text_size)
-{
-    const unsigned char *bytes = address->s6_addr;
-    unsigned groups[8];
-    for (size_t i = 0; i < 8; i++)
-        groups[i] = (unsigned)bytes[2 * i] << 8 | bytes[2 * i + 1];
-    size_t best_start = 8, best_length = 0;
-    for (size_t i = 0; i < 8;) {
-        size_t run = 0;
-        while (i + run < 8 && groups[i + run] == 0)
-            run++;
-        if (run > best_length)
-            best_start = i, best_length = run;
-        i += run ? run : 1;
-    }
-    if (best_length < 2)
-        best_start = 8, best_length = 0;
-    char out[INET6_ADDRSTRLEN], *at = out;
-    for (size_t i = 0; i < 8; i++) {
-        if (i >= best_start && i < best_start + best_length) {
-            if (i == best_start)
-                *at++ = ':';
-            continue;
-        }
-        if (i > 0)
-            *at++ = ':';
-        if (i == 6 && best_start == 0 &&
-            (best_length == 6 || (best_length == 5 && groups[5] == 0xffff))) {
-            at += write_dotted_quad(bytes + 12, at);
-            break;
-        }
-        at += number_hex(groups[i], at);
-    }
-    if (best_length > 0 && best_start + best_length == 8)
-        *at++ = ':';
-    return fit_text(out, (size_t)(at - out), text, text_size);
-}
-
-/* text, truncated to text_size with a NUL, as snprintf would, without stdio. */
-static void copy_text(char *text, size_t text_size, const char *literal)
-{
-    size_t length = strlen(literal);
-    if (text_size == 0)
-        return;
-    if (length >= text_size)
-        length = text_size - 1;
-    memcpy(text, literal, length);
-    text[length] = '\0';
-}
-
-void listener_format_host(const struct sockaddr *address, char *text, size_t text_size)
-{
-    if (address->sa_family == AF_UNIX) {
-        copy_text(text, text_size, "local");
+    listener->kind = LISTENER_TCP;
+    if (ipv6) {
+        struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&listener->address;
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = port;
+        v6->sin6_addr = loopback ? in6addr_loopback : in6addr_any;
+        listener->address_length = sizeof *v6;
         return;
     }
-    if (address->sa_family == AF_INET &&
-        format_ipv4(&((const struct sockaddr_in *)address)->sin_addr, text, text_size))
-        return;
-    if (address->sa_family == AF_INET6 &&
-        format_ipv6(&((const struct sockaddr_in6 *)address)->sin6_addr, text, text_size))
-        return;
-    copy_text(text, text_size, "unknown");
+    struct sockaddr_in *v4 = (struct sockaddr_in *)&listener->address;
+    v4->sin_family = AF_INET;
+    v4->sin_port = port;
+    v4->sin_addr.s_addr = htonl(loopback ? INADDR_LOOPBACK : INADDR_ANY);
+    listener->address_length = sizeof *v4;
 }
 
-void listener_format_address(const struct sockaddr *address, char *text, size_t text_size)
+int listener_parse_all(const char *text, struct listener *listeners, size_t capacity, char *error,
+                       size_t error_size)
 {
-    char host[INET6_ADDRSTRLEN];
-    if (address->sa_family == AF_INET6) {
-        const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)address;
-        if (!inet_ntop(AF_INET6, &v6->sin6_addr, host, sizeof host))
-            snprintf(host, sizeof host, "?");
-        snprintf(text, text_size, "[%s]:%u", host, ntohs(v6->sin6_port));
-    } else if (address->sa_family == AF_INET) {
-        const struct sockaddr_in *v4 = (const struct sockaddr_in *)address;
-        if (!inet_ntop(AF_INET, &v4->sin_addr, host, sizeof host))
-            snprintf(host, sizeof host, "?");
-        snprintf(text, text_size, "%s:%u", host, ntohs(v4->sin_port));
-    } else if (address->sa_family == AF_UNIX) {
-        snprintf(text, text_size, "unix:%s", ((const struct sockaddr_un *)address)->sun_path);
-    } else {
-        snprintf(text, text_size, "unknown");
+    char copy[512];
+    if (capacity == 0 || strlen(text) >= sizeof copy) {
+        snprintf(error, error_size, "--listen '%s': too many listening sockets (at most %u)", text,
+                 LISTENER_SOCKETS_MAX);
+        return -1;
     }
+    snprintf(copy, sizeof copy, "%s", text);
+    char *options = strchr(copy, ',');
+    if (options)
+        *options++ = '\0';
+    bool loopback = false;
+    const char *port_text = shorthand_port(copy, &loopback);
+    if (!port_text)
+        return listener_parse(text, &listeners[0], error, error_size) == 0 ? 1 : -1;
+    in_port_t port = 0;
+    if (!parse_port(port_text, &port)) {
+        snprintf(error, error_size, "--listen '%s': the port must be a number from 0 to 65535",
+                 text);
+        return -1;
+    }
+    if (capacity < 2) {
+        snprintf(error, error_size, "--listen '%s': too many listening sockets (at most %u)", text,
+                 LISTENER_SOCKETS_MAX);
+        return -1;
+    }
+    for (size_t i = 0; i < 2; i++) {
+        listener_init(&listeners[i]);
+        set_shorthand_address(&listeners[i], i == 1, loopback, port);
+        if (parse_options(text, options, &listeners[i], error, error_size) != 0)
+            return -1;
+    }
+    return 2;
 }
 
 /* A stale socket file from an earlier run may be replaced; nothing else may. */
@@ -471,6 +442,36 @@ int listener_adopt(struct listener *listener, struct systemd_sockets *systemd, i
     listener->kind = LISTENER_SYSTEMD;
     snprintf(listener->systemd_name, sizeof listener->systemd_name, "%s", systemd->names[index]);
     return record_bound_address(listener, systemd->fds[index], error, error_size);
+}
+
+/* The port a bound TCP listener got (network order), 0 for others. */
+static in_port_t bound_port(const struct listener *listener)
+{
+    if (listener->address.ss_family == AF_INET)
+        return ((const struct sockaddr_in *)&listener->address)->sin_port;
+    if (listener->address.ss_family == AF_INET6)
+        return ((const struct sockaddr_in6 *)&listener->address)->sin6_port;
+    return 0;
+}
+
+int listener_open_all(struct listener *listeners, size_t count, struct systemd_sockets *systemd,
+                      char *error, size_t error_size)
+{
+    for (size_t i = 0; i < count; i++) {
+        if (i > 0 && listeners[i].kind == LISTENER_TCP && bound_port(&listeners[i]) == 0) {
+            in_port_t port = bound_port(&listeners[0]); /* port 0: one free port for both */
+            if (listeners[i].address.ss_family == AF_INET6)
+                ((struct sockaddr_in6 *)&listeners[i].address)->sin6_port = port;
+            else
+                ((struct sockaddr_in *)&listeners[i].address)->sin_port = port;
+        }
+        if (listener_open(&listeners[i], systemd, error, error_size) != 0) {
+            for (size_t j = 0; j < i; j++)
+                close(listeners[j].fd);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 int listener_open(struct listener *listener, struct systemd_sockets *systemd, char *error,

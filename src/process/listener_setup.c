@@ -63,11 +63,14 @@ int listeners_open_all(const struct config *config, struct listener *listeners, 
                 return -1;
     } else {
         for (size_t i = 0; i < config->listen_count; i++) {
-            struct listener *listener = &listeners[*count];
-            if (listener_parse(config->listens[i].text, listener, error, error_size) != 0 ||
-                listener_open(listener, &systemd, error, error_size) != 0)
+            struct listener *first = &listeners[*count];
+            int parsed =
+                listener_parse_all(config->listens[i].text, first, LISTENER_SOCKETS_MAX - *count,
+                                   error, error_size); /* localhost:PORT, :PORT, PORT name two */
+            if (parsed < 0 ||
+                listener_open_all(first, (size_t)parsed, &systemd, error, error_size) != 0)
                 return -1;
-            (*count)++;
+            *count += (size_t)parsed;
         }
         for (int i = 0; i < systemd.count; i++)
             if (!systemd.used[i])

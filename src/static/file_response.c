@@ -5,11 +5,10 @@
  * unencoded file; for a precompressed representation they are answered with
  * the whole representation (200), because a Content-Encoding on a multipart
  * body would describe the wrong bytes. A 304 repeats ETag, Last-Modified (as
- * nginx does: it guides cache updates, §15.4.5 allows it), Vary and
- * Cache-Control. The multipart boundary is random per response (getrandom), so
- * file content cannot be crafted to contain it.
- * Must not: produce a head that overflowed, or segments that disagree with
- * Content-Length. */
+ * nginx does: it guides cache updates, §15.4.5 allows it), Vary and the
+ * configured rows (--header, --cache-control). The multipart boundary is random per response
+ * (getrandom), so file content cannot be crafted to contain it. Must not: produce a head that
+ * overflowed, or segments that disagree with Content-Length. */
 #include "static/file_response.h"
 
 #include <inttypes.h>
@@ -30,7 +29,6 @@ _Static_assert(2 * BYTE_RANGE_MAX + 1 <= PLAN_MAX_SEGMENTS,
 struct file_context {
     const struct http_request *request;
     struct representation *representation;
-    const char *cache_control;
     struct response_plan *plan;
     char etag[ETAG_SIZE];
     char last_modified[HTTP_DATE_SIZE];
@@ -54,8 +52,8 @@ static void add_validators(struct file_context *file)
      * not a sibling exists now (RFC 9110 §12.5.5): said on every file response,
      * so a cache's key does not depend on which client came first. */
     response_add(head, "Vary", "Accept-Encoding");
-    if (file->cache_control)
-        response_add(head, "Cache-Control", file->cache_control);
+    /* The administrator's rows, --cache-control's among them (header_rules.h). */
+    response_add_configured(head, file->plan->path, file->plan->path_length, RESPONSE_KIND_FILE);
 }
 
 static void add_encoding(struct file_context *file)
@@ -103,23 +101,13 @@ static void plan_whole(struct file_context *file)
 
 static void plan_unsatisfiable(struct file_context *file)
 {
-    struct response_plan *plan = file->plan;
     release_file(file);
     char content_range[48];
     snprintf(content_range, sizeof content_range, "bytes */%" PRIu64, file->size);
-    size_t body_length = 0;
-    const char *body = response_error_body(416, &body_length);
-    plan->status = 416;
-    plan->reason = "range-not-satisfiable";
-    response_begin(&plan->head, 416);
-    response_add(&plan->head, "Content-Type", "text/html; charset=utf-8");
-    response_add_number(&plan->head, "Content-Length", body_length);
-    response_add(&plan->head, "Content-Range", content_range);
-    response_add(&plan->head, "Content-Security-Policy", "default-src 'none'");
-    response_end(&plan->head);
-    plan->segments[0] = (struct body_segment){SEGMENT_MEMORY, body, 0, body_length};
-    plan->segment_count = 1;
-    plan->body_length = body_length;
+    /* An error page (the --error-page for 416 or the built-in one) with the
+     * Content-Range of the length only (§14.4); the connection stays open. */
+    static_files_plan_refusal_with(416, "range-not-satisfiable", head_only(file), "Content-Range",
+                                   content_range, file->plan);
 }
 
 static void plan_single_range(struct file_context *file, const struct byte_range *range)
@@ -251,12 +239,11 @@ static void plan_with_range(struct file_context *file, const struct validators *
 }
 
 void file_response_plan(const struct http_request *request, struct representation *representation,
-                        const char *cache_control, struct response_plan *plan)
+                        struct response_plan *plan)
 {
     struct file_context file = {
         .request = request,
         .representation = representation,
-        .cache_control = cache_control,
         .plan = plan,
         .size = (uint64_t)representation->status.st_size,
     };

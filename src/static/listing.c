@@ -5,7 +5,11 @@
  * stays a file name. The HTML is static: no script, inline style only (hence
  * "style-src 'unsafe-inline'" in LISTING_CSP). Sorting is a heapsort over the
  * caller's array: no allocation (glibc's qsort may allocate and ask sysconf,
- * whose syscalls the jail does not allow).
+ * whose syscalls the jail does not allow), directories first, then names by
+ * Unicode code point (strcoll would need a locale the jail cannot load, and
+ * would make the order depend on the host). Sizes are shown twice in HTML,
+ * binary units beside the exact count ("1.2 KiB (1,234)"), and JSON keeps
+ * "size" (bytes) and adds "size_human".
  * Must not: allocate, or write past the length it returned when sizing. */
 #include "static/listing.h"
 
@@ -17,16 +21,68 @@
 
 /* ---------------------------------------------------------------- sorting */
 
+/* The next character of a name as a number to sort by: its code point when the
+ * bytes at *at are a valid UTF-8 sequence (RFC 3629: shortest form, no
+ * surrogate, at most U+10FFFF), else 0x110000 + the byte (one byte consumed),
+ * so a name with an invalid byte sorts after every valid character at that
+ * place. For valid UTF-8 this is byte order, which UTF-8 was made to keep. */
+static uint32_t next_sort_value(const unsigned char *name, size_t length, size_t *at)
+{
+    unsigned char lead = name[*at];
+    size_t continuation;
+    uint32_t value, minimum;
+    if (lead < 0x80) {
+        *at += 1;
+        return lead;
+    }
+    if (lead >= 0xc2 && lead <= 0xdf)
+        continuation = 1, value = lead & 0x1fu, minimum = 0x80;
+    else if (lead >= 0xe0 && lead <= 0xef)
+        continuation = 2, value = lead & 0x0fu, minimum = 0x800;
+    else if (lead >= 0xf0 && lead <= 0xf4)
+        continuation = 3, value = lead & 0x07u, minimum = 0x10000;
+    else
+        continuation = 0, value = 0, minimum = 1; /* 0x80-0xc1, 0xf5-0xff: never a lead */
+    bool valid = continuation > 0 && *at + continuation < length;
+    for (size_t i = 1; valid && i <= continuation; i++) {
+        if ((name[*at + i] & 0xc0u) != 0x80u)
+            valid = false;
+        else
+            value = value << 6 | (name[*at + i] & 0x3fu);
+    }
+    if (!valid || value < minimum || value > 0x10ffff || (value >= 0xd800 && value <= 0xdfff)) {
+        *at += 1;
+        return 0x110000u + lead;
+    }
+    *at += continuation + 1;
+    return value;
+}
+
+int listing_compare_names(const char *a, size_t a_length, const char *b, size_t b_length)
+{
+    size_t i = 0, j = 0;
+    while (i < a_length && j < b_length) {
+        uint32_t x = next_sort_value((const unsigned char *)a, a_length, &i);
+        uint32_t y = next_sort_value((const unsigned char *)b, b_length, &j);
+        if (x != y)
+            return x < y ? -1 : 1;
+    }
+    if (i < a_length)
+        return 1;
+    return j < b_length ? -1 : 0;
+}
+
+static int compare_names(const struct listing_entry *a, const struct listing_entry *b)
+{
+    return listing_compare_names(a->name, a->name_length, b->name, b->name_length);
+}
+
 static int compare_entries(const struct listing_entry *a, const struct listing_entry *b)
 {
     bool a_directory = a->kind == LISTING_DIRECTORY, b_directory = b->kind == LISTING_DIRECTORY;
     if (a_directory != b_directory)
         return a_directory ? -1 : 1;
-    size_t shorter = a->name_length < b->name_length ? a->name_length : b->name_length;
-    int order = memcmp(a->name, b->name, shorter);
-    if (order != 0)
-        return order;
-    return a->name_length < b->name_length ? -1 : (a->name_length > b->name_length ? 1 : 0);
+    return compare_names(a, b);
 }
 
 static void swap_entries(struct listing_entry *a, struct listing_entry *b)
@@ -84,6 +140,61 @@ static void put_number(struct text_sink *sink, uint64_t value)
     text_sink_put(sink, digits, (size_t)length);
 }
 
+/* ---------------------------------------------------------------- sizes */
+
+size_t listing_format_exact(uint64_t bytes, char out[LISTING_SIZE_TEXT_MAX])
+{
+    char digits[24];
+    size_t count = 0, used = 0;
+    do {
+        digits[count++] = (char)('0' + bytes % 10);
+        bytes /= 10;
+    } while (bytes > 0);
+    while (count > 0) {
+        out[used++] = digits[--count];
+        if (count > 0 && count % 3 == 0)
+            out[used++] = ',';
+    }
+    out[used] = '\0';
+    return used;
+}
+
+/* Binary units as ls -h and most listings use them: one decimal below 10 of a
+ * unit ("1.2 KiB"), whole units from 10 ("12 KiB", "1023 KiB"), rounded half up;
+ * a value that rounds to 1024 of a unit is shown as 1.0 of the next. */
+size_t listing_format_size(uint64_t bytes, char out[LISTING_SIZE_TEXT_MAX])
+{
+    static const char *const UNITS[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    size_t unit = 0;
+    while (unit + 1 < sizeof UNITS / sizeof UNITS[0] && bytes >> (10 * (unit + 1)) > 0)
+        unit++;
+    if (unit == 0)
+        return (size_t)snprintf(out, LISTING_SIZE_TEXT_MAX, "%llu B", (unsigned long long)bytes);
+    uint64_t divisor = 1ull << (10 * unit), whole = bytes / divisor, rest = bytes % divisor;
+    /* rest < 2^60, so rest * 10 fits in 64 bits */
+    uint64_t tenths = whole * 10 + (rest * 10 + divisor / 2) / divisor;
+    uint64_t rounded = whole + (rest >= divisor - rest ? 1 : 0);
+    if (tenths < 100)
+        return (size_t)snprintf(out, LISTING_SIZE_TEXT_MAX, "%llu.%llu %s",
+                                (unsigned long long)(tenths / 10),
+                                (unsigned long long)(tenths % 10), UNITS[unit]);
+    if (rounded < 1024 || unit + 1 == sizeof UNITS / sizeof UNITS[0])
+        return (size_t)snprintf(out, LISTING_SIZE_TEXT_MAX, "%llu %s", (unsigned long long)rounded,
+                                UNITS[unit]);
+    return (size_t)snprintf(out, LISTING_SIZE_TEXT_MAX, "1.0 %s", UNITS[unit + 1]);
+}
+
+static void put_size(struct text_sink *sink, uint64_t bytes, bool with_exact)
+{
+    char text[LISTING_SIZE_TEXT_MAX];
+    text_sink_put(sink, text, listing_format_size(bytes, text));
+    if (!with_exact || bytes < 1024)
+        return;
+    put_text(sink, " (");
+    text_sink_put(sink, text, listing_format_exact(bytes, text));
+    put_text(sink, ")");
+}
+
 static void put_date(struct text_sink *sink, int64_t seconds)
 {
     char date[32];
@@ -100,7 +211,7 @@ static void render_html_entry(struct text_sink *sink, const struct listing_entry
     put_escaped(sink, escape_html, entry->name, entry->name_length);
     put_text(sink, directory ? "/</a></td><td class=\"size\">" : "</a></td><td class=\"size\">");
     if (entry->kind == LISTING_FILE)
-        put_number(sink, entry->size);
+        put_size(sink, entry->size, true);
     else
         put_text(sink, entry->kind == LISTING_SYMLINK ? "link" : "-");
     put_text(sink, "</td><td>");
@@ -147,7 +258,9 @@ static void render_json_entry(struct text_sink *sink, const struct listing_entry
     if (entry->kind == LISTING_FILE) {
         put_text(sink, "\"size\":");
         put_number(sink, entry->size);
-        put_text(sink, ",");
+        put_text(sink, ",\"size_human\":\"");
+        put_size(sink, entry->size, false);
+        put_text(sink, "\",");
     }
     put_text(sink, "\"modified\":\"");
     put_date(sink, entry->modified);

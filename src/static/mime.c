@@ -153,6 +153,16 @@ int mime_load_file(const char *path, char *error, size_t error_size)
         char *type = strtok_r(line, " \t\r", &save);
         if (!type)
             continue;
+        /* A type goes into a Content-Type line: bounded so the response head
+         * keeps room for the --header rows (fixed_limits.h, MIME_TYPE_MAX). */
+        if (strlen(type) > MIME_TYPE_MAX) {
+            snprintf(error, error_size,
+                     "--mime-types %s: line %zu: a media type longer than %d bytes", path,
+                     line_number, MIME_TYPE_MAX);
+            free(text);
+            free(entries);
+            return -1;
+        }
         for (char *p = type; *p; p++)
             if (!is_type_byte(*p) || !strchr(type, '/')) {
                 snprintf(error, error_size, "--mime-types %s: line %zu: '%s' is not a media type",

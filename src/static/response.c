@@ -14,6 +14,10 @@
 #include "process/prefault.h"
 #include "http/text_number.h"
 
+_Static_assert(RESPONSE_HEAD_MAX == HEADER_RULES_HEAD_MAX, "header_rules.h's budget");
+_Static_assert(RESPONSE_OWN_HEAD_MAX + RESPONSE_CONFIGURED_MAX <= RESPONSE_HEAD_MAX,
+               "configured headers fit beside prong's own");
+
 static struct response_settings settings = {.server_header = true};
 
 void response_configure(const struct response_settings *new_settings)
@@ -114,6 +118,20 @@ void response_add_number(struct response_head *head, const char *name, uint64_t 
     append(head, "\r\n", 2);
 }
 
+void response_add_configured(struct response_head *head, const char *path, size_t path_length,
+                             enum response_kind kind)
+{
+    uint8_t selected[HEADER_RULES_MAX];
+    size_t count = header_rules_select(settings.headers, path, path_length, kind, selected);
+    for (size_t i = 0; i < count; i++) {
+        const struct header_rule *rule = &settings.headers->rows[selected[i]];
+        append(head, rule->name, rule->name_length);
+        append(head, ": ", 2);
+        append(head, rule->value, rule->value_length);
+        append(head, "\r\n", 2);
+    }
+}
+
 void response_end(struct response_head *head)
 {
     append(head, "\r\n", 2);
@@ -157,21 +175,49 @@ const char *response_error_body(int status, size_t *length)
     return body.data;
 }
 
-void response_error(struct response_head *head, int status, bool close, bool head_only)
+void response_add_error_fields(struct response_head *head, int status)
 {
-    size_t body_length = 0;
-    const char *body = response_error_body(status, &body_length);
-    response_begin(head, status);
-    response_add(head, "Content-Type", "text/html; charset=utf-8");
-    response_add_number(head, "Content-Length", body_length);
-    response_add(head, "Content-Security-Policy", "default-src 'none'");
     if (status == 405 || status == 501)
         response_add(head, "Allow", "GET, HEAD, OPTIONS");
     if (status == 503)
         response_add(head, "Retry-After", "5");
+}
+
+void response_error_head(struct response_head *head, int status, bool close, const char *field_name,
+                         const char *field_value)
+{
+    size_t body_length = 0;
+    response_error_body(status, &body_length);
+    response_begin(head, status);
+    response_add(head, "Content-Type", "text/html; charset=utf-8");
+    response_add_number(head, "Content-Length", body_length);
+    if (field_name)
+        response_add(head, field_name, field_value);
+    response_add(head, "Content-Security-Policy", "default-src 'none'");
+    response_add_error_fields(head, status);
     if (close)
         response_add(head, "Connection", "close");
+    response_add_configured(head, NULL, 0, RESPONSE_KIND_ERROR);
     response_end(head);
+}
+
+void response_error_minimal(struct response_head *head, int status)
+{
+    size_t body_length = 0;
+    response_error_body(status, &body_length);
+    response_begin(head, status);
+    response_add(head, "Content-Type", "text/html; charset=utf-8");
+    response_add_number(head, "Content-Length", body_length);
+    response_add(head, "Content-Security-Policy", "default-src 'none'");
+    response_add(head, "Connection", "close");
+    response_end(head);
+}
+
+void response_error(struct response_head *head, int status, bool close, bool head_only)
+{
+    size_t body_length = 0;
+    const char *body = response_error_body(status, &body_length);
+    response_error_head(head, status, close, NULL, NULL);
     if (!head_only)
         append(head, body, body_length);
 }

@@ -8,7 +8,12 @@
  * non-blocking, so opening a FIFO never waits; only regular files are served.
  * Then: directories → index file, listing (--autoindex) or 403; files →
  * precompressed sibling negotiation (RFC 9110 §12.5.3), then file_response.c
- * (conditionals, ranges). docs/static-files.md has the decisions.
+ * (conditionals, ranges). Runs of '/' are merged before anything looks at the
+ * path. Each head gets the --header rows of its kind (header_rules.h): errors
+ * the site-wide ones, listings and redirects also those of their path's
+ * prefixes, files every row (file_response.c). Error responses use the
+ * --error-page file of their status when it opens, else the built-in page.
+ * docs/static-files.md has the decisions.
  * Must not: open for writing, follow a symlink that --symlinks forbids, or put
  * request bytes in a header unencoded. */
 #include "static/static_files.h"
@@ -20,11 +25,13 @@
 #include <unistd.h>
 
 #include "static/autoindex.h"
+#include "static/error_response.h"
 #include "http/field_list.h"
 #include "static/file_response.h"
 #include "static/mime.h"
 #include "static/negotiation.h"
 #include "static/path_resolve.h"
+#include "static/redirect.h"
 
 /* A path relative to the root with room for an index name and a ".br" suffix. */
 #define RELATIVE_MAX (HTTP_MAX_PATH + HTTP_MAX_SEGMENT + 8)
@@ -34,6 +41,7 @@ static struct static_settings settings;
 void static_files_configure(const struct static_settings *new_settings)
 {
     settings = *new_settings;
+    error_response_configure(settings.error_pages, settings.symlinks);
 }
 
 void response_plan_release(struct response_plan *plan)
@@ -45,7 +53,7 @@ void response_plan_release(struct response_plan *plan)
     plan->owned_memory = NULL;
 }
 
-static void plan_reset(struct response_plan *plan)
+void response_plan_reset(struct response_plan *plan)
 {
     plan->status = 0;
     plan->head.length = 0;
@@ -56,37 +64,8 @@ static void plan_reset(struct response_plan *plan)
     plan->close_connection = false;
     plan->reason = NULL;
     plan->owned_memory = NULL;
-}
-
-static void plan_error_page(int status, const char *reason, bool close, bool head_only,
-                            struct response_plan *plan)
-{
-    plan_reset(plan);
-    plan->status = status;
-    plan->reason = reason;
-    plan->close_connection = close;
-    size_t body_length = 0;
-    const char *body = response_error_body(status, &body_length);
-    response_error(&plan->head, status, close, true);
-    if (!head_only) {
-        plan->segments[0] = (struct body_segment){SEGMENT_MEMORY, body, 0, body_length};
-        plan->segment_count = 1;
-        plan->body_length = body_length;
-    }
-}
-
-void static_files_plan_error(int status, const char *reason, bool head_only,
-                             struct response_plan *plan)
-{
-    plan_error_page(status, reason, true, head_only, plan);
-}
-
-/* A refusal that keeps the connection: 403, 404 and friends are answers, not
- * protocol errors (RFC 9112 §9.3 lets the connection persist). */
-void static_files_plan_refusal(int status, const char *reason, bool head_only,
-                               struct response_plan *plan)
-{
-    plan_error_page(status, reason, false, head_only, plan);
+    plan->path = NULL;
+    plan->path_length = 0;
 }
 
 /* /.well-known/ is the one place a dot segment may start (RFC 8615); every other
@@ -103,12 +82,13 @@ static bool path_has_hidden_segment(const char *path, size_t length)
     return false;
 }
 
-static int status_for_open_error(int error_number, const char **reason)
+int static_files_status_for_errno(int error_number, const char **reason)
 {
     switch (error_number) {
     case ENOENT:
     case ENOTDIR: *reason = "not-found"; return 404;
     case ELOOP: *reason = "symlink-refused"; return 403;
+    case PATH_RESOLVE_HIDDEN: *reason = "hidden-path"; return 403;
     case EXDEV: *reason = "outside-root"; return 403;
     case EACCES:
     case EPERM: *reason = "not-readable"; return 403;
@@ -120,40 +100,16 @@ static int status_for_open_error(int error_number, const char **reason)
     }
 }
 
-/* Location for the trailing-slash redirect: the decoded path percent-encoded
- * again (every byte but unreserved ones and '/'), so nothing from the request
- * can break out of the header (RFC 9110 §10.2.2, RFC 3986 §2.1). */
-static bool encode_location(const char *path, size_t length, char *out, size_t out_size)
-{
-    static const char HEX[] = "0123456789ABCDEF";
-    size_t used = 0;
-    for (size_t i = 0; i < length; i++) {
-        unsigned char byte = (unsigned char)path[i];
-        bool plain = (byte >= 'a' && byte <= 'z') || (byte >= 'A' && byte <= 'Z') ||
-                     (byte >= '0' && byte <= '9') || byte == '-' || byte == '.' || byte == '_' ||
-                     byte == '~' || byte == '/';
-        if (used + 4 > out_size)
-            return false;
-        if (plain) {
-            out[used++] = (char)byte;
-        } else {
-            out[used++] = '%';
-            out[used++] = HEX[byte >> 4];
-            out[used++] = HEX[byte & 15];
-        }
-    }
-    if (used + 2 > out_size)
-        return false;
-    out[used++] = '/';
-    out[used] = '\0';
-    return true;
-}
-
+/* The trailing-slash redirect: the merged path and the query, re-encoded
+ * (redirect.h), so nothing from the request breaks out of the header and the
+ * Location never starts with "//". Longer than LOCATION_MAX: 414. */
 static void plan_redirect_with_slash(const struct http_request *request, struct response_plan *plan)
 {
+    static char location[LOCATION_MAX + 1]; /* written by redirects only: off the hot path */
     bool head_only = request->method == HTTP_METHOD_HEAD;
-    if (!encode_location(request->path, request->path_length, plan->scratch,
-                         sizeof plan->scratch)) {
+    if (redirect_location(plan->path, plan->path_length, request->query.data != NULL,
+                          request->query.data, request->query.length, location,
+                          sizeof location) == 0) {
         static_files_plan_refusal(414, "path-too-long", head_only, plan);
         return;
     }
@@ -161,10 +117,11 @@ static void plan_redirect_with_slash(const struct http_request *request, struct 
     const char *body = response_error_body(301, &body_length);
     plan->status = 301;
     response_begin(&plan->head, 301);
-    response_add(&plan->head, "Location", plan->scratch);
+    response_add(&plan->head, "Location", location);
     response_add(&plan->head, "Content-Type", "text/html; charset=utf-8");
     response_add_number(&plan->head, "Content-Length", body_length);
     response_add(&plan->head, "Content-Security-Policy", "default-src 'none'");
+    response_add_configured(&plan->head, plan->path, plan->path_length, RESPONSE_KIND_OTHER);
     response_end(&plan->head);
     if (!head_only) {
         plan->segments[0] = (struct body_segment){SEGMENT_MEMORY, body, 0, body_length};
@@ -179,6 +136,7 @@ static void plan_options(struct response_plan *plan)
     plan->status = 204;
     response_begin(&plan->head, 204);
     response_add(&plan->head, "Allow", "GET, HEAD, OPTIONS");
+    response_add_configured(&plan->head, plan->path, plan->path_length, RESPONSE_KIND_OTHER);
     response_end(&plan->head);
 }
 
@@ -245,7 +203,7 @@ static void plan_regular_file(const struct http_request *request, const char *re
         close(br_fd);
     if (gzip_fd >= 0)
         close(gzip_fd);
-    file_response_plan(request, &chosen, settings.cache_control, plan);
+    file_response_plan(request, &chosen, plan);
 }
 
 /* ---------------------------------------------------------------- directories */
@@ -259,7 +217,7 @@ static void plan_listing(const struct http_request *request, int directory_fd,
     bool json = negotiation_prefers_json(values, count);
     char *body = NULL;
     size_t length = 0;
-    int result = autoindex_build(directory_fd, request->path, request->path_length,
+    int result = autoindex_build(directory_fd, plan->path, plan->path_length,
                                  json ? LISTING_JSON : LISTING_HTML,
                                  settings.symlinks != SYMLINKS_NONE, &body, &length);
     int error = errno;
@@ -276,6 +234,7 @@ static void plan_listing(const struct http_request *request, int directory_fd,
     response_add_number(&plan->head, "Content-Length", length);
     response_add(&plan->head, "Content-Security-Policy", LISTING_CSP);
     response_add(&plan->head, "Vary", "Accept");
+    response_add_configured(&plan->head, plan->path, plan->path_length, RESPONSE_KIND_OTHER);
     response_end(&plan->head);
     if (!head_only && length > 0) {
         plan->segments[0] = (struct body_segment){SEGMENT_MEMORY, body, 0, length};
@@ -315,19 +274,40 @@ static void plan_directory(const struct http_request *request, const char *relat
 
 /* ---------------------------------------------------------------- entry */
 
+/* The path with every run of '/' merged into one: the request path itself when
+ * it has none (almost always), else a copy (both dotfile and prefix checks, the
+ * resolution and the redirect then see "/a/b" for "//a///b"). */
+static const char *merge_slashes(const struct http_request *request, size_t *length)
+{
+    static char merged[HTTP_MAX_PATH]; /* written only for paths with "//" */
+    if (!memmem(request->path, request->path_length, "//", 2)) {
+        *length = request->path_length;
+        return request->path;
+    }
+    size_t used = 0;
+    for (size_t i = 0; i < request->path_length; i++)
+        if (request->path[i] != '/' || used == 0 || merged[used - 1] != '/')
+            merged[used++] = request->path[i];
+    merged[used] = '\0';
+    *length = used;
+    return merged;
+}
+
 static void plan_path(const struct http_request *request, struct response_plan *plan)
 {
     bool head_only = request->method == HTTP_METHOD_HEAD;
-    if (path_has_hidden_segment(request->path, request->path_length)) {
+    const char *path = plan->path;
+    size_t path_length = plan->path_length;
+    if (path_has_hidden_segment(path, path_length)) {
         static_files_plan_refusal(403, "hidden-path", head_only, plan);
         return;
     }
-    /* request->path starts with '/': resolve the rest relative to "/", the root. */
-    const char *relative = request->path_length > 1 ? request->path + 1 : ".";
+    /* path starts with '/': resolve the rest relative to "/", the root. */
+    const char *relative = path_length > 1 ? path + 1 : ".";
     int fd = path_resolve_open(relative, false, settings.symlinks);
     if (fd < 0) {
         const char *reason = NULL;
-        int status = status_for_open_error(errno, &reason);
+        int status = static_files_status_for_errno(errno, &reason);
         static_files_plan_refusal(status, reason, head_only, plan);
         return;
     }
@@ -338,7 +318,7 @@ static void plan_path(const struct http_request *request, struct response_plan *
         return;
     }
     if (S_ISDIR(status.st_mode)) {
-        if (request->path[request->path_length - 1] != '/') {
+        if (path[path_length - 1] != '/') {
             close(fd);
             plan_redirect_with_slash(request, plan);
             return;
@@ -351,18 +331,38 @@ static void plan_path(const struct http_request *request, struct response_plan *
         static_files_plan_refusal(403, "not-a-file", head_only, plan);
         return;
     }
-    plan_regular_file(request, relative, fd, &status, request->path, plan);
+    plan_regular_file(request, relative, fd, &status, path, plan);
 }
 
 void static_files_plan(const struct http_request *request, struct response_plan *plan)
 {
-    plan_reset(plan);
+    response_plan_reset(plan);
+    plan->path = merge_slashes(request, &plan->path_length);
     if (request->method == HTTP_METHOD_OPTIONS)
         plan_options(plan);
     else
         plan_path(request, plan);
-    if (plan->head.overflow) { /* e.g. a very long --cache-control: never send a cut head */
+    /* Never send a cut head. Start-up's budget makes this unreachable
+     * (fixed_limits.h, RESPONSE_OWN_HEAD_MAX); should it happen, a 500, and if
+     * even that overflows, one without any configured row. */
+    bool head_only = request->method == HTTP_METHOD_HEAD;
+    if (plan->head.overflow) {
         response_plan_release(plan);
-        static_files_plan_error(500, "head-too-large", request->method == HTTP_METHOD_HEAD, plan);
+        static_files_plan_error(500, "head-too-large", head_only, plan);
+    }
+    if (plan->head.overflow) {
+        response_plan_release(plan);
+        response_plan_reset(plan);
+        plan->status = 500;
+        plan->reason = "head-too-large";
+        plan->close_connection = true;
+        response_error_minimal(&plan->head, 500);
+        size_t body_length = 0;
+        const char *body = response_error_body(500, &body_length);
+        if (!head_only) {
+            plan->segments[0] = (struct body_segment){SEGMENT_MEMORY, body, 0, body_length};
+            plan->segment_count = 1;
+            plan->body_length = body_length;
+        }
     }
 }

@@ -90,7 +90,7 @@ class CliTest(LiveTestCase):
             (["--root", root, "--error-log", "off"], r"--error-log"),
             (["--root", root, "--access-log", "relative.log"], r"absolute path"),
             (["--root", root, "--max-fields"], r"missing its value"),
-            (["--root", root, "--listen", "localhost:80"], r"--listen|localhost"),
+            (["--root", root, "--listen", "example.com:80"], r"--listen 'example.com:80'"),
             (["--root", root, "--listen", "127.0.0.1:99999"], r"99999|--listen|port"),
             (["--listen", "127.0.0.1:0"], r"--root DIR is required"),
             ([], r"--root DIR is required"),

@@ -60,7 +60,7 @@ class AutoindexTest(StaticTestCase):
         self.assertEqual(names, ["Zdir/", "&quot;quoted&quot; &amp; &#39;single&#39;.txt",
                                  "&lt;img src=x onerror=alert(1)&gt;", "&lt;script&gt;alert(1)&lt;", "a.txt", "b.txt",
                                  "caf\u00e9.txt"])
-        self.assertRegex(page, r'<a href="\./b\.txt">b\.txt</a></td><td class="size">2</td><td>2020-09-05T10:00:00Z</td>')
+        self.assertRegex(page, r'<a href="\./b\.txt">b\.txt</a></td><td class="size">2 B</td><td>2020-09-05T10:00:00Z</td>')
         self.assertIn('<a href="../">../</a>', page)
         # The listed links work.
         self.assertEqual(request(server.port, "/list/%3Cscript%3Ealert%281%29%3C")[2], b"s")
@@ -89,7 +89,7 @@ class AutoindexTest(StaticTestCase):
                 self.assertEqual(set(entries), {"Zdir", QUOTE_NAME, IMG_NAME, SCRIPT_NAME, "a.txt", "b.txt",
                                                 "caf\u00e9.txt"})
                 self.assertEqual(entries["b.txt"], {"name": "b.txt", "href": "./b.txt", "type": "file", "size": 2,
-                                                    "modified": "2020-09-05T10:00:00Z"})
+                                                    "size_human": "2 B", "modified": "2020-09-05T10:00:00Z"})
                 self.assertEqual(entries["Zdir"]["type"], "directory")
                 self.assertEqual(entries["Zdir"]["href"], "./Zdir/")
         for accept in ("text/html", "application/json;q=0.5, text/html", "*/*", "text/html, application/json"):

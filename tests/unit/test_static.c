@@ -738,7 +738,7 @@ static void test_listing(void)
     CHECK(strstr(html, "<title>Index of /d&lt;i&gt;r/</title>") != NULL,
           "the path is escaped in the title");
     CHECK(strstr(html, "href=\"./alpha/\">alpha/</a>") != NULL, "directories end in /");
-    CHECK(strstr(html, ">5368709120<") != NULL, "64-bit size");
+    CHECK(strstr(html, ">5.0 GiB (5,368,709,120)<") != NULL, "64-bit size");
     CHECK(strstr(html, "1994-11-06T08:49:37Z") != NULL, "ISO dates");
     CHECK(strstr(html, "bad&#xfffd;") != NULL && strstr(html, "href=\"./bad%FF\"") != NULL,
           "invalid UTF-8 name");
@@ -757,7 +757,8 @@ static void test_listing(void)
     CHECK(strstr(json,
                  "{\"name\":\"\\u003cscript\\u003ealert(1)\\u003c\",\"href\":\"./"
                  "%3Cscript%3Ealert%281%29%3C\","
-                 "\"type\":\"file\",\"size\":0,\"modified\":\"1994-11-06T08:49:37Z\"}") != NULL,
+                 "\"type\":\"file\",\"size\":0,\"size_human\":\"0 B\",\"modified\":\"1994-11-06T08:"
+                 "49:37Z\"}") != NULL,
           "JSON entry: %s", json);
     CHECK(strstr(json, "{\"name\":\"aa\",\"href\":\"./aa/\",\"type\":\"directory\",\"modified\"") !=
               NULL,
