@@ -30,6 +30,7 @@ POLICY_SUITES ?= test_smoke.py test_serving.py test_static_*.py test_refusals.py
 
 .PHONY: policy-check
 policy-check: prong $(BUILD)/export-policy
+	python3 tests/policy/test_check_policy.py
 	@rm -rf $(BUILD)/policy-trace
 	PRONG_TRACE_DIR=$(BUILD)/policy-trace python3 tests/live/run.py $(POLICY_SUITES)
 	python3 tests/policy/check_policy.py $(BUILD)/policy-trace

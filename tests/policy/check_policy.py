@@ -26,7 +26,10 @@ ROLE_POLICY = {"monitor": "monitor.policy", "jail": "jail.policy"}
 CALL = re.compile(r"^(\d+) +(?:<\.\.\. (\w+) resumed>|(\w+)\()")
 CLONE_RESULT = re.compile(r"^(\d+) +(?:<\.\.\. )?(?:clone|fork|vfork|clone3)\b.*= (\d+)$")
 KILLED = re.compile(r"^(\d+) +\+\+\+ killed by (SIG\w+)")
-ESCAPE_REQUEST = re.compile(r'^(\d+) +(?:read|recvfrom)\(\d+, "GET /__escape/')
+# The request may show as one line or, when another traced process made a
+# call in between, as "read(5, <unfinished ...>" then "<... read resumed>...":
+# which one strace prints depends on timing, so both count.
+ESCAPE_REQUEST = re.compile(r'^(\d+) +(?:(?:read|recvfrom)\(\d+, |<\.\.\. (?:read|recvfrom) resumed>)"[A-Z]+ /__escape/')
 
 
 def read_policy(name):
