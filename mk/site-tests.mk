@@ -22,7 +22,7 @@ SITE_TEST_SOURCES := tests/unit/test_site_main.c tests/unit/test_site_headers.c 
                      tests/unit/test_site_listen.c tests/unit/test_site_budget.c
 SITE_TEST_MODULES := $(addprefix src/static/,header_rules.c error_pages.c redirect.c listing.c \
                        response.c static_files.c error_response.c file_response.c byte_range.c \
-                       conditional.c negotiation.c path_resolve.c autoindex.c mime.c) \
+                       conditional.c negotiation.c path_resolve.c autoindex.c mime.c file_cache.c) \
                      $(addprefix src/http/,field_list.c text_escape.c http_date.c text_number.c \
                        http_parser.c) \
                      src/process/listener.c src/process/listener_address.c src/jail/privileges.c \

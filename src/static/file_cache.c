@@ -1,0 +1,117 @@
+/* file_cache.c: one small file per connection, revalidated by one fstatat per request
+ * (include/static/file_cache.h has the contract and the safety argument).
+ * Must not: serve bytes without this request's fstatat matching, follow a
+ * symlink at the last component when revalidating, or keep a descriptor. */
+#include "static/file_cache.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fixed_limits.h"
+#include "static/response.h"
+
+/* The body follows RESPONSE_HEAD_MAX bytes of head room and starts a page, so
+ * a 1 KiB file and its head touch two pages, as the send buffer's would. */
+struct cache_area {
+    char head_room[RESPONSE_HEAD_MAX];
+    char body[SMALL_FILE_MAX];
+};
+_Static_assert(RESPONSE_HEAD_MAX % 4096 == 0, "the cached body does not start a page");
+
+static struct cache_area area __attribute__((aligned(4096)));
+
+static struct {
+    bool valid;
+    char path[FILE_CACHE_PATH_MAX];
+    size_t path_length;
+    char relative[FILE_CACHE_PATH_MAX + 64];
+    struct stat status;
+    const char *content_type;
+} entry;
+
+static bool same_time(struct timespec a, struct timespec b)
+{
+    return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+}
+
+bool file_cache_same_file(const struct stat *before, const struct stat *now)
+{
+    return before->st_dev == now->st_dev && before->st_ino == now->st_ino &&
+           before->st_mode == now->st_mode && before->st_size == now->st_size &&
+           same_time(before->st_mtim, now->st_mtim) && same_time(before->st_ctim, now->st_ctim);
+}
+
+static int64_t nanoseconds(struct timespec t)
+{
+    return (int64_t)t.tv_sec * 1000000000ll + t.tv_nsec;
+}
+
+bool file_cache_settled(const struct stat *status, int64_t now_ns, uint64_t size_max)
+{
+    if (!S_ISREG(status->st_mode) || status->st_size <= 0 || (uint64_t)status->st_size > size_max)
+        return false;
+    /* A timestamp in the future (a clock set back, a copied tree) never settles. */
+    return now_ns - nanoseconds(status->st_mtim) >= FILE_CACHE_SETTLED_NS &&
+           now_ns - nanoseconds(status->st_ctim) >= FILE_CACHE_SETTLED_NS;
+}
+
+bool file_cache_lookup(const char *path, size_t path_length, struct file_cache_hit *hit)
+{
+    if (!entry.valid || path_length != entry.path_length || memcmp(path, entry.path, path_length))
+        return false;
+    struct stat now;
+    /* The working directory is the root (chroot); the last component must be
+     * the very file, not a link to it. */
+    if (fstatat(AT_FDCWD, entry.relative, &now, AT_SYMLINK_NOFOLLOW) != 0 ||
+        !file_cache_same_file(&entry.status, &now)) {
+        entry.valid = false;
+        return false;
+    }
+    hit->body = area.body;
+    hit->status = now;
+    hit->content_type = entry.content_type;
+    return true;
+}
+
+static int64_t realtime_ns(void)
+{
+    struct timespec now;
+    if (clock_gettime(CLOCK_REALTIME, &now) != 0)
+        return 0; /* nothing is then settled */
+    return nanoseconds(now);
+}
+
+char *file_cache_fill(const char *path, size_t path_length, const char *relative, int fd,
+                            const struct stat *status, const char *content_type)
+{
+    size_t relative_length = strlen(relative);
+    if (path_length >= sizeof entry.path || relative_length >= sizeof entry.relative ||
+        !file_cache_settled(status, realtime_ns(), sizeof area.body))
+        return NULL;
+    entry.valid = false;
+    size_t size = (size_t)status->st_size;
+    struct stat after;
+    if (pread(fd, area.body, size, 0) != (ssize_t)size || fstat(fd, &after) != 0 ||
+        !file_cache_same_file(status, &after))
+        return NULL;
+    memcpy(entry.path, path, path_length);
+    entry.path_length = path_length;
+    memcpy(entry.relative, relative, relative_length + 1);
+    entry.status = *status;
+    entry.content_type = content_type;
+    entry.valid = true;
+    return area.body;
+}
+
+void file_cache_hot_span(void **start, size_t *length)
+{
+    *start = area.head_room + sizeof area.head_room - 4096;
+    *length = 2 * 4096;
+}
+
+void file_cache_clear(void)
+{
+    entry.valid = false;
+}
