@@ -53,7 +53,7 @@ import probes  # noqa: E402
 import report  # noqa: E402
 import servers  # noqa: E402
 
-PRONG_FLAGS = ["--access-log", "off", "--max-per-ip", "0", "--max-connection-rate", "0", "--max-requests", "1000000"]
+PRONG_FLAGS = ["--access-log", "off", "--max-per-ip", "0", "--max-per-prefix", "0", "--max-connection-rate", "0", "--max-requests", "1000000"]
 KEEP_ALIVE = {"key": "keep-alive", "name": "keep-alive", "close": False}
 CLOSE = {"key": "close", "name": "close", "close": True}
 ORDER = ["nginx", "prong", "fork-floor", "process-floor", "lighttpd", "mini_httpd", "webfs", "althttpd"]

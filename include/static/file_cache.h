@@ -53,6 +53,10 @@ bool file_cache_same_file(const struct stat *before, const struct stat *now);
 /* Whether a file with this stat may be taken at realtime now_ns. Pure. */
 bool file_cache_settled(const struct stat *status, int64_t now_ns, uint64_t size_max);
 
+/* Whether the entry is for path (the merged request path): no system call,
+ * and no page touched beyond one flag until a file was cached. */
+bool file_cache_holds(const char *path, size_t path_length);
+
 /* The entry for path (the merged request path), if its file is unchanged now. */
 bool file_cache_lookup(const char *path, size_t path_length, struct file_cache_hit *hit);
 
@@ -63,11 +67,10 @@ bool file_cache_lookup(const char *path, size_t path_length, struct file_cache_h
 char *file_cache_fill(const char *path, size_t path_length, const char *relative, int fd,
                             const struct stat *status, const char *content_type);
 
-/* The span a small file's head and body touch (the head room's last page and
- * the body's first), for the prefault (process/prefault.h). */
+/* The page a small file's head and body share, for the prefault (process/prefault.h). */
 void file_cache_hot_span(void **start, size_t *length);
 
-/* Forget the entry (tests; a connection never needs to). */
+/* Forget the entry; called at start-up, before the first fork (static_files_configure). */
 void file_cache_clear(void);
 
 #endif

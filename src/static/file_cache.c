@@ -5,6 +5,7 @@
 #include "static/file_cache.h"
 
 #include <fcntl.h>
+#include <stddef.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -12,18 +13,25 @@
 #include "fixed_limits.h"
 #include "static/response.h"
 
-/* The body follows RESPONSE_HEAD_MAX bytes of head room and starts a page, so
- * a 1 KiB file and its head touch two pages, as the send buffer's would. */
+/* The body follows RESPONSE_HEAD_MAX bytes of head room and starts
+ * BODY_PAGE_OFFSET bytes into a page: a head of up to that many bytes (most
+ * are 250-500) and the first 3 KiB of body then share one page, which is all
+ * a 1 KiB file touches, as the send buffer's head-then-body would. The bytes
+ * before the head room are never used (no page of them is touched). */
+#define BODY_PAGE_OFFSET 1024u
 struct cache_area {
+    char unused[BODY_PAGE_OFFSET];
     char head_room[RESPONSE_HEAD_MAX];
     char body[SMALL_FILE_MAX];
 };
-_Static_assert(RESPONSE_HEAD_MAX % 4096 == 0, "the cached body does not start a page");
+_Static_assert((offsetof(struct cache_area, body)) % 4096 == BODY_PAGE_OFFSET,
+               "the cached body does not start BODY_PAGE_OFFSET into a page");
 
 static struct cache_area area __attribute__((aligned(4096)));
 
+static bool entry_valid;
+
 static struct {
-    bool valid;
     char path[FILE_CACHE_PATH_MAX];
     size_t path_length;
     char relative[FILE_CACHE_PATH_MAX + 64];
@@ -57,16 +65,22 @@ bool file_cache_settled(const struct stat *status, int64_t now_ns, uint64_t size
            now_ns - nanoseconds(status->st_ctim) >= FILE_CACHE_SETTLED_NS;
 }
 
+bool file_cache_holds(const char *path, size_t path_length)
+{
+    return entry_valid && path_length == entry.path_length &&
+           memcmp(path, entry.path, path_length) == 0;
+}
+
 bool file_cache_lookup(const char *path, size_t path_length, struct file_cache_hit *hit)
 {
-    if (!entry.valid || path_length != entry.path_length || memcmp(path, entry.path, path_length))
+    if (!file_cache_holds(path, path_length))
         return false;
     struct stat now;
     /* The working directory is the root (chroot); the last component must be
      * the very file, not a link to it. */
     if (fstatat(AT_FDCWD, entry.relative, &now, AT_SYMLINK_NOFOLLOW) != 0 ||
         !file_cache_same_file(&entry.status, &now)) {
-        entry.valid = false;
+        entry_valid = false;
         return false;
     }
     hit->body = area.body;
@@ -90,7 +104,7 @@ char *file_cache_fill(const char *path, size_t path_length, const char *relative
     if (path_length >= sizeof entry.path || relative_length >= sizeof entry.relative ||
         !file_cache_settled(status, realtime_ns(), sizeof area.body))
         return NULL;
-    entry.valid = false;
+    entry_valid = false;
     size_t size = (size_t)status->st_size;
     struct stat after;
     if (pread(fd, area.body, size, 0) != (ssize_t)size || fstat(fd, &after) != 0 ||
@@ -101,17 +115,17 @@ char *file_cache_fill(const char *path, size_t path_length, const char *relative
     memcpy(entry.relative, relative, relative_length + 1);
     entry.status = *status;
     entry.content_type = content_type;
-    entry.valid = true;
+    entry_valid = true;
     return area.body;
 }
 
 void file_cache_hot_span(void **start, size_t *length)
 {
-    *start = area.head_room + sizeof area.head_room - 4096;
-    *length = 2 * 4096;
+    *start = area.body - BODY_PAGE_OFFSET;
+    *length = 4096;
 }
 
 void file_cache_clear(void)
 {
-    entry.valid = false;
+    entry_valid = false;
 }

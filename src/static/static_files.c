@@ -43,6 +43,9 @@ void static_files_configure(const struct static_settings *new_settings)
 {
     settings = *new_settings;
     error_response_configure(settings.error_pages, settings.symlinks);
+    /* Written here, before any fork, so the entry's page is mapped in every
+     * connection process: one that never caches reads it without a fault. */
+    file_cache_clear();
 }
 
 void response_plan_release(struct response_plan *plan)
@@ -185,7 +188,8 @@ static bool may_use_cache(const struct http_request *request)
 static bool plan_from_cache(const struct http_request *request, struct response_plan *plan)
 {
     struct file_cache_hit hit;
-    if (!may_use_cache(request) || !file_cache_lookup(plan->path, plan->path_length, &hit))
+    if (!file_cache_holds(plan->path, plan->path_length) || !may_use_cache(request) ||
+        !file_cache_lookup(plan->path, plan->path_length, &hit))
         return false;
     struct representation cached = {.fd = -1,
                                     .status = hit.status,
@@ -197,8 +201,9 @@ static bool plan_from_cache(const struct http_request *request, struct response_
 }
 
 /* Choose between the file and its .br/.gz siblings (RFC 9110 §12.5.3), then
- * plan; an identity GET of a small file that may be cached is read into the
- * cache (cacheable: it is the file the path names, or the first index). */
+ * plan; an identity GET of a small file on a connection that stays open is
+ * read into the cache (cacheable: it is the file the path names, or the first
+ * index). */
 static void plan_regular_file(const struct http_request *request, const char *relative, int fd,
                               const struct stat *status, const char *name, bool cacheable,
                               struct response_plan *plan)
@@ -232,8 +237,10 @@ static void plan_regular_file(const struct http_request *request, const char *re
         close(br_fd);
     if (gzip_fd >= 0)
         close(gzip_fd);
-    if (cacheable && chosen.coding == CODING_IDENTITY && request->method == HTTP_METHOD_GET &&
-        may_use_cache(request)) {
+    /* Filled only where a next request may come: a closing connection's last
+     * answer goes out as before (pread into the send buffer), at no extra cost. */
+    if (cacheable && request->keep_alive && chosen.coding == CODING_IDENTITY &&
+        request->method == HTTP_METHOD_GET && may_use_cache(request)) {
         chosen.body = file_cache_fill(plan->path, plan->path_length, relative, fd, status,
                                       chosen.content_type);
         if (chosen.body) {
