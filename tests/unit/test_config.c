@@ -530,17 +530,40 @@ static void test_help_and_version(void)
     outcome = parse_capturing((const char *const[]){"--help", NULL}, printed, sizeof printed);
     CHECK_INT(outcome, CONFIG_EXIT_SUCCESS, "--help without --root");
     static const char *const EVERY_FLAG[] = {
-        "--root DIR",          "--listen",        "--user NAME",        "--access-log",
-        "--access-log-format", "--error-log",     "--max-request-line", "--max-header-bytes",
-        "--max-fields",        "--max-requests",  "--head-timeout",     "--next-head-timeout",
-        "--idle-timeout",      "--grace",         "--min-send-rate",    "--send-window",
-        "--max-children",      "--max-per-ip",    "--child-cpu",        "--child-memory",
-        "--server-header",     "--index",         "--autoindex",        "--symlinks",
-        "--mime-types",        "--cache-control", "--log-children",     "--check",
-        "--version",           "--help",
+        "--root DIR",
+        "--listen",
+        "--user NAME",
+        "--access-log",
+        "--error-log",
+        "--max-request-line",
+        "--max-header-bytes",
+        "--max-fields",
+        "--max-requests",
+        "--head-timeout",
+        "--next-head-timeout",
+        "--idle-timeout",
+        "--grace",
+        "--min-send-rate",
+        "--send-window",
+        "--max-children",
+        "--max-per-ip",
+        "--child-cpu",
+        "--child-memory",
+        "--server-header",
+        "--index",
+        "--autoindex",
+        "--symlinks",
+        "--mime-types",
+        "--cache-control",
+        "--log-children",
+        "--check",
+        "--version",
+        "--help",
     };
     for (size_t i = 0; i < sizeof EVERY_FLAG / sizeof EVERY_FLAG[0]; i++)
         CHECK(strstr(printed, EVERY_FLAG[i]) != NULL, "--help lists %s", EVERY_FLAG[i]);
+    CHECK(strstr(printed, "--access-log-format combined|json") != NULL,
+          "--help lists --access-log-format combined|json");
     CHECK(strncmp(printed, "usage: prong --root DIR", 23) == 0,
           "--help starts with the usage line");
 
