@@ -46,6 +46,7 @@ static void configure(const struct monitor_plan *plan)
         .rate_messages = LOG_RATE_MESSAGES,
         .rate_bytes = LOG_RATE_BYTES,
         .lab_trusting = !LAYER_APPLIED(config, LAYER_LOG_CHECKS),
+        .access_format = config->access_log_format,
     };
     intake_init(&intake, &settings, plan->channels->peer_ring);
     struct monitor_settings monitor = {

@@ -14,6 +14,7 @@
 void test_http_date(void);
 void test_client_table(void);
 void test_access_log(void);
+void test_access_log_json(void);
 void test_proc_status(void);
 void test_config(void);
 void test_mime(void);
