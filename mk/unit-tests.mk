@@ -18,7 +18,8 @@ UNIT_TEST_SOURCES := tests/unit/unit_main.c $(patsubst %,tests/unit/test_%.c,$(U
 # The modules under test, then what they link against (config: flag_table, limit_table, cidr,
 # http_parser, header_rules, error_pages; response: header_rules; listener: listener_address).
 UNIT_MODULES := http_date client_table keyed_hash pid_index crash_guard log_record log_intake peer_ring access_log proc_status config flag_table limit_table mime listener response rate_limit cidr text_number posix_acl prefault http_parser listener_address header_rules error_pages
-UNIT_TEST_MODULES := $(foreach module,$(UNIT_MODULES),$(wildcard src/$(module).c src/*/$(module).c))
+UNIT_TEST_MODULES := $(foreach module,$(UNIT_MODULES),$(wildcard src/$(module).c src/*/$(module).c)) \
+                     $(filter-out src/http/http_parser.c,$(PARSER_SRC))
 # Bound at load, as the server is (-z now): the prefault suite reads which pages
 # a child has written, and lazy binding would write the GOT in the middle of it.
 UNIT_TEST_LDFLAGS := -Wl,-z,now
