@@ -43,14 +43,44 @@ static int next_list_element(const char **cursor, const char *end, struct http_s
     }
 }
 
+/* Past the token bytes at p: where they end (p itself when there are none). */
+static const char *skip_token(const char *p, const char *end)
+{
+    while (p < end && has_class((unsigned char)*p, CLASS_TCHAR))
+        p++;
+    return p;
+}
+
+/* Past OWS separator OWS (BWS is OWS too, RFC 9110 §5.6.3); NULL when the byte
+ * after the white space is not the separator. */
+static const char *skip_separator(const char *p, const char *end, char separator)
+{
+    while (p < end && is_ows((unsigned char)*p))
+        p++;
+    if (p >= end || *p != separator)
+        return NULL;
+    p++;
+    while (p < end && is_ows((unsigned char)*p))
+        p++;
+    return p;
+}
+
+/* Past the quoted-string (RFC 9110 §5.6.4) whose opening quote is at p; NULL
+ * when it does not close before end. */
+static const char *skip_quoted_string(const char *p, const char *end)
+{
+    p++;
+    while (p < end && *p != '"') {
+        if (*p == '\\' && p + 1 < end)
+            p++; /* quoted-pair: skip the escaped byte, never past the value */
+        p++;
+    }
+    return p < end ? p + 1 : NULL;
+}
+
 static int is_token(const char *data, size_t length)
 {
-    if (length == 0)
-        return 0;
-    for (size_t i = 0; i < length; i++)
-        if (!has_class((unsigned char)data[i], CLASS_TCHAR))
-            return 0;
-    return 1;
+    return length > 0 && skip_token(data, data + length) == data + length;
 }
 
 /* transfer-coding = token *( OWS ";" OWS token BWS "=" BWS ( token / quoted-string ) )
@@ -58,50 +88,20 @@ static int is_token(const char *data, size_t length)
 static int valid_transfer_coding(struct http_span element, struct http_span *coding)
 {
     const char *p = element.data, *end = element.data + element.length;
-    const char *name = p;
-    while (p < end && has_class((unsigned char)*p, CLASS_TCHAR))
-        p++;
-    coding->data = name;
-    coding->length = (size_t)(p - name);
+    coding->data = p;
+    p = skip_token(p, end);
+    coding->length = (size_t)(p - coding->data);
     if (coding->length == 0)
         return 0;
     while (p < end) {
-        while (p < end && is_ows((unsigned char)*p))
-            p++;
-        if (p >= end || *p != ';')
+        const char *parameter = skip_separator(p, end, ';');
+        if (!parameter || (p = skip_token(parameter, end)) == parameter ||
+            !(p = skip_separator(p, end, '=')))
             return 0;
-        p++;
-        while (p < end && is_ows((unsigned char)*p))
-            p++;
-        const char *parameter = p;
-        while (p < end && has_class((unsigned char)*p, CLASS_TCHAR))
-            p++;
-        if (p == parameter)
+        const char *value = p;
+        p = p < end && *p == '"' ? skip_quoted_string(p, end) : skip_token(p, end);
+        if (!p || p == value)
             return 0;
-        while (p < end && is_ows((unsigned char)*p))
-            p++;
-        if (p >= end || *p != '=')
-            return 0;
-        p++;
-        while (p < end && is_ows((unsigned char)*p))
-            p++;
-        if (p < end && *p == '"') {
-            p++;
-            while (p < end && *p != '"') {
-                if (*p == '\\' && p + 1 < end)
-                    p++; /* quoted-pair: skip the escaped byte, never past the value */
-                p++;
-            }
-            if (p >= end)
-                return 0;
-            p++;
-        } else {
-            const char *token = p;
-            while (p < end && has_class((unsigned char)*p, CLASS_TCHAR))
-                p++;
-            if (p == token)
-                return 0;
-        }
     }
     return 1;
 }
