@@ -36,7 +36,7 @@ FUZZ_REPLAY ?= $(FUZZ_SEEDS) $(wildcard $(FUZZ_REGRESSIONS))
 
 FUZZ_SANITIZERS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS := $(CFLAGS_BASE) -O2 -g
-FUZZ_INPUTS := fuzz/fuzz_parser.c $(PARSER_SRC) include/http/http_parser.h mk/fuzz.mk
+FUZZ_INPUTS := fuzz/fuzz_parser.c $(PARSER_SRC) include/http/http_parser.h src/http/http_parser_rules.h mk/fuzz.mk
 
 FUZZ_AFL_BIN := $(FUZZ_DIR)/fuzz_parser_afl
 FUZZ_AFL_CMPLOG_BIN := $(FUZZ_DIR)/fuzz_parser_afl_cmplog
