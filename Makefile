@@ -21,7 +21,8 @@ HARDENING := -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fstack-clash-protecti
              -fcf-protection -fPIE -fno-strict-overflow -fno-delete-null-pointer-checks
 # Headers live in include/ROLE/, named by role in #include lines ("jail/sandbox.h").
 INCLUDE_FLAGS := -Iinclude
-HEADERS := $(wildcard include/*.h include/*/*.h)
+# A few headers are private to one folder (src/ROLE/*.h, included by name from beside).
+HEADERS := $(wildcard include/*.h include/*/*.h src/*/*.h)
 CFLAGS_BASE := -std=c17 -D_GNU_SOURCE $(INCLUDE_FLAGS) -I$(BUILD)/policy $(WARNINGS)
 CFLAGS ?= -O2 -g
 ALL_CFLAGS := $(CFLAGS_BASE) $(HARDENING) $(CFLAGS)
@@ -33,13 +34,14 @@ ALL_CFLAGS := $(CFLAGS_BASE) $(HARDENING) $(CFLAGS)
 LDFLAGS_HARDENING := -static-pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
 LDLIBS := -lseccomp -lcap-ng
 
-# The parser: pure, shared by the server, the tools, the tests and the fuzzers.
-PARSER_SRC := src/http/http_parser.c
+# The parser: pure, shared by the server, the tools, the tests and the fuzzers;
+# one module in three files (src/http/http_parser_rules.h says which holds what).
+PARSER_SRC := $(sort $(wildcard src/http/http_parser*.c))
 
 # The server's modules, in role folders (one .c and one .h each; src/main.c holds the start-up order).
 SERVER_SRC := $(filter-out $(PARSER_SRC),$(wildcard src/*.c src/http/*.c src/static/*.c src/jail/*.c src/process/*.c))
 
-PARSER_OBJ := $(BUILD)/obj/http/http_parser.o
+PARSER_OBJ := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(PARSER_SRC))
 
 # The seccomp allowlists, turned into C tables (mk/policy.mk); defined here so
 # every fragment's rules see them, whatever order the fragments are read in.

@@ -13,7 +13,12 @@
  *     control byte and no DEL; an access line has no byte above 0x7e at all and
  *     starts with the client the peer ring recorded (a child's) or the one its
  *     record names (the supervisor's); an error line starts "prong[ROLE PID]: ";
- *   - a child never gets READY or STATUS through, nor another client's address.
+ *   - a child never gets READY or STATUS through, nor another client's address;
+ *   - the same message judged by a monitor with --access-log-format json gives
+ *     the same verdict, and its access line is one JSON object of the 13
+ *     documented members (include/process/access_log_json.h) in printable ASCII
+ *     only: every string closed, every escape \" \\ or \u00XX, values strings,
+ *     digits or null, "}" then the only '\n' last; a child's names its own client.
  * Each input is copied to the end of a heap buffer of exactly its size, so ASan
  * reports any read at or past its end.
  * Builds as fuzz/fuzz_proxy.c does (libFuzzer target, AFL++ persistent main).
@@ -21,6 +26,7 @@
  * What it must not do: keep state between inputs that changes an answer (the
  * quotas are set far above what one input can use), print unless a property
  * is broken, or relax a check to make a finding go away. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,7 +56,7 @@ static _Noreturn void invariant_broken(const char *what, int line)
             invariant_broken(what, __LINE__); \
     } while (0)
 
-static struct intake intake;
+static struct intake intake, intake_json;
 static struct peer_ring *ring;
 
 static void set_up(void)
@@ -65,6 +71,8 @@ static void set_up(void)
                                        .rate_messages = UINT32_MAX,
                                        .rate_bytes = UINT64_MAX / 2};
     intake_init(&intake, &settings, ring);
+    settings.access_format = ACCESS_LOG_JSON;
+    intake_init(&intake_json, &settings, ring);
     struct log_peer peer = {.family = AF_INET, .address = {127, 0, 0, 9}};
     peer_ring_publish(ring, CHILD, &peer, false);
 }
@@ -136,6 +144,85 @@ static void check_output(const struct intake_output *out, bool supervisor)
                 "a child's access line with a client other than its own");
 }
 
+/* A JSON string at *at (RFC 8259 §7, as access_log_json.c writes it); false if broken. */
+static bool json_string(const char **at, const char *end)
+{
+    static const char HEX[] = "0123456789abcdef";
+    if (*at >= end || **at != '"')
+        return false;
+    for (const char *p = *at + 1; p < end; p++) {
+        if (*p == '"') {
+            *at = p + 1;
+            return true;
+        }
+        if (*p != '\\')
+            continue;
+        if (p + 1 < end && (p[1] == '"' || p[1] == '\\')) {
+            p++;
+            continue;
+        }
+        if (end - p < 6 || memcmp(p + 1, "u00", 3) != 0 || !memchr(HEX, p[4], 16) ||
+            !memchr(HEX, p[5], 16))
+            return false;
+        p += 5;
+    }
+    return false;
+}
+
+/* text (no newline) is {"NAME":VALUE,...} with 13 members, values strings, digits or null. */
+static bool json_object(const char *text, size_t length)
+{
+    const char *at = text, *end = text + length;
+    int members = 0;
+    if (length < 2 || *at++ != '{')
+        return false;
+    for (;;) {
+        if (!json_string(&at, end) || at >= end || *at++ != ':')
+            return false;
+        if (at < end && *at == '"') {
+            if (!json_string(&at, end))
+                return false;
+        } else if (end - at >= 4 && memcmp(at, "null", 4) == 0) {
+            at += 4;
+        } else {
+            const char *digits = at;
+            while (at < end && *at >= '0' && *at <= '9')
+                at++;
+            if (at == digits || (*digits == '0' && at - digits > 1))
+                return false;
+        }
+        members++;
+        if (at >= end)
+            return false;
+        char next = *at++;
+        if (next == '}')
+            return at == end && members == 13;
+        if (next != ',')
+            return false;
+    }
+}
+
+static void check_json_output(const struct intake_output *out, const struct intake_output *combined,
+                              bool supervisor)
+{
+    REQUIRE(out->verdict == combined->verdict, "the JSON format changed a verdict");
+    if (out->verdict != INTAKE_WRITE_ACCESS)
+        return;
+    REQUIRE(out->length > 1 && out->length <= sizeof out->text &&
+                out->text[out->length - 1] == '\n',
+            "a JSON line that does not end with its newline");
+    for (size_t i = 0; i + 1 < out->length; i++)
+        REQUIRE((unsigned char)out->text[i] >= 0x20 && (unsigned char)out->text[i] <= 0x7e,
+                "a byte outside printable ASCII in a JSON line");
+    REQUIRE(json_object(out->text, out->length - 1), "a JSON line that is not one whole object");
+    static const char CHILD_MEMBER[] = ",\"client\":\"" CHILD_CLIENT "\",";
+    const char *comma = memchr(out->text, ',', out->length);
+    REQUIRE(supervisor ||
+                (comma && (size_t)(out->text + out->length - comma) > sizeof CHILD_MEMBER &&
+                 memcmp(comma, CHILD_MEMBER, sizeof CHILD_MEMBER - 1) == 0),
+            "a child's JSON line with a client other than its own");
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     set_up();
@@ -158,6 +245,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static struct intake_output out;
     intake_handle(&intake, supervisor ? SUPERVISOR : CHILD, message, size, false, 784111777, &out);
     check_output(&out, supervisor);
+    static struct intake_output json;
+    intake_handle(&intake_json, supervisor ? SUPERVISOR : CHILD, message, size, false, 784111777,
+                  &json);
+    check_json_output(&json, &out, supervisor);
     free(message);
     return 0;
 }

@@ -15,6 +15,7 @@
 #include "fixed_limits.h"
 #include "http/cidr.h"
 #include "http/http_parser.h"
+#include "process/access_log.h"
 #include "static/error_pages.h"
 #include "static/header_rules.h"
 
@@ -74,6 +75,8 @@ struct config {
     const char *log_user;   /* NULL: DEFAULT_LOG_USER, or FALLBACK_LOG_ID (as root) */
     const char *access_log; /* path, "-" (standard error) or "off" */
     const char *error_log;  /* path or "-" */
+    /* --access-log-format: ACCESS_LOG_COMBINED (the default) or ACCESS_LOG_JSON */
+    enum access_log_style access_log_format;
     struct http_limits limits;
     uint32_t max_requests;
     uint32_t head_timeout_ms;

@@ -3,7 +3,7 @@
  * Contract: every bound on what one client, one connection process or one
  * start-up may hold that is not a flag is named here, with why it is what it is;
  * the modules that enforce them include this header, and flag_table.c lists the
- * ones the documents show (SECURITY.md, "Limits"). The parser's own limits are
+ * ones the documents show (SECURITY.md, "Limits and defaults"). The parser's own limits are
  * in http/http_parser.h, a frozen interface, and are shown from there.
  * Must not: hold tuning knobs (batch sizes, timer periods) or anything a flag sets. */
 #ifndef PRONG_FIXED_LIMITS_H

@@ -4,7 +4,7 @@
 #
 # bench/parser_bench.c is compiled twice (prong's side with the include flags, the
 # http-parser side without it: both projects ship an http_parser.h), and
-# src/http/http_parser.c once more, all with the same -O2 flags and no sanitizers
+# the parser's sources ($(PARSER_SRC)) once more, all with the same -O2 flags and no sanitizers
 # (whatever CFLAGS says), linked with Debian's static libhttp_parser.a.
 # Needs libhttp-parser-dev (make deps). Prints numbers only: no test asserts
 # times. Must not: write outside $(BUILD)/bench-parser/.
@@ -25,10 +25,12 @@ $(BENCH_PARSER_DIR)/http_parser_side.o: bench/parser_bench.c mk/bench-parser.mk 
 	@test -f /usr/include/http/http_parser.h || { echo "bench-parser: /usr/include/http/http_parser.h missing (package libhttp-parser-dev; run: sudo make deps)" >&2; exit 2; }
 	$(CC) $(filter-out $(INCLUDE_FLAGS),$(BENCH_PARSER_CFLAGS)) -DPARSER_BENCH_HTTP_PARSER_SIDE -c bench/parser_bench.c -o $@
 
-$(BENCH_PARSER_DIR)/http_parser.o: $(PARSER_SRC) include/http/http_parser.h mk/bench-parser.mk | $(BENCH_PARSER_DIR)
-	$(CC) $(BENCH_PARSER_CFLAGS) -c $(PARSER_SRC) -o $@
+BENCH_PARSER_OBJ := $(patsubst src/http/%.c,$(BENCH_PARSER_DIR)/parser/%.o,$(PARSER_SRC))
+$(BENCH_PARSER_DIR)/parser/%.o: src/http/%.c $(HEADERS) mk/bench-parser.mk
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_PARSER_CFLAGS) -c $< -o $@
 
-$(BENCH_PARSER_BIN): $(BENCH_PARSER_DIR)/prong_side.o $(BENCH_PARSER_DIR)/http_parser_side.o $(BENCH_PARSER_DIR)/http_parser.o
+$(BENCH_PARSER_BIN): $(BENCH_PARSER_DIR)/prong_side.o $(BENCH_PARSER_DIR)/http_parser_side.o $(BENCH_PARSER_OBJ)
 	$(CC) $(BENCH_PARSER_CFLAGS) $^ -o $@ -l:libhttp_parser.a
 
 bench-parser: $(BENCH_PARSER_BIN)

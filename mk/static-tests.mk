@@ -11,7 +11,7 @@
 
 STATIC_TEST_SOURCES := tests/unit/test_static.c
 STATIC_TEST_MODULES := src/static/byte_range.c src/static/conditional.c src/http/field_list.c src/static/negotiation.c \
-                       src/http/text_escape.c src/static/listing.c src/http/http_date.c src/http/text_number.c src/http/http_parser.c
+                       src/http/text_escape.c src/static/listing.c src/http/http_date.c src/http/text_number.c $(PARSER_SRC)
 
 include mk/sanitizer-suite.mk
 $(eval $(call sanitizer_suite,STATIC,static,test_static))

@@ -140,6 +140,7 @@ static void set_defaults(struct config *config)
             store_text(config, flag, flag->default_string);
     }
     config->symlinks = SYMLINKS_NONE;
+    config->access_log_format = ACCESS_LOG_COMBINED;
 }
 
 /* A name that is one plain path component: no '/', not "." or "..", no control bytes. */
@@ -217,6 +218,13 @@ static enum config_outcome apply_text(struct config *config, const struct flag_s
             return CONFIG_ERROR;
         }
         config->index_names[config->index_count++] = text;
+    } else if (strcmp(name, "access-log-format") == 0) {
+        if (strcmp(text, "combined") == 0)
+            config->access_log_format = ACCESS_LOG_COMBINED;
+        else if (strcmp(text, "json") == 0)
+            config->access_log_format = ACCESS_LOG_JSON;
+        else
+            return refuse_value(error, error_size, name, "combined or json", text);
     } else if (strcmp(name, "symlinks") == 0) {
         if (strcmp(text, "none") == 0)
             config->symlinks = SYMLINKS_NONE;

@@ -59,6 +59,13 @@ const struct flag_spec FLAG_TABLE[] = {
      .field = FIELD(access_log),
      .default_string = "-",
      .meaning = "access log file, standard error, or none"},
+    {.name = "access-log-format",
+     .kind = FLAG_TEXT,
+     .argument = "combined|json",
+     .field = NO_FIELD,
+     .default_text = "combined",
+     .meaning = "the access log's lines: Apache's combined format then prong's fields, or one "
+                "JSON object per line with the same fields (docs/logging.md)"},
     {.name = "error-log",
      .kind = FLAG_TEXT,
      .argument = "PATH|-",

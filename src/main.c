@@ -5,7 +5,9 @@
  * the supervisor (jailed: accepts, caps, forks, ends and reaps) and one
  * connection process per connection (inherits the supervisor's jail, narrows
  * it, serves, exits). The steps are numbered as docs/architecture.md's tables
- * number them; each is checked, and any failure ends the process with one clear
+ * number them: 0-14 here, the monitor's 15-21 in monitor_start.c, the
+ * supervisor's own 0-11 in supervisor_start.c, a connection process's 1-8 in
+ * child_start.c; each is checked, and any failure ends the process with one clear
  * line (fail closed): exit 2 before serving, 1 after.
  * Must not: hold anything here but the order of the steps; each step's work
  * lives in its module. */
@@ -124,7 +126,7 @@ static struct monitor_plan monitor_plan(pid_t supervisor)
     };
 }
 
-/* 14. In the fork's child: the supervisor, which never returns. */
+/* 14. In the fork's child: the supervisor (its own steps 0-11), which never returns. */
 __attribute__((noreturn)) static void become_supervisor(void)
 {
     const int monitor_fds[] = {startup.channels.supervisor_log[0],
@@ -248,5 +250,5 @@ int main(int argc, char **argv)
     if (supervisor == 0)
         become_supervisor();
     struct monitor_plan plan = monitor_plan(supervisor);
-    return monitor_start(&plan);
+    return monitor_start(&plan); /* 15-21 */
 }

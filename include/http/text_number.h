@@ -4,7 +4,7 @@
  * microseconds (stdio and locale state touched for the first time, each page a
  * copy-on-write fault), about as much as the rest of a small request's
  * formatting; a connection process formats a few numbers and nothing else
- * (docs/architecture.md, "Per-connection cost").
+ * (docs/performance.md, "Decisions and the measurements behind them").
  * Contract: each function writes digits only (no NUL) and returns how many.
  *   number_decimal: value in decimal, no leading zeros; out holds 20 bytes.
  *   number_hex: value in lowercase hexadecimal, no leading zeros; out holds 16.

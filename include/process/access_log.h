@@ -17,6 +17,11 @@
 
 #include "http/http_parser.h"
 
+/* --access-log-format: which formatter the monitor uses (combined: this file's;
+ * json: access_log_json.h's). Combined is the default, the line of the first
+ * release. */
+enum access_log_style { ACCESS_LOG_COMBINED = 0, ACCESS_LOG_JSON };
+
 struct access_record {
     const char *client;            /* "203.0.113.7" or "2001:db8::1" */
     int64_t time_seconds;          /* when the request head was complete (or refused) */

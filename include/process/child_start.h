@@ -8,13 +8,14 @@
  * says on or off, it serves a canned request in a few probe processes with and
  * without populating and keeps whichever cost less CPU, logging its figures
  * once. child_start_run() is the start of every connection process, called in
- * the fork's child; in this order, each step checked: populate its working
- * pages (if chosen); its own stack canary; the client socket as descriptor 3
- * and the children's end of the log channel as 2, every other descriptor closed
- * (no sibling's socket, no pidfd, no listener, nothing of the supervisor's);
- * SIGKILL when the supervisor dies (PR_SET_PDEATHSIG), so nothing outlives it;
- * RLIMIT_NPROC 0, RLIMIT_NOFILE CHILD_MAX_FILES, RLIMIT_CPU; its own Landlock
- * scope layer; then serve, and exit.
+ * the fork's child; in this order, numbered as in docs/architecture.md, each
+ * step checked: 1 populate its working pages (if chosen); 2 its own stack
+ * canary; 3 the client socket as descriptor 3 and the children's end of the log
+ * channel as 2, every other descriptor closed (no sibling's socket, no pidfd, no
+ * listener, nothing of the supervisor's); 4 SIGKILL when the supervisor dies
+ * (PR_SET_PDEATHSIG), so nothing outlives it; 5 RLIMIT_NPROC 0, RLIMIT_NOFILE
+ * CHILD_MAX_FILES, RLIMIT_CPU; 6 its own Landlock scope layer; 7 on a unix
+ * socket, the send window as SO_SNDTIMEO; 8 serve, and exit.
  * Must not: read a byte from the client before every step has succeeded, or
  * return. */
 #ifndef PRONG_CHILD_START_H

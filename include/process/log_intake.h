@@ -31,6 +31,8 @@
 #include <sys/types.h>
 
 #include "fixed_limits.h"
+#include "process/access_log.h"
+#include "process/access_log_json.h"
 #include "process/peer_ring.h"
 
 enum intake_drop {
@@ -59,6 +61,7 @@ struct intake_settings {
     uint32_t rate_messages; /* per second, every connection process together */
     uint64_t rate_bytes;
     bool lab_trusting; /* lab build, --lab-sabotage log-checks: write what senders say */
+    enum access_log_style access_format; /* --access-log-format */
 };
 
 struct sender {
@@ -71,7 +74,11 @@ struct sender {
 };
 
 #define INTAKE_SENDERS 8192 /* direct-mapped by pid: recent pids are consecutive */
-#define INTAKE_LINE_MAX (LOG_MESSAGE_MAX + 256)
+/* An error line, or an access line in either format (a JSON line escapes to
+ * more bytes than the combined one: access_log_json.h), and its newline. */
+#define INTAKE_LINE_MAX                                                          \
+    (ACCESS_LOG_JSON_SIZE + 1 > LOG_MESSAGE_MAX + 256 ? ACCESS_LOG_JSON_SIZE + 1 \
+                                                      : LOG_MESSAGE_MAX + 256)
 #define INTAKE_ERROR_TEXT_MAX 2048 /* escaped bytes of one error line's text, then "..." */
 
 struct intake {

@@ -1,16 +1,18 @@
 /* monitor_start.h: the monitor's start-up once the supervisor exists, and --check's summary.
  *
  * Contract: monitor_start() runs in the process prong was started as, right
- * after it forked the supervisor, and returns prong's exit code. In the order of
- * docs/architecture.md ("Start-up order", the monitor's table): close every
- * descriptor that is the supervisor's (listeners, the writers' ends of the log
- * channel, the control pipe's read end, the root); wait for "ready" (relaying
- * the supervisor's start-up errors); verify its jail from /proc; print the
- * "listening on" lines; for --attest, have one connection process made and read
- * every role from /proc; then lock itself down: the log user (a uid of its own:
+ * after it forked the supervisor, and returns prong's exit code. It continues
+ * main.c's numbering, as docs/architecture.md ("Start-up order", the monitor's
+ * table) does: 15 close every descriptor that is the supervisor's (listeners,
+ * the writers' ends of the log channel, the control pipe's read end, the root);
+ * 16 configure the log channel's intake; 17 wait for "ready" (relaying the
+ * supervisor's start-up errors); 18 verify its jail from /proc; 19 print the
+ * "listening on" lines; 20 lock itself down: the log user (a uid of its own:
  * not root, not the run user), no capability, no_new_privs, Landlock (write
- * beneath the log directories only), its own seccomp filter; release the
- * supervisor ('G') and serve the logs until the supervisor has stopped.
+ * beneath the log directories only), its own seccomp filter; 21 release the
+ * supervisor ('G') and serve the logs until the supervisor has stopped. For
+ * --attest, 21 comes before 20: one connection process is made and every role
+ * read from /proc, then the lock-down, then the report.
  * monitor_print_check() prints what --check validated.
  * Must not: release the supervisor before verifying it and locking itself down
  * (an --attest run reads /proc first, then locks down, then reports). */

@@ -14,7 +14,7 @@
  * file-backed code, and every first write to an inherited page is a
  * copy-on-write fault; on a virtual machine each fault is an exit to the
  * hypervisor, here ~15-20 µs, where populating a page costs about a third of
- * that (docs/architecture.md, "Per-connection cost").
+ * that (docs/performance.md, "Decisions and the measurements behind them").
  * Must not: change what any page holds or who may map it: populating only
  * makes present what the process would fault in anyway. A kernel without
  * MADV_POPULATE_* (before Linux 5.14) answers EINVAL and the pages then fault in

@@ -1,16 +1,17 @@
 /* supervisor_start.h: the supervisor's start-up, from the monitor's fork to serving.
  *
  * Contract: supervisor_start() runs in the fork's child, once, and never
- * returns. In the order of docs/architecture.md ("Start-up order", the
- * supervisor's table), each step checked, any failure one line on the log
- * channel and exit 2: a canary of its own, AT_RANDOM and the monitor's canary
+ * returns. Its steps are numbered as in docs/architecture.md ("Start-up order",
+ * the supervisor's table), each checked, any failure one line on the log
+ * channel and exit 2: 0 a canary of its own, AT_RANDOM and the monitor's canary
  * cleared from its memory (a connection process inherits that memory);
- * descriptors (its log channel end on 2, /dev/null on 0 and 1, nothing of the
- * monitor's); its own process group; room for every child's descriptors; nice
- * -5; the run user, keeping only CAP_SYS_CHROOT (or a user namespace); chroot
- * into the document root, then no capability at all; no_new_privs, not dumpable,
- * RLIMIT_FSIZE 0, RLIMIT_CORE 0, RLIMIT_AS for its children; Landlock; its tables;
- * the prefault's calibration; the jail seccomp filter; "ready"; serve.
+ * 1 descriptors (its log channel end on 2, /dev/null on 0 and 1, nothing of the
+ * monitor's); 2 its own process group; 3 room for every child's descriptors, and
+ * nice -5; 4 the run user, keeping only CAP_SYS_CHROOT (or a user namespace);
+ * 5 chroot into the document root, then no capability at all; 6 no_new_privs,
+ * not dumpable, RLIMIT_FSIZE 0, RLIMIT_CORE 0, RLIMIT_AS for its children;
+ * 7 Landlock; 8 its tables; 9 the prefault's calibration; 10 the jail seccomp
+ * filter; 11 "ready", then serve once the monitor says 'G'.
  * Must not: return, or serve before every step has succeeded. */
 #ifndef PRONG_SUPERVISOR_START_H
 #define PRONG_SUPERVISOR_START_H

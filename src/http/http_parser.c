@@ -8,22 +8,19 @@
  *
  * What it must not do: I/O, allocation, global or static mutable state, locale-
  * dependent calls, or any read at or past `length`. Every length it walks is
- * bounded by a limit before the walk. */
+ * bounded by a limit before the walk.
+ *
+ * The module is three files (src/http/http_parser_rules.h): this one reads the
+ * head line by line (the request line, the field lines, the limits) and holds
+ * the byte classes and the names; http_parser_target.c the request target;
+ * http_parser_head.c the rules that need the whole head. */
 #include "http/http_parser.h"
 
 #include <string.h>
 
-/* Byte classes, one bit each, in a constant table built at compile time. */
-enum {
-    CLASS_TCHAR = 1 << 0,    /* token characters, RFC 9110 §5.6.2 */
-    CLASS_PATH = 1 << 1,     /* raw bytes allowed in a path */
-    CLASS_QUERY = 1 << 2,    /* raw bytes allowed in a query: path bytes and '?' */
-    CLASS_VALUE = 1 << 3,    /* field-value bytes: VCHAR, obs-text, SP, HTAB (RFC 9110 §5.5) */
-    CLASS_HEX = 1 << 4,      /* HEXDIG */
-    CLASS_REG_NAME = 1 << 5, /* reg-name: unreserved, sub-delims, '%' (RFC 3986 §3.2.2) */
-    CLASS_DIGIT = 1 << 6,    /* DIGIT */
-};
+#include "http_parser_rules.h"
 
+/* The byte classes (http_parser_rules.h), one bit each, computed at compile time. */
 #define IS_ALPHA_OR_DIGIT(b) \
     (((b) >= 'a' && (b) <= 'z') || ((b) >= 'A' && (b) <= 'Z') || ((b) >= '0' && (b) <= '9'))
 #define IS_TCHAR_MARK(b)                                                                  \
@@ -55,41 +52,8 @@ enum {
 #define ROW4(b) CLASS_OF(b), CLASS_OF((b) + 1), CLASS_OF((b) + 2), CLASS_OF((b) + 3)
 #define ROW16(b) ROW4(b), ROW4((b) + 4), ROW4((b) + 8), ROW4((b) + 12)
 #define ROW64(b) ROW16(b), ROW16((b) + 16), ROW16((b) + 32), ROW16((b) + 48)
-static const unsigned char BYTE_CLASSES[256] = {ROW64(0u), ROW64(64u), ROW64(128u), ROW64(192u)};
-
-static inline int has_class(unsigned char byte, unsigned char class_bits)
-{
-    return (BYTE_CLASSES[byte] & class_bits) != 0;
-}
-
-static inline unsigned char ascii_lower(unsigned char byte)
-{
-    return (byte >= 'A' && byte <= 'Z') ? (unsigned char)(byte + ('a' - 'A')) : byte;
-}
-
-/* Case-insensitive comparison of a span with a lower-case literal. */
-static int span_equals_lower(const char *data, size_t length, const char *lower_literal)
-{
-    size_t literal_length = strlen(lower_literal);
-    if (length != literal_length)
-        return 0;
-    for (size_t i = 0; i < length; i++)
-        if (ascii_lower((unsigned char)data[i]) != (unsigned char)lower_literal[i])
-            return 0;
-    return 1;
-}
-
-static int hex_value(unsigned char byte)
-{
-    if (byte >= '0' && byte <= '9')
-        return byte - '0';
-    return ascii_lower(byte) - 'a' + 10;
-}
-
-static int is_ows(unsigned char byte)
-{
-    return byte == ' ' || byte == '\t';
-}
+const unsigned char http_parser_byte_classes[256] = {ROW64(0u), ROW64(64u), ROW64(128u),
+                                                     ROW64(192u)};
 
 /* ---------------------------------------------------------------- names */
 
@@ -248,197 +212,8 @@ static enum http_reason forbidden_byte_in_line(const char *line, size_t length)
     return HTTP_REASON_NONE;
 }
 
-/* ---------------------------------------------------------------- authority */
-
-/* host [":" port], RFC 3986 §3.2.2 and RFC 9110 §4.2.1: no userinfo, a non-empty
- * host (reg-name, IPv4 or an IP-literal in brackets), and a port of 1-5 digits. */
-static int valid_authority(const char *data, size_t length)
-{
-    size_t i = 0;
-    if (length == 0)
-        return 0;
-    if (data[0] == '[') {
-        i = 1;
-        while (i < length && data[i] != ']') {
-            unsigned char byte = (unsigned char)data[i];
-            if (!has_class(byte, CLASS_HEX) && byte != ':' && byte != '.')
-                return 0;
-            i++;
-        }
-        if (i >= length || i == 1)
-            return 0;
-        i++; /* past ']' */
-    } else {
-        while (i < length && data[i] != ':') {
-            unsigned char byte = (unsigned char)data[i];
-            if (!has_class(byte, CLASS_REG_NAME))
-                return 0;
-            /* RFC 3986 §3.2.2 lets a reg-name hold ',', but docs/conformance.md
-             * refuses a Host list: two Host lines that an intermediary combined
-             * read "a,b" (RFC 9110 §5.3), which would hide a duplicate Host. */
-            if (byte == ',')
-                return 0;
-            if (byte == '%' &&
-                (i + 2 >= length || !has_class((unsigned char)data[i + 1], CLASS_HEX) ||
-                 !has_class((unsigned char)data[i + 2], CLASS_HEX)))
-                return 0;
-            i++;
-        }
-        if (i == 0)
-            return 0;
-    }
-    if (i == length)
-        return 1;
-    if (data[i] != ':')
-        return 0;
-    size_t digits = length - i - 1;
-    if (digits < 1 || digits > 5)
-        return 0;
-    for (size_t j = i + 1; j < length; j++)
-        if (!has_class((unsigned char)data[j], CLASS_DIGIT))
-            return 0;
-    return 1;
-}
-
-/* ---------------------------------------------------------------- path */
-
-/* Decode the raw path (starting with '/') into request->path, removing dot
- * segments as they arrive (RFC 3986 §5.2.4). A '..' with nothing to remove is
- * refused rather than clamped at '/', so a climbing attempt is visible. */
-static enum http_reason decode_path(const char *raw, size_t raw_length,
-                                    struct http_request *request)
-{
-    char *out = request->path;
-    size_t out_length = 0; /* bytes of out in use, not counting the NUL */
-    size_t i = 0;
-    const size_t max_out = HTTP_MAX_PATH - 1;
-
-    while (i < raw_length) {
-        /* raw[i] is '/': start a segment at out[out_length] */
-        i++;
-        if (out_length + 1 > max_out)
-            return HTTP_REASON_PATH_TOO_LONG;
-        size_t segment_start = out_length;
-        out[out_length++] = '/';
-        size_t segment_length = 0;
-        while (i < raw_length && raw[i] != '/') {
-            unsigned char byte = (unsigned char)raw[i];
-            if (byte == '%') {
-                if (i + 2 >= raw_length)
-                    return HTTP_REASON_BAD_PERCENT_ENCODING;
-                unsigned char high = (unsigned char)raw[i + 1], low = (unsigned char)raw[i + 2];
-                if (!has_class(high, CLASS_HEX) || !has_class(low, CLASS_HEX))
-                    return HTTP_REASON_BAD_PERCENT_ENCODING;
-                byte = (unsigned char)(hex_value(high) * 16 + hex_value(low));
-                if (byte == 0)
-                    return HTTP_REASON_ENCODED_NUL;
-                if (byte < 0x20 || byte == 0x7f)
-                    return HTTP_REASON_ENCODED_CONTROL;
-                if (byte == '/')
-                    return HTTP_REASON_ENCODED_SLASH;
-                i += 3;
-            } else {
-                i++;
-            }
-            if (++segment_length > HTTP_MAX_SEGMENT)
-                return HTTP_REASON_SEGMENT_TOO_LONG;
-            if (out_length + 1 > max_out)
-                return HTTP_REASON_PATH_TOO_LONG;
-            out[out_length++] = (char)byte;
-        }
-        const char *segment = out + segment_start + 1;
-        if (segment_length == 1 && segment[0] == '.') {
-            out_length = segment_start + 1; /* "/." -> "/" : keep the slash as a trailing one */
-            if (i < raw_length)
-                out_length = segment_start; /* more follows: drop the segment entirely */
-        } else if (segment_length == 2 && segment[0] == '.' && segment[1] == '.') {
-            if (segment_start == 0)
-                return HTTP_REASON_PATH_ESCAPES_ROOT;
-            size_t previous = segment_start;
-            while (previous > 0 && out[previous - 1] != '/')
-                previous--;
-            /* previous points after the '/' that starts the removed segment */
-            out_length = previous;
-            if (i < raw_length)
-                out_length = previous - 1; /* more follows: the next segment brings its own '/' */
-        }
-    }
-    if (out_length == 0)
-        out[out_length++] = '/';
-    out[out_length] = '\0';
-    request->path_length = out_length;
-    return HTTP_REASON_NONE;
-}
-
-/* ---------------------------------------------------------------- request line */
-
-/* The target: its form, raw byte classes, the query, and the decoded path. */
-static enum http_reason parse_target(const char *target, size_t length,
-                                     struct http_request *request)
-{
-    request->raw_target.data = target;
-    request->raw_target.length = length;
-    if (length == 1 && target[0] == '*') {
-        request->target_form = HTTP_TARGET_ASTERISK;
-        return HTTP_REASON_NONE;
-    }
-    size_t path_start = 0;
-    if (target[0] != '/') {
-        /* absolute-form "http(s)://authority[/path][?query]" or authority-form */
-        size_t scheme_length = 0;
-        if (length > 7 && span_equals_lower(target, 7, "http://"))
-            scheme_length = 7;
-        else if (length > 8 && span_equals_lower(target, 8, "https://"))
-            scheme_length = 8;
-        if (scheme_length == 0) {
-            if (!valid_authority(target, length) || !memchr(target, ':', length))
-                return HTTP_REASON_BAD_TARGET;
-            request->target_form = HTTP_TARGET_AUTHORITY;
-            request->authority = request->raw_target;
-            return HTTP_REASON_NONE;
-        }
-        size_t authority_end = scheme_length;
-        while (authority_end < length && target[authority_end] != '/' &&
-               target[authority_end] != '?')
-            authority_end++;
-        if (!valid_authority(target + scheme_length, authority_end - scheme_length))
-            return HTTP_REASON_BAD_TARGET;
-        request->target_form = HTTP_TARGET_ABSOLUTE;
-        request->authority.data = target + scheme_length;
-        request->authority.length = authority_end - scheme_length;
-        path_start = authority_end;
-    } else {
-        request->target_form = HTTP_TARGET_ORIGIN;
-    }
-
-    size_t path_end = path_start;
-    while (path_end < length && target[path_end] != '?') {
-        if (!has_class((unsigned char)target[path_end], CLASS_PATH))
-            return HTTP_REASON_BAD_TARGET;
-        path_end++;
-    }
-    if (path_end < length) {
-        for (size_t i = path_end + 1; i < length; i++)
-            if (!has_class((unsigned char)target[i], CLASS_QUERY))
-                return HTTP_REASON_BAD_TARGET;
-        /* The query is not decoded, but its escapes must still be pct-encoded
-         * = "%" HEXDIG HEXDIG (RFC 3986 §2.1, §3.4), as the path's are. */
-        for (size_t i = path_end + 1; i < length; i++)
-            if (target[i] == '%' &&
-                (i + 2 >= length || !has_class((unsigned char)target[i + 1], CLASS_HEX) ||
-                 !has_class((unsigned char)target[i + 2], CLASS_HEX)))
-                return HTTP_REASON_BAD_PERCENT_ENCODING;
-        request->query.data = target + path_end + 1;
-        request->query.length = length - path_end - 1;
-    }
-    if (path_end == path_start) { /* absolute-form with an empty path means "/" */
-        request->path[0] = '/';
-        request->path[1] = '\0';
-        request->path_length = 1;
-        return HTTP_REASON_NONE;
-    }
-    return decode_path(target + path_start, path_end - path_start, request);
-}
+/* ---------------------------------------------------------------- request line
+ * (the target itself: http_parser_target.c) */
 
 static enum http_method identify_method(const char *name, size_t length)
 {
@@ -498,7 +273,7 @@ static enum http_reason parse_request_line(const char *line, size_t length,
     if (request->version_major != 1)
         return HTTP_REASON_VERSION_NOT_SUPPORTED;
 
-    return parse_target(target, target_length, request);
+    return http_parser_parse_target(target, target_length, request);
 }
 
 /* ---------------------------------------------------------------- field lines */
@@ -553,215 +328,8 @@ static enum http_reason parse_field_line(const char *line, size_t length,
     return HTTP_REASON_NONE;
 }
 
-/* ---------------------------------------------------------------- head semantics */
-
-/* Walks the elements of a comma-separated list (RFC 9110 §5.6.1), skipping empty
- * ones. Returns 0 when no element is left; *element gets the trimmed element. */
-static int next_list_element(const char **cursor, const char *end, struct http_span *element)
-{
-    const char *p = *cursor;
-    for (;;) {
-        while (p < end && (is_ows((unsigned char)*p) || *p == ','))
-            p++;
-        if (p >= end) {
-            *cursor = p;
-            return 0;
-        }
-        const char *start = p;
-        int quoted = 0;
-        while (p < end && (quoted || *p != ',')) {
-            if (*p == '"')
-                quoted = !quoted;
-            else if (*p == '\\' && quoted && p + 1 < end)
-                p++;
-            p++;
-        }
-        const char *stop = p;
-        while (stop > start && is_ows((unsigned char)stop[-1]))
-            stop--;
-        element->data = start;
-        element->length = (size_t)(stop - start);
-        *cursor = p;
-        return 1;
-    }
-}
-
-static int is_token(const char *data, size_t length)
-{
-    if (length == 0)
-        return 0;
-    for (size_t i = 0; i < length; i++)
-        if (!has_class((unsigned char)data[i], CLASS_TCHAR))
-            return 0;
-    return 1;
-}
-
-/* transfer-coding = token *( OWS ";" OWS token BWS "=" BWS ( token / quoted-string ) )
- * (RFC 9112 §7, RFC 9110 §10.1.4). Sets *coding to the coding's name. */
-static int valid_transfer_coding(struct http_span element, struct http_span *coding)
-{
-    const char *p = element.data, *end = element.data + element.length;
-    const char *name = p;
-    while (p < end && has_class((unsigned char)*p, CLASS_TCHAR))
-        p++;
-    coding->data = name;
-    coding->length = (size_t)(p - name);
-    if (coding->length == 0)
-        return 0;
-    while (p < end) {
-        while (p < end && is_ows((unsigned char)*p))
-            p++;
-        if (p >= end || *p != ';')
-            return 0;
-        p++;
-        while (p < end && is_ows((unsigned char)*p))
-            p++;
-        const char *parameter = p;
-        while (p < end && has_class((unsigned char)*p, CLASS_TCHAR))
-            p++;
-        if (p == parameter)
-            return 0;
-        while (p < end && is_ows((unsigned char)*p))
-            p++;
-        if (p >= end || *p != '=')
-            return 0;
-        p++;
-        while (p < end && is_ows((unsigned char)*p))
-            p++;
-        if (p < end && *p == '"') {
-            p++;
-            while (p < end && *p != '"') {
-                if (*p == '\\' && p + 1 < end)
-                    p++; /* quoted-pair: skip the escaped byte, never past the value */
-                p++;
-            }
-            if (p >= end)
-                return 0;
-            p++;
-        } else {
-            const char *token = p;
-            while (p < end && has_class((unsigned char)*p, CLASS_TCHAR))
-                p++;
-            if (p == token)
-                return 0;
-        }
-    }
-    return 1;
-}
-
-/* RFC 9112 §6.1 and §6.3: prong takes no bodies, so any Transfer-Encoding is
- * refused; the status says whether the framing itself was malformed (400). */
-static enum http_reason check_transfer_encoding(const struct http_request *request)
-{
-    if (request->version_minor == 0)
-        return HTTP_REASON_TRANSFER_ENCODING_HTTP10;
-    unsigned codings = 0, chunked_count = 0;
-    int last_is_chunked = 0;
-    for (uint32_t i = 0; i < request->field_count; i++) {
-        const struct http_field *field = &request->fields[i];
-        if (field->id != HTTP_FIELD_TRANSFER_ENCODING)
-            continue;
-        const char *cursor = field->value.data, *end = field->value.data + field->value.length;
-        struct http_span element, coding;
-        while (next_list_element(&cursor, end, &element)) {
-            if (!valid_transfer_coding(element, &coding))
-                return HTTP_REASON_BAD_TRANSFER_ENCODING;
-            codings++;
-            last_is_chunked = span_equals_lower(coding.data, coding.length, "chunked");
-            chunked_count += (unsigned)last_is_chunked;
-        }
-    }
-    if (codings == 0 || !last_is_chunked || chunked_count != 1)
-        return HTTP_REASON_BAD_TRANSFER_ENCODING;
-    return HTTP_REASON_TRANSFER_ENCODING;
-}
-
-/* Content-Length = 1*DIGIT (RFC 9112 §6.2), one line only, at most 18 digits so
- * it fits in 64 bits without overflow; anything but zero means a body. */
-static enum http_reason check_content_length(const struct http_request *request)
-{
-    if (request->field_repeats[HTTP_FIELD_CONTENT_LENGTH] > 1)
-        return HTTP_REASON_DUPLICATE_CONTENT_LENGTH;
-    const struct http_field *field = http_request_field(request, HTTP_FIELD_CONTENT_LENGTH);
-    size_t length = field->value.length;
-    if (length == 0 || length > 18)
-        return HTTP_REASON_BAD_CONTENT_LENGTH;
-    int nonzero = 0;
-    for (size_t i = 0; i < length; i++) {
-        unsigned char byte = (unsigned char)field->value.data[i];
-        if (!has_class(byte, CLASS_DIGIT))
-            return HTTP_REASON_BAD_CONTENT_LENGTH;
-        nonzero |= byte != '0';
-    }
-    return nonzero ? HTTP_REASON_CONTENT_LENGTH_BODY : HTTP_REASON_NONE;
-}
-
-/* Connection options (RFC 9112 §9.3, RFC 9110 §7.6.1) decide persistence. */
-static enum http_reason check_connection(struct http_request *request)
-{
-    int has_close = 0, has_keep_alive = 0;
-    for (uint32_t i = 0; i < request->field_count; i++) {
-        const struct http_field *field = &request->fields[i];
-        if (field->id != HTTP_FIELD_CONNECTION)
-            continue;
-        const char *cursor = field->value.data, *end = field->value.data + field->value.length;
-        struct http_span option;
-        while (next_list_element(&cursor, end, &option)) {
-            if (!is_token(option.data, option.length))
-                return HTTP_REASON_BAD_CONNECTION;
-            has_close |= span_equals_lower(option.data, option.length, "close");
-            has_keep_alive |= span_equals_lower(option.data, option.length, "keep-alive");
-        }
-    }
-    if (request->version_minor == 0)
-        request->keep_alive = has_keep_alive && !has_close;
-    else
-        request->keep_alive = !has_close;
-    return HTTP_REASON_NONE;
-}
-
-static enum http_reason check_head(struct http_request *request)
-{
-    unsigned hosts = request->field_repeats[HTTP_FIELD_HOST];
-    if (hosts == 0 && request->version_minor >= 1)
-        return HTTP_REASON_MISSING_HOST;
-    if (hosts > 1)
-        return HTTP_REASON_DUPLICATE_HOST;
-    if (hosts == 1) {
-        const struct http_field *host = http_request_field(request, HTTP_FIELD_HOST);
-        if (!valid_authority(host->value.data, host->value.length))
-            return HTTP_REASON_BAD_HOST;
-        if (request->target_form != HTTP_TARGET_ABSOLUTE)
-            request->authority =
-                host->value; /* an absolute-form authority wins (RFC 9112 §3.2.2) */
-    }
-    if (request->field_repeats[HTTP_FIELD_TRANSFER_ENCODING] > 0)
-        return check_transfer_encoding(request);
-    if (request->field_repeats[HTTP_FIELD_CONTENT_LENGTH] > 0) {
-        enum http_reason reason = check_content_length(request);
-        if (reason != HTTP_REASON_NONE)
-            return reason;
-    }
-    enum http_reason reason = check_connection(request);
-    if (reason != HTTP_REASON_NONE)
-        return reason;
-
-    int asterisk = request->target_form == HTTP_TARGET_ASTERISK;
-    int authority = request->target_form == HTTP_TARGET_AUTHORITY;
-    int connect = request->method == HTTP_METHOD_CONNECT;
-    if ((asterisk && request->method != HTTP_METHOD_OPTIONS) || authority != connect)
-        return HTTP_REASON_BAD_TARGET_FORM;
-
-    switch (request->method) {
-    case HTTP_METHOD_GET:
-    case HTTP_METHOD_HEAD:
-    case HTTP_METHOD_OPTIONS: return HTTP_REASON_NONE;
-    case HTTP_METHOD_UNKNOWN: return HTTP_REASON_METHOD_NOT_IMPLEMENTED;
-    default: return HTTP_REASON_METHOD_NOT_ALLOWED;
-    }
-}
-
-/* ---------------------------------------------------------------- entry point */
+/* ---------------------------------------------------------------- entry point
+ * (the rules that need the whole head: http_parser_head.c) */
 
 static void reset_request(struct http_request *request)
 {
@@ -854,7 +422,7 @@ enum http_parse_result http_parse_request(const char *buffer, size_t length,
         position = line_end + 1;
     }
 
-    reason = check_head(request);
+    reason = http_parser_check_head(request);
     if (reason != HTTP_REASON_NONE)
         return refuse(request, reason);
     request->consumed = position;

@@ -1,12 +1,16 @@
 /* docroot.c: the document root, opened once and checked before serving.
  *
- * The walk is iterative over openat/fdopendir with O_NOFOLLOW, depth-first, so
- * a symlink in the tree is judged as a link (its target is checked by the
- * serving layers, not here) and a loop cannot trap it. Permissions are judged
+ * The walk recurses depth-first over openat/fdopendir with O_NOFOLLOW, so a
+ * symlink in the tree is judged as a link (its target is checked by the
+ * serving layers, not here) and a loop cannot trap it; a tree deeper than
+ * MAX_DEPTH levels is refused, which bounds the recursion's stack and the
+ * directories open at once (one descriptor per level). Permissions are judged
  * from owner, group and mode bits, and for regular files and directories also
  * from their POSIX access ACL (posix_acl.h): a named entry may grant the run
  * user what the mode bits do not show.
- * Must not: follow symlinks or stop early on an unreadable entry. */
+ * Must not: follow symlinks, or accept a tree it could not examine whole: an
+ * entry it cannot list, examine or open refuses the root (a directory the run
+ * user could not enter either is skipped: nothing can be served from it). */
 #include "jail/docroot.h"
 
 #include <dirent.h>

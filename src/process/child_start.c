@@ -90,7 +90,7 @@ void child_start_set_parent(pid_t supervisor)
  * brute force (BROP) exploits; each connection process gets its own, drawn by
  * the supervisor (0 when it could not: then drawn here). Frames already on the
  * stack keep the old value, so this runs in a function that never returns,
- * called from one that never returns (SECURITY.md, "Canaries"). */
+ * called from one that never returns (SECURITY.md, the per-process canary). */
 __attribute__((no_stack_protector, noinline)) static void renew_stack_canary(uint64_t canary)
 {
     if (canary == 0 && getrandom(&canary, sizeof canary, 0) != (ssize_t)sizeof canary)
@@ -157,18 +157,19 @@ PREFAULT_CHILD_START_CODE __attribute__((no_stack_protector, noreturn)) static v
     const struct child_start *start)
 {
     log_set_role("child");
-    arrange_descriptors(start);
-    /* The supervisor's death ends this process; if it died before this call,
+    arrange_descriptors(start); /* 3 */
+    /* 4. The supervisor's death ends this process; if it died before this call,
      * the process has a new parent already and ends now. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || getppid() != parent)
         _exit(EXIT_CHILD_SETUP);
-    lower_limits();
+    lower_limits(); /* 5 */
     char error[256];
-    if (LAYER_APPLIED(plan.config, LAYER_LANDLOCK) &&
+    if (LAYER_APPLIED(plan.config, LAYER_LANDLOCK) && /* 6 */
         sandbox_landlock_scope_self(plan.landlock_abi, error, sizeof error) < 0)
         fail_child(error);
     if (!start->tcp)
-        set_send_timeout(3);
+        set_send_timeout(3); /* 7 */
+    /* 8. Serve, then exit. */
     struct connection_context context = {
         .client_fd = 3,
         .client_is_trusted_proxy = start->trusted_proxy,
@@ -184,10 +185,11 @@ PREFAULT_CHILD_START_CODE __attribute__((no_stack_protector, noreturn)) static v
 PREFAULT_CHILD_START_CODE __attribute__((no_stack_protector, noreturn)) void child_start_run(
     const struct child_start *start)
 {
+    /* Steps 1-8 (docs/architecture.md, "Start-up order", the connection process's table). */
     if (populate)
-        populate_working_pages(start->slot);
-    renew_stack_canary(start->canary);
-    serve(start);
+        populate_working_pages(start->slot); /* 1 */
+    renew_stack_canary(start->canary);       /* 2 */
+    serve(start);                            /* 3-8 */
 }
 
 /* ---------------------------------------------------------------- the calibration */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "process/access_log.h"
+#include "process/access_log_json.h"
 #include "process/log_record.h"
 
 void intake_init(struct intake *intake, const struct intake_settings *settings,
@@ -167,7 +168,10 @@ static void access_line(struct intake *intake, const struct sender *sender, bool
     record.time_seconds = now_seconds;
     if (!from_supervisor && !sender->trusted_proxy)
         record.forwarded = (struct http_span){NULL, 0}; /* only a trusted proxy's word counts */
-    size_t used = access_log_format(&record, out->text, sizeof out->text - 1);
+    _Static_assert(sizeof out->text - 1 >= ACCESS_LOG_JSON_SIZE, "a JSON line and its newline fit");
+    size_t used = intake->settings.access_format == ACCESS_LOG_JSON
+                      ? access_log_format_json(&record, out->text, sizeof out->text - 1)
+                      : access_log_format(&record, out->text, sizeof out->text - 1);
     out->text[used++] = '\n';
     out->length = used;
     out->verdict = INTAKE_WRITE_ACCESS;

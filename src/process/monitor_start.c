@@ -46,6 +46,7 @@ static void configure(const struct monitor_plan *plan)
         .rate_messages = LOG_RATE_MESSAGES,
         .rate_bytes = LOG_RATE_BYTES,
         .lab_trusting = !LAYER_APPLIED(config, LAYER_LOG_CHECKS),
+        .access_format = config->access_log_format,
     };
     intake_init(&intake, &settings, plan->channels->peer_ring);
     struct monitor_settings monitor = {
@@ -61,7 +62,7 @@ static void configure(const struct monitor_plan *plan)
     monitor_configure(&monitor);
 }
 
-/* The log user, no capability, no_new_privs, Landlock (logs only), its filter. */
+/* 20. The log user, no capability, no_new_privs, Landlock (logs only), its filter. */
 static void lock_down(const struct monitor_plan *plan)
 {
     int directories[2];
@@ -120,24 +121,26 @@ static int attest(const struct monitor_plan *plan)
     return result != 0 ? 1 : stopped;
 }
 
+/* Steps 15-21 of main.c's order (docs/architecture.md, "Start-up order"). */
 int monitor_start(const struct monitor_plan *plan)
 {
-    close_supervisor_descriptors(plan);
-    configure(plan);
-    int early_exit = monitor_await_ready();
+    close_supervisor_descriptors(plan);     /* 15 */
+    configure(plan);                        /* 16. The log channel's judge, before any message */
+    int early_exit = monitor_await_ready(); /* 17 */
     if (early_exit >= 0)
         return early_exit;
+    /* 18. The supervisor's jail, read from /proc while this process still may. */
     if (verify_supervisor(plan->supervisor, &plan->expect, error, sizeof error) != 0) {
         fprintf(stderr, "prong: %s\n", error);
         return EXIT_SETUP; /* closing the control pipe on exit stops the supervisor */
     }
-    for (size_t i = 0; i < plan->listener_count; i++)
+    for (size_t i = 0; i < plan->listener_count; i++) /* 19 */
         fprintf(stderr, "prong: listening on %s\n", plan->listeners[i].name);
     fflush(stderr);
     if (plan->config->attest)
-        return attest(plan);
-    lock_down(plan);
-    if (monitor_release_supervisor() != 0)
+        return attest(plan); /* 20-21 in its own order: release, read every role, lock down */
+    lock_down(plan);         /* 20 */
+    if (monitor_release_supervisor() != 0) /* 21. 'G', then serve the logs */
         return 1;
     return monitor_run();
 }

@@ -5,7 +5,7 @@
  * splits the mapping around it) and reclaiming marks it DONTFORK again (the
  * pieces merge back). A child thus maps only its own slot, and fork copies
  * one mapping, not one per slot: separate per-slot mappings cost every fork
- * ~150 us here (docs/architecture.md, "Per-connection cost").
+ * ~150 us here (docs/performance.md, "Decisions and the measurements behind them").
  * Must not: be given any field that the supervisor would trust without checking. */
 #include "process/scoreboard.h"
 

@@ -9,8 +9,9 @@
  * copy of every client socket, so it can always end a child: shutdown(2) first,
  * which a cooperating child answers by exiting, then SIGKILL through the pidfd
  * (supervisor_children.c). Child phases come from the shared scoreboard and are
- * treated as untrusted hints. The one client byte it reads is a PROXY header, on
- * listeners marked proxy (bounded, parsed by proxy_protocol.c, fuzzed).
+ * treated as untrusted hints. The only client bytes it reads are a PROXY
+ * header's, on listeners marked proxy (bounded, parsed by proxy_protocol.c,
+ * fuzzed); the request itself is read by the child alone.
  * Must not: read a request byte, block on a client socket, or fork beyond
  * --max-children. */
 #include "process/supervisor.h"

@@ -117,7 +117,8 @@ static bool evict_for(const struct client_key *key, const struct client_key *pre
         if (phase == PHASE_CLOSING)
             continue; /* on its way out; its phase cap ends it if it lies */
         if (!self->settings.fair_share && phase_rank(phase) < 2)
-            continue; /* the lab's sabotage: round 1's rule, waiting and idle children only */
+            continue; /* the lab's sabotage: the rule before the fair share, waiting and idle
+                         children only */
         bool same_client = memcmp(&child->key, key, sizeof *key) == 0;
         bool same_prefix = memcmp(&child->prefix, prefix, sizeof *prefix) == 0;
         struct candidate next = {

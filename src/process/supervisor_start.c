@@ -8,7 +8,7 @@
  * read the monitor's canary would know the one secret between a stack overflow
  * in the monitor and its return address. So the supervisor takes a canary of
  * its own, overwrites every stack word that holds the old one, and clears
- * AT_RANDOM, before it does anything else (SECURITY.md, "Canaries").
+ * AT_RANDOM, before it does anything else (SECURITY.md, "The monitor's secrets").
  * Must not: return, or keep a copy of the monitor's canary. */
 #include "process/supervisor_start.h"
 
@@ -142,11 +142,13 @@ static void enter_jail(const struct supervisor_plan *plan)
 {
     const struct config *config = plan->config;
     bool drop_privileges = LAYER_APPLIED(config, LAYER_CAPABILITIES);
+    /* 4 */
     if (drop_privileges && privileges_drop_to_user(plan->user, error, sizeof error) != 0)
         fail(error);
     if (LAYER_APPLIED(config, LAYER_CHROOT) && !privileges_can_chroot() &&
         sandbox_enter_user_namespace(error, sizeof error) != 0)
         fail(error);
+    /* 5 */
     if (LAYER_APPLIED(config, LAYER_CHROOT)) {
         if (sandbox_enter_root(plan->root_fd, error, sizeof error) != 0)
             fail(error);

@@ -173,6 +173,7 @@ static void test_defaults(void)
     CHECK_UINT(config.index_count, 1, "one default index name");
     CHECK_STR(config.index_names[0], "index.html", "default index name");
     CHECK_INT(config.symlinks, SYMLINKS_NONE, "symlinks none");
+    CHECK_INT(config.access_log_format, ACCESS_LOG_COMBINED, "access-log-format combined");
     CHECK(config.mime_types == NULL, "built-in MIME table only");
     CHECK(config.cache_control == NULL, "no Cache-Control");
     CHECK_STR(error_text, "", "no error text on success");
@@ -381,6 +382,21 @@ static void test_text_flags(void)
     for (size_t i = 0; i < sizeof BAD_SYMLINKS / sizeof BAD_SYMLINKS[0]; i++)
         REFUSED("--symlinks", "--root", "/srv", "--symlinks", BAD_SYMLINKS[i]);
 
+    if (ACCEPTED(&config, "--root", "/srv", "--access-log-format", "json"))
+        CHECK_INT(config.access_log_format, ACCESS_LOG_JSON, "--access-log-format json");
+    if (ACCEPTED(&config, "--root", "/srv", "--access-log-format", "json", "--access-log-format",
+                 "combined"))
+        CHECK_INT(config.access_log_format, ACCESS_LOG_COMBINED, "the last --access-log-format");
+    if (ACCEPTED(&config, "--root", "/srv", "--access-log-format", "json"))
+        CHECK_INT(config.access_log_format, ACCESS_LOG_JSON, "json again after combined");
+    if (ACCEPTED(&config, "--root", "/srv"))
+        CHECK_INT(config.access_log_format, ACCESS_LOG_COMBINED, "a parse after json: combined");
+    static const char *const BAD_FORMATS[] = {"JSON",    "xml",    "",      "json ",
+                                              "combine", "common", "json\n"};
+    for (size_t i = 0; i < sizeof BAD_FORMATS / sizeof BAD_FORMATS[0]; i++)
+        REFUSED("--access-log-format", "--root", "/srv", "--access-log-format", BAD_FORMATS[i]);
+    REFUSED("--access-log-format", "--root", "/srv", "--access-log-format");
+
     if (ACCEPTED(&config, "--root", "/srv", "--cache-control", "public, max-age=3600"))
         CHECK_STR(config.cache_control, "public, max-age=3600", "--cache-control");
     static const char *const BAD_CACHE[] = {"",      "a\r\nSet-Cookie: x=1", "no-cache\n", "a\tb",
@@ -546,6 +562,8 @@ static void test_help_and_version(void)
     };
     for (size_t i = 0; i < sizeof EVERY_FLAG / sizeof EVERY_FLAG[0]; i++)
         CHECK(strstr(printed, EVERY_FLAG[i]) != NULL, "--help lists %s", EVERY_FLAG[i]);
+    CHECK(strstr(printed, "--access-log-format combined|json") != NULL,
+          "--help lists --access-log-format combined|json");
     CHECK(strncmp(printed, "usage: prong --root DIR", 23) == 0,
           "--help starts with the usage line");
 

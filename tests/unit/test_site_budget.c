@@ -15,9 +15,11 @@
  * every row is there whole. Positive control of the safety net: rows over the
  * budget (which start-up refuses; set here behind its back) turn a file
  * response into a complete 500 without them, never a cut head.
- * Contract: works in site_scratch (a directory, a file, an error page, a MIME
- * file); nothing is sent anywhere.
- * Must not: write outside site_scratch. */
+ * Contract: works in a directory of its own beneath unit_scratch_dir (a
+ * directory, a file, an error page, a MIME file), removed again with the
+ * working directory restored; nothing is sent anywhere. It loads a MIME table,
+ * so test_unit runs it after the suite of mime.c.
+ * Must not: write outside unit_scratch_dir. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +28,8 @@
 #include <unistd.h>
 
 #include "http/http_parser.h"
-#include "site_check.h"
+#include "unit.h"
+#include "unit_suites.h"
 #include "static/error_pages.h"
 #include "static/file_response.h"
 #include "static/mime.h"
@@ -45,11 +48,11 @@ static void write_file(const char *name, const char *content)
 {
     int fd = open(name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     size_t length = strlen(content);
-    if (fd < 0 || write(fd, content, length) != (ssize_t)length || close(fd) != 0) {
-        fprintf(stderr, "test_site: cannot write %s in the scratch directory\n", name);
-        exit(2);
-    }
+    if (fd < 0 || write(fd, content, length) != (ssize_t)length || close(fd) != 0)
+        unit_die(name, "cannot write it in the scratch directory");
 }
+
+static const char *const SCRATCH_FILES[] = {"d/a.txt", "f.txt", "e.x", "types", "types-too-long"};
 
 static bool parse(const char *head)
 {
@@ -181,12 +184,35 @@ static void set_rows(size_t bytes, bool check_at_start_up)
     response_configure(&(struct response_settings){.server_header = true, .headers = &rules});
 }
 
+/* The files are opened by relative paths, as a connection process opens them
+ * beneath its root; so the suite works in a directory of its own, and leaves. */
+static int enter_scratch(void)
+{
+    char directory[4096];
+    snprintf(directory, sizeof directory, "%s/site_budget", unit_scratch_dir);
+    int previous = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (previous < 0 || mkdir(directory, 0755) != 0 || chdir(directory) != 0 ||
+        mkdir("d", 0755) != 0)
+        unit_die(directory, "cannot work in the scratch directory");
+    return previous;
+}
+
+static void leave_scratch(int previous)
+{
+    for (size_t i = 0; i < sizeof SCRATCH_FILES / sizeof SCRATCH_FILES[0]; i++)
+        if (unlink(SCRATCH_FILES[i]) != 0)
+            unit_die(SCRATCH_FILES[i], "cannot remove it from the scratch directory");
+    if (rmdir("d") != 0 || fchdir(previous) != 0 || close(previous) != 0)
+        unit_die(unit_scratch_dir, "cannot leave the scratch directory");
+    char directory[4096];
+    snprintf(directory, sizeof directory, "%s/site_budget", unit_scratch_dir);
+    if (rmdir(directory) != 0)
+        unit_die(directory, "cannot remove it");
+}
+
 void test_site_budget(void)
 {
-    if (chdir(site_scratch) != 0 || mkdir("d", 0755) != 0) {
-        CHECK(false, "cannot work in the scratch directory %s", site_scratch);
-        return;
-    }
+    int previous = enter_scratch();
     write_file("d/a.txt", "a\n");
     write_file("f.txt", "0123456789");
     write_file("e.x", "<p>error\n");
@@ -222,8 +248,8 @@ void test_site_budget(void)
 
     response_configure(&(struct response_settings){.server_header = true, .headers = NULL});
     build_every_head(RESPONSE_OWN_HEAD_MAX);
-    printf("site: the largest head prong builds itself: %zu of %d bytes\n", largest_own,
-           RESPONSE_OWN_HEAD_MAX);
+    printf("unit: site_budget: the largest head prong builds itself: %zu of %d bytes\n",
+           largest_own, RESPONSE_OWN_HEAD_MAX);
 
     set_rows(RESPONSE_CONFIGURED_MAX, true);
     build_every_head(RESPONSE_HEAD_MAX);
@@ -244,4 +270,5 @@ void test_site_budget(void)
     response_plan_release(&plan);
     response_configure(&(struct response_settings){.server_header = true, .headers = NULL});
     static_files_configure(&(struct static_settings){.index_names = INDEX, .index_count = 1});
+    leave_scratch(previous);
 }

@@ -19,12 +19,13 @@
 #include <string.h>
 
 #include "config.h"
-#include "site_check.h"
+#include "unit.h"
+#include "unit_suites.h"
 #include "static/header_rules.h"
 
 static const char *name_problem(const char *name)
 {
-    char *copy = site_copy(name, strlen(name));
+    char *copy = unit_string_copy(name, strlen(name));
     const char *problem = header_name_problem(copy, strlen(name));
     free(copy);
     return problem;
@@ -32,7 +33,7 @@ static const char *name_problem(const char *name)
 
 static const char *value_problem(const char *value, size_t length)
 {
-    char *copy = site_copy(value, length);
+    char *copy = unit_string_copy(value, length);
     const char *problem = header_value_problem(copy, length);
     free(copy);
     return problem;
@@ -40,7 +41,7 @@ static const char *value_problem(const char *value, size_t length)
 
 static const char *prefix_problem(const char *prefix)
 {
-    char *copy = site_copy(prefix, strlen(prefix));
+    char *copy = unit_string_copy(prefix, strlen(prefix));
     const char *problem = header_prefix_problem(copy, strlen(prefix));
     free(copy);
     return problem;
@@ -190,7 +191,7 @@ static void test_arguments(void)
     struct header_rules rules;
     char error[256];
     for (size_t i = 0; i < sizeof GOOD / sizeof GOOD[0]; i++) {
-        char *argument = site_copy(GOOD[i].argument, strlen(GOOD[i].argument));
+        char *argument = unit_string_copy(GOOD[i].argument, strlen(GOOD[i].argument));
         if (CHECK(add_one(&rules, argument, error, sizeof error) == 0, "'%s' accepted: %s",
                   GOOD[i].argument, error)) {
             const struct header_rule *row = &rules.rows[0];
@@ -237,7 +238,7 @@ static void test_arguments(void)
         "X: a ",
     };
     for (size_t i = 0; i < sizeof BAD / sizeof BAD[0]; i++) {
-        char *argument = site_copy(BAD[i], strlen(BAD[i]));
+        char *argument = unit_string_copy(BAD[i], strlen(BAD[i]));
         if (CHECK(add_one(&rules, argument, error, sizeof error) == -1, "'%s' refused", BAD[i])) {
             CHECK(strncmp(error, "--header '", 10) == 0, "'%s': the reason names the flag: %s",
                   BAD[i], error);
@@ -312,7 +313,7 @@ static void expect_selection(const char *path, enum response_kind kind, const ch
 {
     static const char *const KINDS[] = {"error", "other", "file"};
     uint8_t selected[HEADER_RULES_MAX];
-    char *copy = path ? site_copy(path, strlen(path)) : NULL;
+    char *copy = path ? unit_string_copy(path, strlen(path)) : NULL;
     size_t count = header_rules_select(&example, copy, path ? strlen(path) : 0, kind, selected);
     char got[128] = "";
     for (size_t i = 0; i < count; i++)
@@ -367,9 +368,7 @@ static char *padded_row(const char *prefix, const char *name, size_t line)
 {
     size_t head = (prefix ? strlen(prefix) + 1 : 0) + strlen(name) + 2;
     size_t value = line - strlen(name) - 4;
-    char *row = malloc(head + value + 1);
-    if (!row)
-        exit(2);
+    char *row = unit_reallocate(NULL, head + value + 1);
     snprintf(row, head + 1, "%s%s%s: ", prefix ? prefix : "", prefix ? " " : "", name);
     memset(row + head, 'v', value);
     row[head + value] = '\0';
@@ -433,9 +432,9 @@ static enum config_outcome parse_flags(const char *const *arguments, struct conf
 {
     char *argv[32];
     int argc = 0;
-    argv[argc++] = site_copy("prong", 5);
+    argv[argc++] = unit_string_copy("prong", 5);
     for (size_t i = 0; arguments[i]; i++)
-        argv[argc++] = site_copy(arguments[i], strlen(arguments[i]));
+        argv[argc++] = unit_string_copy(arguments[i], strlen(arguments[i]));
     argv[argc] = NULL;
     enum config_outcome outcome = config_parse(argc, argv, config, error, size);
     /* The rows point into argv: checked by the caller before the copies go. */

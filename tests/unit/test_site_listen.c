@@ -20,7 +20,8 @@
 
 #include "jail/privileges.h"
 #include "process/listener.h"
-#include "site_check.h"
+#include "unit.h"
+#include "unit_suites.h"
 
 static bool is_address(const struct listener *listener, int family, const char *host, uint16_t port)
 {
@@ -43,7 +44,7 @@ static bool is_address(const struct listener *listener, int family, const char *
 static int parse_all(const char *text, struct listener *listeners, size_t capacity, char *error,
                      size_t error_size)
 {
-    char *copy = site_copy(text, strlen(text));
+    char *copy = unit_string_copy(text, strlen(text));
     memset(listeners, 0x5a, capacity * sizeof *listeners);
     memset(error, '#', error_size);
     error[error_size - 1] = '\0';
@@ -198,7 +199,7 @@ void test_site_user(void)
         {"nobody", 0, 0, 0},
     };
     for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
-        char *copy = site_copy(CASES[i].text, strlen(CASES[i].text));
+        char *copy = unit_string_copy(CASES[i].text, strlen(CASES[i].text));
         uid_t uid = 77;
         gid_t gid = 77;
         int result = privileges_parse_numeric_user(copy, &uid, &gid);

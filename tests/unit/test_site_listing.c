@@ -15,7 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "site_check.h"
+#include "unit.h"
+#include "unit_suites.h"
 #include "static/listing.h"
 
 static void expect_size(uint64_t bytes, const char *human, const char *exact)
@@ -64,7 +65,7 @@ static int sign(int value)
 
 static void expect_before(const char *a, const char *b)
 {
-    char *x = site_copy(a, strlen(a)), *y = site_copy(b, strlen(b));
+    char *x = unit_string_copy(a, strlen(a)), *y = unit_string_copy(b, strlen(b));
     CHECK(sign(listing_compare_names(x, strlen(a), y, strlen(b))) == -1, "'%s' sorts before '%s'",
           a, b);
     CHECK(sign(listing_compare_names(y, strlen(b), x, strlen(a))) == 1, "'%s' sorts after '%s'", b,
@@ -103,8 +104,8 @@ static uint32_t random_code_point(uint64_t *state)
 {
     static const uint32_t RANGES[][2] = {{0x20, 0x7e},     {0x80, 0x7ff},       {0x800, 0xd7ff},
                                          {0xe000, 0xfffd}, {0x10000, 0x10ffff}, {0x61, 0x63}};
-    const uint32_t *range = RANGES[site_random(state) % 6];
-    return range[0] + (uint32_t)(site_random(state) % (range[1] - range[0] + 1));
+    const uint32_t *range = RANGES[unit_random(state) % 6];
+    return range[0] + (uint32_t)(unit_random(state) % (range[1] - range[0] + 1));
 }
 
 static void test_order(void)
@@ -128,17 +129,17 @@ static void test_order(void)
     expect_before("ab", "a\xff");                          /* 'b' before an invalid byte */
 
     /* Random valid names: code point order (the model) and byte order agree. */
-    uint64_t state = 0x243f6a8885a308d3ull;
+    uint64_t state = unit_random_state(0x243f6a8885a308d3ull);
     for (int round = 0; round < 20000; round++) {
         unsigned char a[64], b[64];
         uint32_t points_a[16], points_b[16];
-        size_t count_a = site_random(&state) % 6, count_b = site_random(&state) % 6;
+        size_t count_a = unit_random(&state) % 6, count_b = unit_random(&state) % 6;
         size_t length_a = 0, length_b = 0;
         for (size_t i = 0; i < count_a; i++)
             length_a += encode(points_a[i] = random_code_point(&state), a + length_a);
         for (size_t i = 0; i < count_b; i++) {
             points_b[i] =
-                i < count_a && site_random(&state) % 2 ? points_a[i] : random_code_point(&state);
+                i < count_a && unit_random(&state) % 2 ? points_a[i] : random_code_point(&state);
             length_b += encode(points_b[i], b + length_b);
         }
         int model = 0;
@@ -150,7 +151,8 @@ static void test_order(void)
         int bytes = sign(memcmp(a, b, shorter));
         if (bytes == 0)
             bytes = length_a < length_b ? -1 : length_a > length_b ? 1 : 0;
-        char *x = site_copy((const char *)a, length_a), *y = site_copy((const char *)b, length_b);
+        char *x = unit_string_copy((const char *)a, length_a),
+             *y = unit_string_copy((const char *)b, length_b);
         int got = sign(listing_compare_names(x, length_a, y, length_b));
         CHECK(got == model && model == bytes, "random pair %d: got %d, code points %d, bytes %d",
               round, got, model, bytes);
@@ -164,9 +166,7 @@ static void test_order(void)
 static char *render(const struct listing *listing, enum listing_format format)
 {
     size_t needed = listing_render(listing, format, NULL);
-    char *out = malloc(needed + 1);
-    if (!out)
-        exit(2);
+    char *out = unit_reallocate(NULL, needed + 1);
     size_t written = listing_render(listing, format, out);
     out[written] = '\0';
     CHECK(needed == written, "listing sized %zu, wrote %zu", needed, written);

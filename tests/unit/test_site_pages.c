@@ -15,7 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "site_check.h"
+#include "unit.h"
+#include "unit_suites.h"
 #include "static/error_pages.h"
 #include "static/redirect.h"
 
@@ -23,7 +24,7 @@
 
 static int add_page(struct error_pages *pages, const char *argument, char *error, size_t size)
 {
-    char *copy = site_copy(argument, strlen(argument));
+    char *copy = unit_string_copy(argument, strlen(argument));
     memset(error, '#', size);
     error[size - 1] = '\0';
     int result = error_pages_add(pages, copy, error, size);
@@ -125,12 +126,10 @@ void test_site_error_pages(void)
 static void expect_location(const char *path, size_t path_length, const char *query,
                             size_t query_length, const char *expected)
 {
-    char *path_copy = site_copy(path, path_length);
-    char *query_copy = query ? site_copy(query, query_length) : NULL;
+    char *path_copy = unit_string_copy(path, path_length);
+    char *query_copy = query ? unit_string_copy(query, query_length) : NULL;
     size_t size = strlen(expected) + 1;
-    char *out = malloc(size); /* exactly what it needs: ASan sees one byte more */
-    if (!out)
-        exit(2);
+    char *out = unit_reallocate(NULL, size); /* exactly what it needs: ASan sees one byte more */
     size_t length = redirect_location(path_copy, path_length, query != NULL, query_copy,
                                       query_length, out, size);
     if (CHECK(length == strlen(expected), "Location of '%s': length %zu, expected %zu", path,
@@ -196,13 +195,13 @@ void test_site_redirect(void)
         CHECK(strncmp(out, "/d", 2) == 0 && out[1] != '/', "byte 0x%02x: one leading '/'", byte);
     }
     /* Random paths of '/', 'a' and '%': never a leading "//", never "//" at all. */
-    uint64_t state = 0x9e3779b97f4a7c15ull;
+    uint64_t state = unit_random_state(0x9e3779b97f4a7c15ull);
     for (int round = 0; round < 2000; round++) {
         char path[40];
-        size_t length = 1 + site_random(&state) % 30;
+        size_t length = 1 + unit_random(&state) % 30;
         for (size_t i = 0; i < length; i++)
-            path[i] = "/a%"[site_random(&state) % 3];
-        char *copy = site_copy(path, length);
+            path[i] = "/a%"[unit_random(&state) % 3];
+        char *copy = unit_string_copy(path, length);
         char location[160];
         size_t written = redirect_location(copy, length, false, NULL, 0, location, sizeof location);
         CHECK(written > 0 && location[0] == '/' && strstr(location, "//") == NULL,

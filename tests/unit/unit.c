@@ -274,6 +274,15 @@ void *unit_exact_copy(const void *data, size_t length)
     return copy;
 }
 
+char *unit_string_copy(const char *text, size_t length)
+{
+    char *copy = unit_reallocate(NULL, length + 1);
+    if (length)
+        memcpy(copy, text, length);
+    copy[length] = '\0';
+    return copy;
+}
+
 /* ------------------------------------------------------------------ random numbers */
 
 uint64_t unit_random(uint64_t *state)

@@ -109,6 +109,10 @@ void *unit_reallocate(void *pointer, size_t size);
  * reports any read at or past length; free it with free(). */
 void *unit_exact_copy(const void *data, size_t length);
 
+/* The same for a module that takes a C string: length bytes, then a NUL, and
+ * nothing after it; free it with free(). */
+char *unit_string_copy(const char *text, size_t length);
+
 /* ------------------------------------------------------------------ rendering */
 
 #define UNIT_RENDER_LIMIT 200u /* input bytes shown; longer input ends in "..." */

@@ -22,14 +22,31 @@ struct suite {
 };
 
 static const struct suite SUITES[] = {
-    {"http_date", test_http_date},     {"client_table", test_client_table},
-    {"access_log", test_access_log},   {"proc_status", test_proc_status},
-    {"config", test_config},           {"mime", test_mime},
-    {"listener", test_listener},       {"response", test_response},
-    {"rate_limit", test_rate_limit},   {"cidr", test_cidr},
-    {"text_number", test_text_number}, {"posix_acl", test_posix_acl},
-    {"prefault", test_prefault},       {"seam_tables", test_seam_tables},
-    {"log_channel", test_log_channel}, {"file_cache", test_file_cache},
+    {"http_date", test_http_date},
+    {"client_table", test_client_table},
+    {"access_log", test_access_log},
+    {"proc_status", test_proc_status},
+    {"config", test_config},
+    {"mime", test_mime},
+    {"listener", test_listener},
+    {"response", test_response},
+    {"rate_limit", test_rate_limit},
+    {"cidr", test_cidr},
+    {"text_number", test_text_number},
+    {"posix_acl", test_posix_acl},
+    {"prefault", test_prefault},
+    {"seam_tables", test_seam_tables},
+    {"log_channel", test_log_channel},
+    {"access_log_json", test_access_log_json},
+    {"file_cache", test_file_cache},
+    /* What an administrator sets; the budget loads a MIME table, so after "mime". */
+    {"site_headers", test_site_headers},
+    {"site_error_pages", test_site_error_pages},
+    {"site_redirect", test_site_redirect},
+    {"site_listing", test_site_listing},
+    {"site_listen", test_site_listen},
+    {"site_user", test_site_user},
+    {"site_budget", test_site_budget},
 };
 
 int main(int argc, char **argv)
@@ -45,7 +62,7 @@ int main(int argc, char **argv)
         unsigned long passed_before = unit_checks_passed, failed_before = unit_failures;
         SUITES[i].run();
         fflush(stdout);
-        printf("unit: %-12s %8lu checks%s\n", SUITES[i].name,
+        printf("unit: %-16s %8lu checks%s\n", SUITES[i].name,
                unit_checks_passed - passed_before + unit_failures - failed_before,
                unit_failures > failed_before ? ", FAILED" : "");
     }

@@ -1,7 +1,12 @@
-/* unit_suites.h: the suites of the test_unit binary, one per pure helper module.
+/* unit_suites.h: the suites of the test_unit binary, one per pure helper module,
+ * then those of what an administrator sets (the site suites).
  *
  * What it does: declares each suite's entry point, test_MODULE() in
- * tests/unit/test_MODULE.c; unit_main.c runs them in order (its SUITES table).
+ * tests/unit/test_MODULE.c, and the site suites, test_site_*() in
+ * tests/unit/test_site_*.c (--header, --cache-control, --error-page, the
+ * redirect's Location, listings' sizes and order, --listen shorthands, --user
+ * UID:GID, and the response-head budget those rely on); unit_main.c runs them
+ * in order (its SUITES table).
  *
  * Contract: a suite records its checks through unit.h and returns; it may
  * write temporary files under unit_scratch_dir and removes them again.
@@ -14,6 +19,7 @@
 void test_http_date(void);
 void test_client_table(void);
 void test_access_log(void);
+void test_access_log_json(void);
 void test_proc_status(void);
 void test_config(void);
 void test_mime(void);
@@ -27,5 +33,13 @@ void test_prefault(void);
 void test_seam_tables(void);
 void test_log_channel(void);
 void test_file_cache(void);
+
+void test_site_headers(void);
+void test_site_error_pages(void);
+void test_site_redirect(void);
+void test_site_listing(void);
+void test_site_listen(void);
+void test_site_user(void);
+void test_site_budget(void);
 
 #endif
