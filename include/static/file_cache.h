@@ -10,8 +10,10 @@
  * rename over or replacement changes at least one of them (ctime cannot be set
  * from user space). A file is taken only when its mtime and ctime are at least
  * FILE_CACHE_SETTLED_NS old, so a write in the same timestamp tick as the read
- * cannot go unseen, and only after a second fstat of the open file matched the
- * first (no write between stat and read).
+ * cannot go unseen, and only after an fstatat of its path, once its bytes are
+ * read, matched the open file's stat (no write between stat and read, and the
+ * path's last component is the file itself, not a link: a file reached
+ * through a link under --symlinks follow or owner is not cached).
  * Safety: a hit serves bytes that the full path policy (openat2, RESOLVE_BENEATH,
  * --symlinks, the hidden-path check, which runs before any lookup) allowed
  * earlier in this same connection, for the same URL, from a file that has not

@@ -106,8 +106,12 @@ char *file_cache_fill(const char *path, size_t path_length, const char *relative
         return NULL;
     entry_valid = false;
     size_t size = (size_t)status->st_size;
+    /* After the read, the path itself (not the descriptor) must name the file
+     * unchanged: that rules out a write during the read and a last component
+     * that is a link (every later lookup of it would miss). */
     struct stat after;
-    if (pread(fd, area.body, size, 0) != (ssize_t)size || fstat(fd, &after) != 0 ||
+    if (pread(fd, area.body, size, 0) != (ssize_t)size ||
+        fstatat(AT_FDCWD, relative, &after, AT_SYMLINK_NOFOLLOW) != 0 ||
         !file_cache_same_file(status, &after))
         return NULL;
     memcpy(entry.path, path, path_length);
