@@ -5,7 +5,9 @@
  * to one nanosecond), and "same" only when none does; file_cache_settled()
  * must take a regular, non-empty file no larger than the bound whose mtime
  * and ctime are both at least FILE_CACHE_SETTLED_NS old: checked at the exact
- * boundary, one nanosecond inside it, in the future, and for the other kinds.
+ * boundary, one nanosecond inside it, in the future, and for the other kinds;
+ * file_cache_young() must end an entry at FILE_CACHE_MAX_AGE_NS exactly, and
+ * when a clock read failed.
  * The live side (a file changed on disk is served fresh) is
  * tests/live/test_static_cache.py.
  * Contract: only include/static/file_cache.h's pure functions are used.
@@ -83,8 +85,22 @@ static void check_settling(void)
     CHECK(!file_cache_settled(&status, settled, 16384), "a FIFO is not taken");
 }
 
+/* What a stat cannot show (a write through a shared mapping, a stalled write)
+ * is served at most FILE_CACHE_MAX_AGE_NS: the entry's age bounds it. */
+static void check_age(void)
+{
+    long long filled = 5000000000ll;
+    CHECK(file_cache_young(filled, filled), "just read");
+    CHECK(file_cache_young(filled, filled + FILE_CACHE_MAX_AGE_NS - 1), "one nanosecond young");
+    CHECK(!file_cache_young(filled, filled + FILE_CACHE_MAX_AGE_NS), "exactly the maximum age");
+    CHECK(!file_cache_young(filled, filled - 1), "a clock behind the fill: not trusted");
+    CHECK(!file_cache_young(-1, -1), "a clock that failed at the fill and now");
+    CHECK(!file_cache_young(filled, -1), "a clock that fails now");
+}
+
 void test_file_cache(void)
 {
     check_one_field_changes();
     check_settling();
+    check_age();
 }
