@@ -109,7 +109,7 @@ bool file_cache_lookup(const char *path, size_t path_length, struct file_cache_h
 }
 
 char *file_cache_fill(const char *path, size_t path_length, const char *relative, int fd,
-                            const struct stat *status, const char *content_type)
+                      const struct stat *status, const char *content_type)
 {
     size_t relative_length = strlen(relative);
     if (path_length >= sizeof entry.path || relative_length >= sizeof entry.relative ||
