@@ -37,6 +37,7 @@ static struct {
     char relative[FILE_CACHE_PATH_MAX + 64];
     struct stat status;
     const char *content_type;
+    int64_t filled_ns; /* CLOCK_MONOTONIC when its bytes were read */
 } entry;
 
 static bool same_time(struct timespec a, struct timespec b)
@@ -65,6 +66,19 @@ bool file_cache_settled(const struct stat *status, int64_t now_ns, uint64_t size
            now_ns - nanoseconds(status->st_ctim) >= FILE_CACHE_SETTLED_NS;
 }
 
+bool file_cache_young(int64_t filled_ns, int64_t now_ns)
+{
+    return filled_ns >= 0 && now_ns >= filled_ns && now_ns - filled_ns < FILE_CACHE_MAX_AGE_NS;
+}
+
+static int64_t clock_ns(clockid_t clock)
+{
+    struct timespec now;
+    if (clock_gettime(clock, &now) != 0)
+        return -1; /* nothing is then settled, no entry young */
+    return nanoseconds(now);
+}
+
 bool file_cache_holds(const char *path, size_t path_length)
 {
     return entry_valid && path_length == entry.path_length &&
@@ -75,6 +89,11 @@ bool file_cache_lookup(const char *path, size_t path_length, struct file_cache_h
 {
     if (!file_cache_holds(path, path_length))
         return false;
+    /* A change no stat shows (file_cache.h) is served at most this long. */
+    if (!file_cache_young(entry.filled_ns, clock_ns(CLOCK_MONOTONIC))) {
+        entry_valid = false;
+        return false;
+    }
     struct stat now;
     /* The working directory is the root (chroot); the last component must be
      * the very file, not a link to it. */
@@ -89,20 +108,12 @@ bool file_cache_lookup(const char *path, size_t path_length, struct file_cache_h
     return true;
 }
 
-static int64_t realtime_ns(void)
-{
-    struct timespec now;
-    if (clock_gettime(CLOCK_REALTIME, &now) != 0)
-        return 0; /* nothing is then settled */
-    return nanoseconds(now);
-}
-
 char *file_cache_fill(const char *path, size_t path_length, const char *relative, int fd,
-                            const struct stat *status, const char *content_type)
+                      const struct stat *status, const char *content_type)
 {
     size_t relative_length = strlen(relative);
     if (path_length >= sizeof entry.path || relative_length >= sizeof entry.relative ||
-        !file_cache_settled(status, realtime_ns(), sizeof area.body))
+        !file_cache_settled(status, clock_ns(CLOCK_REALTIME), sizeof area.body))
         return NULL;
     entry_valid = false;
     size_t size = (size_t)status->st_size;
@@ -119,6 +130,7 @@ char *file_cache_fill(const char *path, size_t path_length, const char *relative
     memcpy(entry.relative, relative, relative_length + 1);
     entry.status = *status;
     entry.content_type = content_type;
+    entry.filled_ns = clock_ns(CLOCK_MONOTONIC);
     entry_valid = true;
     return area.body;
 }

@@ -5,7 +5,9 @@
  * to one nanosecond), and "same" only when none does; file_cache_settled()
  * must take a regular, non-empty file no larger than the bound whose mtime
  * and ctime are both at least FILE_CACHE_SETTLED_NS old: checked at the exact
- * boundary, one nanosecond inside it, in the future, and for the other kinds.
+ * boundary, one nanosecond inside it, in the future, and for the other kinds;
+ * file_cache_young() must end an entry at FILE_CACHE_MAX_AGE_NS exactly, and
+ * when a clock read failed.
  * The live side (a file changed on disk is served fresh) is
  * tests/live/test_static_cache.py.
  * Contract: only include/static/file_cache.h's pure functions are used.
@@ -37,8 +39,8 @@ static void check_one_field_changes(void)
     now.st_atim.tv_sec += 5; /* reading the file is no change */
     CHECK(file_cache_same_file(&before, &now), "atime alone is no change");
     struct stat changed[8];
-    const char *what[8] = {"device", "inode", "mode", "size", "mtime s", "mtime ns", "ctime s",
-                           "ctime ns"};
+    const char *what[8] = {"device",  "inode",    "mode",    "size",
+                           "mtime s", "mtime ns", "ctime s", "ctime ns"};
     for (size_t i = 0; i < 8; i++)
         changed[i] = a_file();
     changed[0].st_dev++;
@@ -50,7 +52,8 @@ static void check_one_field_changes(void)
     changed[6].st_ctim.tv_sec--;
     changed[7].st_ctim.tv_nsec--;
     for (size_t i = 0; i < 8; i++)
-        CHECK(!file_cache_same_file(&before, &changed[i]), "a changed %s is a changed file", what[i]);
+        CHECK(!file_cache_same_file(&before, &changed[i]), "a changed %s is a changed file",
+              what[i]);
 }
 
 static long long nanoseconds(struct timespec t)
@@ -83,8 +86,22 @@ static void check_settling(void)
     CHECK(!file_cache_settled(&status, settled, 16384), "a FIFO is not taken");
 }
 
+/* What a stat cannot show (a write through a shared mapping, a stalled write)
+ * is served at most FILE_CACHE_MAX_AGE_NS: the entry's age bounds it. */
+static void check_age(void)
+{
+    long long filled = 5000000000ll;
+    CHECK(file_cache_young(filled, filled), "just read");
+    CHECK(file_cache_young(filled, filled + FILE_CACHE_MAX_AGE_NS - 1), "one nanosecond young");
+    CHECK(!file_cache_young(filled, filled + FILE_CACHE_MAX_AGE_NS), "exactly the maximum age");
+    CHECK(!file_cache_young(filled, filled - 1), "a clock behind the fill: not trusted");
+    CHECK(!file_cache_young(-1, -1), "a clock that failed at the fill and now");
+    CHECK(!file_cache_young(filled, -1), "a clock that fails now");
+}
+
 void test_file_cache(void)
 {
     check_one_field_changes();
     check_settling();
+    check_age();
 }
