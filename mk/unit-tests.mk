@@ -1,6 +1,6 @@
 # unit-tests.mk: unit tests of the pure helpers, one binary for all of them.
 #
-#   make test-unit        dates, client table, access log, /proc status, flags, MIME, listen addresses, heads, numbers as text, ACLs, the prefault (ASan+UBSan)
+#   make test-unit        dates, client table, access log, /proc status, flags, MIME, listen addresses, heads, numbers as text, ACLs, the prefault, metrics (ASan+UBSan)
 #
 # tests/unit/unit_main.c and the suites it runs (UNIT_TEST_SUITES) are built,
 # with the real sources of the modules they test (UNIT_MODULES, never copied),
@@ -13,11 +13,11 @@
 # CFLAGS_BASE.
 
 # Listed, not globbed: tests/unit/ also holds other suites with their own main().
-UNIT_TEST_SUITES := http_date client_table access_log proc_status config mime listener response rate_limit cidr text_number posix_acl prefault seam_tables log_channel
+UNIT_TEST_SUITES := http_date client_table access_log proc_status config mime listener response rate_limit cidr text_number posix_acl prefault seam_tables log_channel metrics
 UNIT_TEST_SOURCES := tests/unit/unit_main.c $(patsubst %,tests/unit/test_%.c,$(UNIT_TEST_SUITES))
 # The modules under test, then what they link against (config: flag_table, limit_table, cidr,
 # http_parser, header_rules, error_pages; response: header_rules; listener: listener_address).
-UNIT_MODULES := http_date client_table keyed_hash pid_index crash_guard log_record log_intake peer_ring access_log proc_status config flag_table limit_table mime listener response rate_limit cidr text_number posix_acl prefault http_parser listener_address header_rules error_pages
+UNIT_MODULES := http_date client_table keyed_hash pid_index crash_guard log_record log_intake peer_ring access_log proc_status config flag_table limit_table mime listener response rate_limit cidr text_number posix_acl prefault http_parser listener_address header_rules error_pages metrics metrics_socket
 UNIT_TEST_MODULES := $(foreach module,$(UNIT_MODULES),$(wildcard src/$(module).c src/*/$(module).c))
 # Bound at load, as the server is (-z now): the prefault suite reads which pages
 # a child has written, and lazy binding would write the GOT in the middle of it.

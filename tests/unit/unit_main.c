@@ -29,7 +29,7 @@ static const struct suite SUITES[] = {
     {"rate_limit", test_rate_limit},   {"cidr", test_cidr},
     {"text_number", test_text_number}, {"posix_acl", test_posix_acl},
     {"prefault", test_prefault},       {"seam_tables", test_seam_tables},
-    {"log_channel", test_log_channel},
+    {"log_channel", test_log_channel}, {"metrics", test_metrics},
 };
 
 int main(int argc, char **argv)

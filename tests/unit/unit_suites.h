@@ -26,5 +26,6 @@ void test_posix_acl(void);
 void test_prefault(void);
 void test_seam_tables(void);
 void test_log_channel(void);
+void test_metrics(void);
 
 #endif
