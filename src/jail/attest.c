@@ -348,9 +348,7 @@ static void print_line(enum role role)
             observation->limits.processes, observation->limits.open_files,
             observation->limits.file_size, observation->limits.core_file_size,
             observation->limits.cpu_seconds, observation->limits.address_space);
-    if (role == ROLE_CHILD)
-        out(", \"sockets\": %d", observation->sockets);
-    else if (role == ROLE_MONITOR)
+    if (role != ROLE_SUPERVISOR) /* it holds listeners and clients by design */
         out(", \"sockets\": %d", observation->sockets);
     out(", \"landlock\": {\"kernel_abi\": %d, \"configured\": %s, \"weak_accepted\": %s, "
         "\"visible_in_proc\": false}",

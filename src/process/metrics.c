@@ -22,8 +22,8 @@ static const char *const END_NAMES[END_COUNT] = {"killed",  "signal", "failed",
                                                  "evicted", "cut",    "normal"};
 static const char *const PHASE_NAMES[PHASE_COUNT + 1] = {
     "free", "starting", "waiting", "head", "serving", "idle", "closing", "unknown"};
-static const char *const STATUS_CLASS_NAMES[METRICS_STATUS_CLASSES] = {"1xx", "2xx", "3xx",
-                                                                       "4xx", "5xx"};
+static const char *const STATUS_CLASS_NAMES[METRICS_STATUS_CLASSES] = {"1xx", "2xx", "3xx", "4xx",
+                                                                       "5xx"};
 
 const char *metrics_refusal_name(enum refusal_cause cause)
 {
@@ -138,12 +138,12 @@ static void body(struct text *text, const struct metrics_snapshot *s)
     single(text, "prong_connection_processes_max", "gauge", "--max-children.", s->max_children);
     single(text, "prong_log_messages_dropped_total", "counter",
            "Log messages dropped because the log channel was full.", s->log_drops);
-    single(text, "prong_metrics_scrapes_total", "counter",
-           "Scrapes answered before this one.", s->scrapes);
+    single(text, "prong_metrics_scrapes_total", "counter", "Scrapes answered before this one.",
+           s->scrapes);
 }
 
-#define HEAD_START                                                                                 \
-    "HTTP/1.0 200 OK\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n"              \
+#define HEAD_START                                                                  \
+    "HTTP/1.0 200 OK\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n" \
     "Cache-Control: no-store\r\nConnection: close\r\nContent-Length: "
 
 size_t metrics_format(const struct metrics_snapshot *snapshot, char *out, size_t out_size)

@@ -33,8 +33,8 @@ int metrics_socket_parse(const char *text, struct listener *listener, char *erro
                          size_t error_size)
 {
     if (strncmp(text, "localhost:", 10) == 0) {
-        snprintf(error, error_size, "--metrics '%s': give 127.0.0.1:PORT or [::1]:PORT (one socket)",
-                 text);
+        snprintf(error, error_size,
+                 "--metrics '%s': give 127.0.0.1:PORT or [::1]:PORT (one socket)", text);
         return -1;
     }
     if (listener_parse_as("--metrics", text, listener, error, error_size) != 0)
@@ -135,8 +135,7 @@ static int bind_unix(const char *label, int fd, const struct listener *listener,
 
 /* ---------------------------------------------------------------- opening */
 
-int metrics_socket_open(const char *text, struct listener *listener, char *error,
-                        size_t error_size)
+int metrics_socket_open(const char *text, struct listener *listener, char *error, size_t error_size)
 {
     if (metrics_socket_parse(text, listener, error, error_size) != 0)
         return -1;

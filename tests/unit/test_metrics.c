@@ -163,15 +163,13 @@ static void test_format(void)
             break;
         size_t got = metrics_format(&s, small, size);
         if (got != 0)
-            CHECK(got == 0, "a %zu-byte buffer cannot hold %zu bytes (got %zu)", size, length,
-                  got);
+            CHECK(got == 0, "a %zu-byte buffer cannot hold %zu bytes (got %zu)", size, length, got);
         free(small);
     }
     unit_pass(1);
     char *exact = malloc(length);
     if (exact) {
-        CHECK(metrics_format(&s, exact, length) == length &&
-                  memcmp(exact, answer, length) == 0,
+        CHECK(metrics_format(&s, exact, length) == length && memcmp(exact, answer, length) == 0,
               "a buffer of exactly its length holds the answer");
         free(exact);
     }
@@ -184,15 +182,32 @@ static void test_format(void)
 static void test_addresses(void)
 {
     static const char *const ACCEPTED[] = {
-        "unix:/run/prong/metrics.sock", "unix:/m,mode=0600", "unix:/m,mode=0660,owner=root",
-        "127.0.0.1:9100",               "127.1.2.3:0",       "[::1]:9100",
+        "unix:/run/prong/metrics.sock",
+        "unix:/m,mode=0600",
+        "unix:/m,mode=0660,owner=root",
+        "127.0.0.1:9100",
+        "127.1.2.3:0",
+        "[::1]:9100",
     };
     static const char *const REFUSED[] = {
-        "0.0.0.0:9100",       "192.0.2.1:9100",      "10.0.0.1:9100",   "[::]:9100",
-        "[2001:db8::1]:9100", "[::ffff:127.0.0.1]:9100", "128.0.0.1:9100", "localhost:9100",
-        ":9100",              "9100",                "systemd:metrics", "127.0.0.1:9100,proxy",
-        "127.0.0.1:9100,reuseport", "unix:relative",  "unix:/m,mode=999", "unix:/m,proxy",
-        "127.0.0.1",          "",
+        "0.0.0.0:9100",
+        "192.0.2.1:9100",
+        "10.0.0.1:9100",
+        "[::]:9100",
+        "[2001:db8::1]:9100",
+        "[::ffff:127.0.0.1]:9100",
+        "128.0.0.1:9100",
+        "localhost:9100",
+        ":9100",
+        "9100",
+        "systemd:metrics",
+        "127.0.0.1:9100,proxy",
+        "127.0.0.1:9100,reuseport",
+        "unix:relative",
+        "unix:/m,mode=999",
+        "unix:/m,proxy",
+        "127.0.0.1",
+        "",
     };
     struct listener listener;
     char error[512];
