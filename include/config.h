@@ -110,6 +110,7 @@ struct config {
     struct header_rules headers; /* --header rows, then --cache-control's */
     struct error_pages error_pages;
     const char *pid_file;
+    const char *metrics; /* NULL: no metrics socket; else its address (process/metrics_socket.h) */
     struct cidr trusted_proxies[CONFIG_MAX_TRUSTED_PROXIES];
     size_t trusted_proxy_count;
     uint32_t lab_without;  /* lab build only: bit per enum lab_layer removed */

@@ -61,6 +61,11 @@
 /* Connections whose PROXY header is still arriving, and how long one may take. */
 #define PROXY_WAIT_MAX 256
 #define PROXY_DEADLINE_MS 5000
+/* --metrics scrapes whose request is still arriving, how long one may take (then
+ * it is answered anyway), and the most of a request read (once, then ignored). */
+#define METRICS_WAIT_MAX 8
+#define METRICS_DEADLINE_MS 1000
+#define METRICS_REQUEST_MAX 1024
 /* A child on whose connection no byte moved for longer than the longest
  * deadline (--head-timeout or --send-window) plus this is cut off and killed. */
 #define BACKSTOP_MARGIN_MS 5000

@@ -26,7 +26,7 @@ policy-export: $(BUILD)/export-policy
 # which call forbidden things on purpose) run under strace, then every role's
 # calls are compared with its policy; the committed .pfc files must match.
 #   make policy-check    fail on a call used but not listed, or listed, unused and unjustified
-POLICY_SUITES ?= test_smoke.py test_serving.py test_static_*.py test_refusals.py test_robustness.py test_rare_paths.py test_seams.py
+POLICY_SUITES ?= test_smoke.py test_serving.py test_static_*.py test_refusals.py test_robustness.py test_rare_paths.py test_seams.py test_metrics.py
 
 .PHONY: policy-check
 policy-check: prong $(BUILD)/export-policy

@@ -14,7 +14,7 @@
 
 PURITY_MODULES := src/static/byte_range.c src/static/conditional.c src/static/error_pages.c \
                   src/static/header_rules.c src/static/listing.c src/static/negotiation.c \
-                  src/static/redirect.c src/process/access_log.c src/process/access_log_json.c src/process/keyed_hash.c \
+                  src/static/redirect.c src/process/access_log.c src/process/access_log_json.c src/process/metrics.c src/process/keyed_hash.c \
                   src/process/pid_index.c src/process/log_record.c src/process/listener_address.c \
                   src/jail/posix_acl.c src/flag_table.c src/limit_table.c
 PURITY_SRC := $(sort $(wildcard src/http/*.c)) $(PURITY_MODULES)

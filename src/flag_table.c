@@ -342,6 +342,14 @@ const struct flag_spec FLAG_TABLE[] = {
      .field = FIELD(pid_file),
      .default_text = "none",
      .meaning = "write the main process's pid (the one to signal)"},
+    {.name = "metrics",
+     .kind = FLAG_TEXT,
+     .argument = "unix:/PATH[,OPTION]...|127.0.0.1:PORT|[::1]:PORT",
+     .field = FIELD(metrics),
+     .default_text = "off",
+     .meaning = "serve the supervisor's counters in Prometheus's text format on a unix socket "
+                "(`,mode=0660` by default, `,owner=USER`, `,group=GROUP`) or a loopback port "
+                "(open to every local user); any other address is refused"},
     {.name = "trusted-proxy",
      .kind = FLAG_TEXT,
      .argument = "CIDR",

@@ -30,6 +30,7 @@
 #include "process/child_start.h"
 #include "process/listener_setup.h"
 #include "process/log_files.h"
+#include "process/metrics_socket.h"
 #include "process/monitor.h"
 #include "process/monitor_start.h"
 #include "process/supervisor_start.h"
@@ -45,6 +46,7 @@ static struct {
     char root_path[PATH_MAX];
     struct listener listeners[LISTENER_SOCKETS_MAX];
     size_t listener_count;
+    struct listener metrics; /* fd -1: no --metrics */
     struct sock_fprog jail_filter, monitor_filter;
     struct log_target access_log, error_log;
     struct channels channels;
@@ -108,6 +110,7 @@ static struct monitor_plan monitor_plan(pid_t supervisor)
         .channels = &startup.channels,
         .listeners = startup.listeners,
         .listener_count = startup.listener_count,
+        .metrics = &startup.metrics,
         .access_log = startup.access_log,
         .error_log = startup.error_log,
         .notify_fd = startup.notify_fd,
@@ -149,6 +152,7 @@ __attribute__((noreturn)) static void become_supervisor(void)
         .close_count = sizeof monitor_fds / sizeof monitor_fds[0],
         .listeners = startup.listeners,
         .listener_count = startup.listener_count,
+        .metrics_fd = startup.metrics.fd,
         .peer_ring = startup.channels.peer_ring,
         .jail_filter = &startup.jail_filter,
         .landlock_abi = startup.landlock_abi,
@@ -196,6 +200,10 @@ int main(int argc, char **argv)
     /* 5. Listening sockets: bound here, or passed by systemd (socket activation). */
     check(listeners_open_all(config, startup.listeners, &startup.listener_count, error,
                              sizeof error));
+    /* The metrics socket: bound here too, loopback or unix only; the supervisor answers it. */
+    startup.metrics.fd = -1;
+    if (config->metrics)
+        check(metrics_socket_open(config->metrics, &startup.metrics, error, sizeof error));
     /* 6. What the jail cannot reach later: the MIME table. */
     if (config->mime_types)
         check(mime_load_file(config->mime_types, error, sizeof error));

@@ -64,6 +64,10 @@ struct systemd_sockets {
  * with a one-line reason in error. */
 int listener_parse(const char *text, struct listener *listener, char *error, size_t error_size);
 
+/* The same for another flag's address (--metrics): its messages name that flag. */
+int listener_parse_as(const char *flag, const char *text, struct listener *listener, char *error,
+                      size_t error_size);
+
 /* One --listen text, shorthands included: fills listeners[0..n) (n is 1, or 2
  * for a shorthand) and returns n, or -1 with a one-line reason naming the text
  * (also when capacity is too small). Nothing is bound. */

@@ -41,6 +41,7 @@ struct monitor_plan {
     struct channels *channels;
     struct listener *listeners;
     size_t listener_count;
+    const struct listener *metrics; /* fd -1: no --metrics */
     struct log_target access_log, error_log;
     int notify_fd;
     const struct sock_fprog *monitor_filter;

@@ -38,6 +38,7 @@ struct scoreboard_slot {
     _Atomic uint64_t bytes_sent;
     _Atomic uint64_t log_drops;
     _Atomic uint32_t last_reason; /* enum http_reason of the last refusal, or a connection reason */
+    _Atomic uint64_t responses[5]; /* responses by status class, 1xx to 5xx (--metrics) */
 };
 
 struct scoreboard {

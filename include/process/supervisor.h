@@ -40,6 +40,7 @@ struct child_start {
 struct supervisor_settings {
     struct listener *listeners;
     size_t listener_count;
+    int metrics_fd; /* --metrics: answered by supervisor_metrics.c; -1: none */
     int control_fd; /* from the monitor: 'G' serve, 'T' stop, 'K' pid: end it; EOF stops */
     struct peer_ring *peer_ring; /* whom each child serves, for the monitor */
     uint32_t max_children;

@@ -37,6 +37,7 @@ struct supervisor_plan {
     size_t close_count;
     struct listener *listeners;
     size_t listener_count;
+    int metrics_fd; /* the --metrics socket, or -1 */
     struct peer_ring *peer_ring;
     const struct sock_fprog *jail_filter;
     int landlock_abi;

@@ -38,7 +38,7 @@ struct observation {
     struct proc_status status;
     char root[PATH_MAX];
     struct limits limits;
-    int sockets; /* socket descriptors held (monitor only) */
+    int sockets; /* socket descriptors held beside the allowed ones (monitor, child; -1: unseen) */
     char problems[1024];
 };
 
@@ -222,6 +222,14 @@ int attest_collect(pid_t supervisor, const char *host, unsigned port,
     snprintf(observed[ROLE_MONITOR].root, sizeof observed[ROLE_MONITOR].root, "/");
     const int allowed[3] = {expected.notify_fd, expected.channel_fds[0], expected.channel_fds[1]};
     observed[ROLE_MONITOR].sockets = count_sockets((long)getpid(), allowed);
+    /* A connection process holds its log channel (2) and its client (3), no
+     * listener and no --metrics socket. Its descriptors are visible to the
+     * monitor only while it may still read them; unseen is said, not passed. */
+    char client_link[64], target[64];
+    snprintf(client_link, sizeof client_link, "/proc/%ld/fd/3", child);
+    const int child_allowed[3] = {2, 3, -1};
+    observed[ROLE_CHILD].sockets =
+        readlink(client_link, target, sizeof target) > 0 ? count_sockets(child, child_allowed) : -1;
     return 0;
 }
 
@@ -260,6 +268,8 @@ static void check_jailed(struct observation *observation, bool child)
         problem(observation, "RLIMIT_NPROC is not 0");
     if (child && observation->limits.open_files != (long long)expected.child_max_files)
         problem(observation, "RLIMIT_NOFILE is not the connection process's");
+    if (child && observation->sockets > 0)
+        problem(observation, "it holds a socket besides its client and the log channel");
 }
 
 static void check_monitor(struct observation *observation)
@@ -338,7 +348,7 @@ static void print_line(enum role role)
             observation->limits.processes, observation->limits.open_files,
             observation->limits.file_size, observation->limits.core_file_size,
             observation->limits.cpu_seconds, observation->limits.address_space);
-    else
+    if (role != ROLE_SUPERVISOR) /* it holds listeners and clients by design */
         out(", \"sockets\": %d", observation->sockets);
     out(", \"landlock\": {\"kernel_abi\": %d, \"configured\": %s, \"weak_accepted\": %s, "
         "\"visible_in_proc\": false}",

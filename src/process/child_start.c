@@ -121,7 +121,10 @@ static void fail_child(const char *step)
     _exit(EXIT_CHILD_SETUP);
 }
 
-/* Hold only the log channel (2) and the client socket (3). */
+/* Hold only the log channel (2) and the client socket (3): every other
+ * descriptor the supervisor holds (listeners, the --metrics socket and its
+ * waiting scrapes, other clients' sockets, pidfds) is closed here, before the
+ * jail's last steps; --attest checks it from /proc (attest.c). */
 static void arrange_descriptors(const struct child_start *start)
 {
     if (dup2(plan.children_channel_fd, STDERR_FILENO) != STDERR_FILENO ||

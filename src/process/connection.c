@@ -170,6 +170,9 @@ static struct http_span field_value(enum http_field_id id)
 static void log_request(int status, uint64_t body_bytes, const char *reason, bool head_parsed)
 {
     atomic_fetch_add_explicit(&state.context->slot->requests, 1, memory_order_relaxed);
+    if (status >= 100 && status < 600)
+        atomic_fetch_add_explicit(&state.context->slot->responses[status / 100 - 1], 1,
+                                  memory_order_relaxed);
     if (!settings.access_log)
         return;
     struct access_record record = {

@@ -44,24 +44,23 @@ static int parse_port(const char *text, in_port_t *port)
     return 1;
 }
 
-static int parse_tcp(const char *text, const char *address, struct listener *listener, char *error,
+static int parse_tcp(const char *label, const char *address, struct listener *listener, char *error,
                      size_t error_size)
 {
     char host[INET6_ADDRSTRLEN + 2];
     const char *colon = strrchr(address, ':');
     if (!colon || (size_t)(colon - address) >= sizeof host) {
         snprintf(error, error_size,
-                 "--listen '%s': expected A.B.C.D:PORT, [IPV6]:PORT, localhost:PORT, :PORT, PORT, "
+                 "%s: expected A.B.C.D:PORT, [IPV6]:PORT, localhost:PORT, :PORT, PORT, "
                  "unix:/PATH or systemd:NAME",
-                 text);
+                 label);
         return -1;
     }
     memcpy(host, address, (size_t)(colon - address));
     host[colon - address] = '\0';
     in_port_t port = 0;
     if (!parse_port(colon + 1, &port)) {
-        snprintf(error, error_size, "--listen '%s': the port must be a number from 0 to 65535",
-                 text);
+        snprintf(error, error_size, "%s: the port must be a number from 0 to 65535", label);
         return -1;
     }
     size_t host_length = strlen(host);
@@ -70,8 +69,7 @@ static int parse_tcp(const char *text, const char *address, struct listener *lis
         struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&listener->address;
         host[host_length - 1] = '\0';
         if (inet_pton(AF_INET6, host + 1, &v6->sin6_addr) != 1) {
-            snprintf(error, error_size, "--listen '%s': '%s' is not an IPv6 address", text,
-                     host + 1);
+            snprintf(error, error_size, "%s: '%s' is not an IPv6 address", label, host + 1);
             return -1;
         }
         v6->sin6_family = AF_INET6;
@@ -81,8 +79,8 @@ static int parse_tcp(const char *text, const char *address, struct listener *lis
     }
     struct sockaddr_in *v4 = (struct sockaddr_in *)&listener->address;
     if (inet_pton(AF_INET, host, &v4->sin_addr) != 1) {
-        snprintf(error, error_size,
-                 "--listen '%s': '%s' is not an IPv4 address (IPv6 goes in brackets)", text, host);
+        snprintf(error, error_size, "%s: '%s' is not an IPv4 address (IPv6 goes in brackets)",
+                 label, host);
         return -1;
     }
     v4->sin_family = AF_INET;
@@ -91,13 +89,13 @@ static int parse_tcp(const char *text, const char *address, struct listener *lis
     return 0;
 }
 
-static int parse_unix(const char *text, const char *path, struct listener *listener, char *error,
+static int parse_unix(const char *label, const char *path, struct listener *listener, char *error,
                       size_t error_size)
 {
     struct sockaddr_un *un = (struct sockaddr_un *)&listener->address;
     if (path[0] != '/' || strlen(path) >= sizeof un->sun_path) {
         snprintf(error, error_size,
-                 "--listen '%s': a unix socket needs an absolute path shorter than %zu bytes", text,
+                 "%s: a unix socket needs an absolute path shorter than %zu bytes", label,
                  sizeof un->sun_path);
         return -1;
     }
@@ -109,7 +107,7 @@ static int parse_unix(const char *text, const char *path, struct listener *liste
     return 0;
 }
 
-static int parse_option(const char *text, const char *option, struct listener *listener,
+static int parse_option(const char *label, const char *option, struct listener *listener,
                         char *error, size_t error_size)
 {
     if (strcmp(option, "proxy") == 0) {
@@ -134,7 +132,7 @@ static int parse_option(const char *text, const char *option, struct listener *l
             listener->owner = entry->pw_uid;
             return 0;
         }
-        snprintf(error, error_size, "--listen '%s': unknown user '%s'", text, option + 6);
+        snprintf(error, error_size, "%s: unknown user '%s'", label, option + 6);
         return -1;
     }
     if (listener->kind == LISTENER_UNIX && strncmp(option, "group=", 6) == 0) {
@@ -143,13 +141,13 @@ static int parse_option(const char *text, const char *option, struct listener *l
             listener->group = entry->gr_gid;
             return 0;
         }
-        snprintf(error, error_size, "--listen '%s': unknown group '%s'", text, option + 6);
+        snprintf(error, error_size, "%s: unknown group '%s'", label, option + 6);
         return -1;
     }
     snprintf(error, error_size,
-             "--listen '%s': unknown or misplaced option '%s' (proxy, reuseport; unix: mode=, "
-             "owner=, group=)",
-             text, option);
+             "%s: unknown or misplaced option '%s' (proxy, reuseport; unix: mode=, owner=, "
+             "group=)",
+             label, option);
     return -1;
 }
 
@@ -163,7 +161,7 @@ static void listener_init(struct listener *listener)
 }
 
 /* The comma-separated options after the address (NULL: none), on a copy. */
-static int parse_options(const char *text, const char *options, struct listener *listener,
+static int parse_options(const char *label, const char *options, struct listener *listener,
                          char *error, size_t error_size)
 {
     char copy[512];
@@ -174,7 +172,7 @@ static int parse_options(const char *text, const char *options, struct listener 
         next = strchr(option, ',');
         if (next)
             *next++ = '\0';
-        if (parse_option(text, option, listener, error, error_size) != 0)
+        if (parse_option(label, option, listener, error, error_size) != 0)
             return -1;
     }
     return 0;
@@ -182,13 +180,20 @@ static int parse_options(const char *text, const char *options, struct listener 
 
 int listener_parse(const char *text, struct listener *listener, char *error, size_t error_size)
 {
-    char copy[512];
+    return listener_parse_as("--listen", text, listener, error, error_size);
+}
+
+int listener_parse_as(const char *flag, const char *text, struct listener *listener, char *error,
+                      size_t error_size)
+{
+    char copy[512], label[sizeof copy + 64];
     listener_init(listener);
+    snprintf(label, sizeof label, "%s '%s'", flag, text);
     if (strlen(text) >= sizeof copy || !text[0]) {
         snprintf(error, error_size,
-                 "--listen '%s': expected A.B.C.D:PORT, [IPV6]:PORT, localhost:PORT, :PORT, PORT, "
+                 "%s: expected A.B.C.D:PORT, [IPV6]:PORT, localhost:PORT, :PORT, PORT, "
                  "unix:/PATH or systemd:NAME",
-                 text);
+                 label);
         return -1;
     }
     snprintf(copy, sizeof copy, "%s", text);
@@ -197,7 +202,7 @@ int listener_parse(const char *text, struct listener *listener, char *error, siz
         *options++ = '\0';
     int result;
     if (strncmp(copy, "unix:", 5) == 0) {
-        result = parse_unix(text, copy + 5, listener, error, error_size);
+        result = parse_unix(label, copy + 5, listener, error, error_size);
     } else if (strncmp(copy, "systemd:", 8) == 0) {
         listener->kind = LISTENER_SYSTEMD;
         size_t name_length = strlen(copy + 8);
@@ -205,12 +210,12 @@ int listener_parse(const char *text, struct listener *listener, char *error, siz
         if (result == 0)
             memcpy(listener->systemd_name, copy + 8, name_length + 1);
         else
-            snprintf(error, error_size,
-                     "--listen '%s': systemd: needs a socket name (FileDescriptorName=)", text);
+            snprintf(error, error_size, "%s: systemd: needs a socket name (FileDescriptorName=)",
+                     label);
     } else {
-        result = parse_tcp(text, copy, listener, error, error_size);
+        result = parse_tcp(label, copy, listener, error, error_size);
     }
-    return result == 0 ? parse_options(text, options, listener, error, error_size) : -1;
+    return result == 0 ? parse_options(label, options, listener, error, error_size) : -1;
 }
 
 /* ---------------------------------------------------------------- shorthands */
@@ -277,10 +282,12 @@ int listener_parse_all(const char *text, struct listener *listeners, size_t capa
                  LISTENER_SOCKETS_MAX);
         return -1;
     }
+    char label[sizeof copy + 16];
+    snprintf(label, sizeof label, "--listen '%s'", text);
     for (size_t i = 0; i < 2; i++) {
         listener_init(&listeners[i]);
         set_shorthand_address(&listeners[i], i == 1, loopback, port);
-        if (parse_options(text, options, &listeners[i], error, error_size) != 0)
+        if (parse_options(label, options, &listeners[i], error, error_size) != 0)
             return -1;
     }
     return 2;

@@ -33,6 +33,8 @@ static void close_supervisor_descriptors(const struct monitor_plan *plan)
     close(plan->null_fd);
     for (size_t i = 0; i < plan->listener_count; i++)
         close(plan->listeners[i].fd); /* the monitor never holds a network socket */
+    if (plan->metrics->fd >= 0)
+        close(plan->metrics->fd);
 }
 
 static void configure(const struct monitor_plan *plan)
@@ -136,6 +138,8 @@ int monitor_start(const struct monitor_plan *plan)
     }
     for (size_t i = 0; i < plan->listener_count; i++) /* 19 */
         fprintf(stderr, "prong: listening on %s\n", plan->listeners[i].name);
+    if (plan->metrics->fd >= 0)
+        fprintf(stderr, "prong: metrics on %s\n", plan->metrics->name);
     fflush(stderr);
     if (plan->config->attest)
         return attest(plan); /* 20-21 in its own order: release, read every role, lock down */
@@ -158,6 +162,8 @@ void monitor_print_check(const struct monitor_plan *plan, size_t entries,
            plan->log_user->name, (long)plan->log_user->uid, (long)plan->log_user->gid);
     for (size_t i = 0; i < plan->listener_count; i++)
         printf("listen:    %s\n", plan->listeners[i].name);
+    if (plan->metrics->fd >= 0)
+        printf("metrics:   %s (Prometheus text, served by the supervisor)\n", plan->metrics->name);
     printf("children:  at most %u, %u per client, %u per /24 or /48\n", plan->config->max_children,
            plan->config->max_per_ip, plan->config->max_per_prefix);
     printf("layers:    chroot, no capabilities, no_new_privs, not dumpable, rlimits, seccomp (%u "

@@ -139,7 +139,9 @@ static int make_tables(const struct supervisor_settings *settings)
         !(self->crashes = wiped_on_fork(sizeof(struct crash_guard))) ||
         !(self->rates = wiped_on_fork(sizeof(struct rate_limit))) ||
         !(self->proxy_waits = wiped_on_fork(sizeof(struct proxy_wait) * PROXY_WAIT_MAX)) ||
-        !(self->canaries = wiped_on_fork(sizeof(uint64_t) * CANARY_BATCH)))
+        !(self->canaries = wiped_on_fork(sizeof(uint64_t) * CANARY_BATCH)) ||
+        !(self->metrics_waits = wiped_on_fork(sizeof(struct metrics_wait) * METRICS_WAIT_MAX)) ||
+        !(self->metrics_text = wiped_on_fork(METRICS_TEXT_MAX)))
         return -1;
     pid_index_init(&self->pids, pid_memory, slots);
     rate_limit_init(self->rates, settings->max_connection_rate, &key);
@@ -169,6 +171,10 @@ int supervisor_prepare(const struct supervisor_settings *settings, char *error, 
     if (make_tables(settings) != 0) {
         snprintf(error, error_size, "cannot allocate the supervisor's tables for %u children: %s",
                  settings->max_children, strerror(errno));
+        return -1;
+    }
+    if (metrics_watch() != 0) {
+        snprintf(error, error_size, "cannot watch the metrics socket: %s", strerror(errno));
         return -1;
     }
     if (peer_ring_keep_from_children(settings->peer_ring) != 0) {
@@ -268,6 +274,7 @@ static void tick(void)
     watch_children(now);
     expire_proxy_waits(now);
     expire_pending(now);
+    metrics_expire(now);
     uint64_t drops = self->totals.log_drops + log_dropped_count();
     if (drops != self->totals.log_drops_reported) {
         log_error("%llu log messages dropped so far (log channel full)", (unsigned long long)drops);
@@ -332,6 +339,10 @@ static void dispatch(uint64_t source)
         handle_control();
     else if (source >= SOURCE_PROXY_BASE && source < SOURCE_PROXY_BASE + PROXY_WAIT_MAX)
         read_proxy_header(source - SOURCE_PROXY_BASE);
+    else if (source == SOURCE_METRICS_BASE + METRICS_WAIT_MAX)
+        metrics_accept();
+    else if (source >= SOURCE_METRICS_BASE && source < SOURCE_METRICS_BASE + METRICS_WAIT_MAX)
+        metrics_answer(source - SOURCE_METRICS_BASE);
     else if (source >= SOURCE_LISTENER_BASE && source < SOURCE_PROXY_BASE && !self->stopping)
         accept_connections(&self->settings.listeners[source - SOURCE_LISTENER_BASE]);
 }

@@ -28,7 +28,7 @@
 /* A minimal 503, written without creating a child and without reading the
  * request: one non-blocking send, whatever fits, then close. */
 void refuse_busy(int fd, const struct client_key *key, const struct sockaddr_storage *peer,
-                 uint32_t uid, const char *reason)
+                 uint32_t uid, enum refusal_cause cause)
 {
     struct response_head head;
     response_error(&head, 503, true, false);
@@ -44,9 +44,10 @@ void refuse_busy(int fd, const struct client_key *key, const struct sockaddr_sto
     close(fd);
     (void)key;
     self->totals.refused++;
+    self->totals.refusals[cause]++;
     struct log_peer client;
     log_peer_from_address((const struct sockaddr *)peer, uid, &client);
-    struct access_record record = {.status = 503, .reason = reason};
+    struct access_record record = {.status = 503, .reason = metrics_refusal_name(cause)};
     log_access(&record, &client);
 }
 
@@ -166,26 +167,26 @@ static void admit(int fd, const struct sockaddr_storage *peer, uint32_t uid, boo
     client_key_prefix(&connection.key, &connection.prefix);
     const struct client_key *key = &connection.key, *prefix = &connection.prefix;
     if (crash_guard_blocked(self->crashes, key, accepted_ns)) {
-        refuse_busy(fd, key, peer, uid, "crash-storm");
+        refuse_busy(fd, key, peer, uid, REFUSAL_CRASH_STORM);
         return;
     }
     /* A connection that closes at once never reaches --max-per-ip, yet each one
      * costs a fork: the rate is what keeps one address from flooding the
      * accept queue for everyone (tests/attack/flood.py). */
     if (!rate_limit_take(self->rates, key, accepted_ns, NULL)) {
-        refuse_busy(fd, key, peer, uid, "rate-limit");
+        refuse_busy(fd, key, peer, uid, REFUSAL_RATE_LIMIT);
         return;
     }
     if (over_cap(key, prefix) || self->free_count == 0)
         reap_children(); /* ends not yet reaped (their SIGCHLD can sit in this batch) */
     if (over_cap(key, prefix)) {
-        refuse_busy(fd, key, peer, uid, "per-client-cap");
+        refuse_busy(fd, key, peer, uid, REFUSAL_PER_CLIENT_CAP);
         return;
     }
     if (client_table_add(&self->clients, key) != 0 ||
         client_table_add(&self->prefixes, prefix) != 0) {
         client_table_remove(&self->clients, key);
-        refuse_busy(fd, key, peer, uid, "server-full");
+        refuse_busy(fd, key, peer, uid, REFUSAL_SERVER_FULL);
         return;
     }
     if (self->free_count > 0 && self->pending_count == 0) {
@@ -199,7 +200,7 @@ static void admit(int fd, const struct sockaddr_storage *peer, uint32_t uid, boo
     }
     client_table_remove(&self->clients, key);
     client_table_remove(&self->prefixes, prefix);
-    refuse_busy(fd, key, peer, uid, "server-full");
+    refuse_busy(fd, key, peer, uid, REFUSAL_SERVER_FULL);
 }
 
 void start_pending(void)
@@ -221,7 +222,7 @@ void expire_pending(uint64_t now)
             return;
         client_table_remove(&self->clients, &oldest->key);
         client_table_remove(&self->prefixes, &oldest->prefix);
-        refuse_busy(oldest->fd, &oldest->key, &oldest->peer, oldest->uid, "server-full");
+        refuse_busy(oldest->fd, &oldest->key, &oldest->peer, oldest->uid, REFUSAL_SERVER_FULL);
         self->pending_head = (self->pending_head + 1) % PENDING_MAX;
         self->pending_count--;
     }
@@ -255,6 +256,7 @@ static void await_proxy_header(int fd, const struct sockaddr_storage *peer, bool
     if (self->settings.trusted_proxy_count > 0 && peer->ss_family != AF_UNIX &&
         !is_trusted_proxy(peer)) {
         self->totals.refused++;
+        self->totals.refusals[REFUSAL_NOT_A_PROXY]++;
         close(fd); /* not a proxy of ours: no answer at all */
         return;
     }
@@ -285,6 +287,7 @@ void read_proxy_header(size_t index)
     if (result != PROXY_COMPLETE ||
         recv(wait->fd, header_bytes, header.consumed, MSG_DONTWAIT) != (ssize_t)header.consumed) {
         self->totals.refused++;
+        self->totals.refusals[REFUSAL_BAD_PROXY_HEADER]++;
         end_proxy_wait(index,
                        true); /* not a PROXY header: no answer, the peer is no proxy of ours */
         return;
@@ -335,6 +338,7 @@ void accept_connections(struct listener *listener)
                 log_error("accept on %s: %s", listener->name, strerror(errno));
             return;
         }
+        self->totals.accepted++;
         if (self->stopping) {
             close(fd);
             continue;

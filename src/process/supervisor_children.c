@@ -84,7 +84,7 @@ static void give_back(uint32_t index, const struct pending_connection *connectio
     client_table_remove(&self->clients, &connection->key);
     client_table_remove(&self->prefixes, &connection->prefix);
     refuse_busy(connection->fd, &connection->key, &connection->peer, connection->uid,
-                "fork-failed");
+                REFUSAL_FORK_FAILED);
 }
 
 /* fork(2) with CLONE_PIDFD: clone(2)'s pidfd lands in *pidfd, in the parent
@@ -105,6 +105,8 @@ PREFAULT_CHILD_START_CODE void spawn(const struct pending_connection *connection
     atomic_store(&slot->requests, 0);
     atomic_store(&slot->bytes_sent, 0);
     atomic_store(&slot->log_drops, 0);
+    for (size_t i = 0; i < sizeof slot->responses / sizeof slot->responses[0]; i++)
+        atomic_store(&slot->responses[i], 0);
     scoreboard_set_phase(slot, PHASE_STARTING);
     struct child_start start = {
         .client_fd = connection->fd,
@@ -311,6 +313,20 @@ void watch_children(uint64_t now)
 
 /* ---------------------------------------------------------------- reaping */
 
+/* The first cause that applies (metrics.h's order). */
+static enum end_cause end_cause(const struct child *child, int status)
+{
+    if (child->killed && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+        return END_KILLED;
+    if (WIFSIGNALED(status))
+        return END_SIGNAL;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return END_FAILED;
+    if (child->evicted)
+        return END_EVICTED;
+    return child->cut_ns != 0 ? END_CUT : END_NORMAL;
+}
+
 static void account_end(const struct child *child, uint32_t index, int status,
                         const struct rusage *usage)
 {
@@ -319,9 +335,12 @@ static void account_end(const struct child *child, uint32_t index, int status,
     self->totals.requests += requests;
     self->totals.bytes += bytes;
     self->totals.log_drops += atomic_load(&slot->log_drops);
+    for (size_t i = 0; i < METRICS_STATUS_CLASSES; i++)
+        self->totals.responses[i] += atomic_load(&slot->responses[i]);
     bool abnormal = WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) != 0);
     if (abnormal)
         self->totals.abnormal++;
+    self->totals.ends[end_cause(child, status)]++;
     char client[64], ending[64];
     describe(child, client, sizeof client);
     if (WIFSIGNALED(status) && crash_guard_is_crash(WTERMSIG(status)) &&

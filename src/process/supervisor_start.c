@@ -177,6 +177,7 @@ static void prepare_loop(const struct supervisor_plan *plan)
     struct supervisor_settings settings = {
         .listeners = plan->listeners,
         .listener_count = plan->listener_count,
+        .metrics_fd = plan->metrics_fd,
         .control_fd = plan->control_fd,
         .peer_ring = plan->peer_ring,
         .max_children = config->max_children,

@@ -1,12 +1,13 @@
-/* supervisor_state.h: the supervisor's state, shared by its three files only.
+/* supervisor_state.h: the supervisor's state, shared by its four files only.
  *
  * supervisor.c runs the event loop (signals, the control pipe, the timer, the
  * stop); supervisor_admit.c decides about each new connection (caps, the fair
  * share, the PROXY header, the 503); supervisor_children.c forks, watches, ends
- * and reaps connection processes. Everything here lives in memory wiped in
+ * and reaps connection processes; supervisor_metrics.c answers --metrics
+ * scrapes. Everything here lives in memory wiped in
  * children (MADV_WIPEONFORK), so no connection process learns another client's
  * address, pid or canary, and a fork write-protects none of it.
- * Must not: be included outside those three files. */
+ * Must not: be included outside those four files. */
 #ifndef PRONG_SUPERVISOR_STATE_H
 #define PRONG_SUPERVISOR_STATE_H
 
@@ -17,6 +18,7 @@
 #include "fixed_limits.h"
 #include "process/client_table.h"
 #include "process/crash_guard.h"
+#include "process/metrics.h"
 #include "process/pid_index.h"
 #include "process/rate_limit.h"
 #include "process/scoreboard.h"
@@ -25,6 +27,9 @@
 #define TICK_MS 250     /* housekeeping period */
 #define BACKOFF_MS 200  /* pause accepting after EMFILE/ENFILE or a failed fork */
 #define CANARY_BATCH 64 /* stack canaries drawn per getrandom call */
+/* epoll's tag of a waiting scrape (+ its index) and of the metrics socket (+ METRICS_WAIT_MAX);
+ * within supervisor.c's listener range, so its dispatch tests this range first. */
+#define SOURCE_METRICS_BASE (1u << 19)
 
 struct child {
     int32_t pid; /* 0: free */
@@ -64,6 +69,16 @@ struct proxy_wait {
 struct totals {
     uint64_t children, requests, bytes, refused, evicted, killed, abnormal, log_drops,
         log_drops_reported;
+    uint64_t accepted, scrapes;                 /* connections accepted; metrics answered */
+    uint64_t refusals[REFUSAL_COUNT];           /* refused, by cause */
+    uint64_t ends[END_COUNT];                   /* reaped children, by cause */
+    uint64_t responses[METRICS_STATUS_CLASSES]; /* reaped children's responses by class */
+};
+
+/* A scrape whose request has not arrived yet (supervisor_metrics.c). */
+struct metrics_wait {
+    int fd; /* -1: free */
+    uint64_t accepted_ns;
 };
 
 struct supervisor_state {
@@ -80,8 +95,10 @@ struct supervisor_state {
     uint32_t live;
     struct pending_connection *pending; /* PENDING_MAX entries */
     size_t pending_head, pending_count;
-    struct proxy_wait *proxy_waits; /* PROXY_WAIT_MAX entries */
-    uint64_t *canaries;             /* CANARY_BATCH entries */
+    struct proxy_wait *proxy_waits;     /* PROXY_WAIT_MAX entries */
+    uint64_t *canaries;                 /* CANARY_BATCH entries */
+    struct metrics_wait *metrics_waits; /* METRICS_WAIT_MAX entries */
+    char *metrics_text;                 /* METRICS_TEXT_MAX bytes */
     size_t canaries_left;
     uint32_t progress_cursor; /* which children this tick's progress check reads */
     bool started, stopping, listeners_paused;
@@ -106,7 +123,7 @@ void expire_proxy_waits(uint64_t now);
 void expire_pending(uint64_t now);
 void start_pending(void);
 void refuse_busy(int fd, const struct client_key *key, const struct sockaddr_storage *peer,
-                 uint32_t uid, const char *reason);
+                 uint32_t uid, enum refusal_cause cause);
 
 /* supervisor_children.c */
 void spawn(const struct pending_connection *connection);
@@ -117,5 +134,11 @@ void kill_child_by_pid(int32_t pid, const char *why);
 enum child_phase child_phase(uint32_t index);
 void free_slot(uint32_t index);
 uint32_t take_slot(void);
+
+/* supervisor_metrics.c */
+int metrics_watch(void);
+void metrics_accept(void);
+void metrics_answer(size_t index);
+void metrics_expire(uint64_t now);
 
 #endif

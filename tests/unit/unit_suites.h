@@ -32,6 +32,7 @@ void test_posix_acl(void);
 void test_prefault(void);
 void test_seam_tables(void);
 void test_log_channel(void);
+void test_metrics(void);
 void test_file_cache(void);
 
 void test_site_headers(void);
