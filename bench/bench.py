@@ -20,7 +20,9 @@ request, and --attest on the build measured; and last every goal of issue
 this run with met or MISSED (report.py).
 
 `bench.py --prong A --compare B` instead runs only the CPU per connection of
-two builds, in interleaved blocks: an A/B for a change (docs/performance.md).
+two builds, in interleaved blocks: an A/B for a change (docs/performance.md);
+--a-flags and --b-flags add prong flags to either (the same build with
+'--prefault on' and '--prefault off' is the prefault's A/B).
 
 Usage: sudo python3 bench/bench.py [--quick] [--only NAMES] [--secs N]
 [--althttpd PATH] [--json FILE] ...; --help lists every flag. Exit status 0
@@ -40,6 +42,7 @@ import json
 import os
 import platform
 import resource
+import shlex
 import shutil
 import subprocess
 import sys
@@ -53,7 +56,7 @@ import probes  # noqa: E402
 import report  # noqa: E402
 import servers  # noqa: E402
 
-PRONG_FLAGS = ["--access-log", "off", "--max-per-ip", "0", "--max-connection-rate", "0", "--max-requests", "1000000"]
+PRONG_FLAGS = ["--access-log", "off", "--max-per-ip", "0", "--max-per-prefix", "0", "--max-connection-rate", "0", "--max-requests", "1000000"]
 KEEP_ALIVE = {"key": "keep-alive", "name": "keep-alive", "close": False}
 CLOSE = {"key": "close", "name": "close", "close": True}
 ORDER = ["nginx", "prong", "fork-floor", "process-floor", "lighttpd", "mini_httpd", "webfs", "althttpd"]
@@ -161,17 +164,18 @@ def cpu_probe(prong, floor, args, site):
 
 def compare(args, site):
     """--compare: CPU per connection of two prong builds, in turn."""
-    builds = [(os.path.abspath(args.prong), "A"), (os.path.abspath(args.compare), "B")]
+    builds = [(os.path.abspath(args.prong), "A", shlex.split(args.a_flags)),
+              (os.path.abspath(args.compare), "B", shlex.split(args.b_flags))]
     with contextlib.ExitStack() as stack:
         forkers = []
-        for binary, tag in builds:
-            server = servers.prong(site, binary, PRONG_FLAGS)
+        for binary, tag, flags in builds:
+            server = servers.prong(site, binary, PRONG_FLAGS + flags)
             if server.missing:
                 raise SystemExit(f"bench.py: {server.missing}")
             running, problem = stack.enter_context(servers.started(server, args.server_cpus, site.run, tag))
             if problem:
                 raise SystemExit(f"bench.py: {binary} did not start: {problem}")
-            forkers.append(probes.forker(f"{tag} {binary}", running, True))
+            forkers.append(probes.forker(f"{tag} {' '.join([binary] + flags)}", running, True))
         figures = probes.cpu(forkers, args.cpu_blocks, args.cpu_block_requests, load.parse_cpus(args.wrk_cpus))
     probes.print_cpu(figures, args.cpu_blocks, args.cpu_block_requests, {label: "supervisor" for label in figures})
     a, b = (figures[label]["total_us"] for label in figures)
@@ -198,6 +202,8 @@ def parse_args():
     parser.add_argument("--cpu-block-requests", type=int, help="CPU probe: connections per block (400; --quick 250)")
     parser.add_argument("--syscall-requests", type=int, default=200, help="kept-alive requests strace counts (200)")
     parser.add_argument("--json", help="also write every figure and goal to this file")
+    parser.add_argument("--a-flags", default="", help="--compare: more prong flags for A (e.g. '--prefault on')")
+    parser.add_argument("--b-flags", default="", help="--compare: more prong flags for B")
     parser.add_argument("--compare", metavar="OTHER_PRONG", help="only an A/B: CPU per connection of --prong and this")
     args = parser.parse_args()
     for name, full, quick in (("secs", 8, 1), ("warmup", 2, 1), ("cpu_blocks", 8, 4), ("cpu_block_requests", 400, 250)):

@@ -48,9 +48,9 @@ bool connection_set_logging(bool access_log);
 void connection_serve(const struct connection_context *context);
 
 /* The parts of this process's connection state that a request writes (the
- * bookkeeping, the parsed request and plan, the start of the input, the start
- * of the small-file buffer), for the prefault of a new connection process
- * (prefault.h): how many of ranges it filled, 0 if capacity is under 2. */
+ * bookkeeping, the parsed request and plan, the start of the input), for the
+ * prefault of a new connection process (prefault.h): how many of ranges it
+ * filled, 0 if capacity is 0. */
 size_t connection_hot_memory(struct prefault_range *ranges, size_t capacity);
 
 #endif

@@ -12,7 +12,9 @@
  * of a file response for plan->path (--cache-control's among them); a
  * 304 carries no Content-Type, Content-Length or body (§15.4.5). HEAD gets
  * exactly GET's head without a body; Range is not applied to HEAD (§14.2).
- * The plan takes over representation->fd (kept for the body, or closed).
+ * The plan takes over representation->fd (kept for the body, or closed); a
+ * representation in memory gets memory segments, the whole body with the
+ * cache's head room before it (plan->head_room).
  * Must not: send anything, read the file, or promise a Content-Length the
  * segments do not add up to. */
 #ifndef PRONG_FILE_RESPONSE_H
@@ -26,8 +28,9 @@
 #include "static/static_files.h"
 
 struct representation {
-    int fd;             /* open for reading */
-    struct stat status; /* of fd */
+    int fd;             /* open for reading, or -1 when body holds the file */
+    struct stat status; /* of the file */
+    char *body;         /* the whole file in memory, head room before it (file_cache.h), or NULL */
     enum content_coding coding;
     const char *content_type; /* of the original file name */
 };

@@ -50,6 +50,8 @@ struct response_plan {
     size_t segment_count;
     uint64_t body_length;
     int file_fd;           /* -1 when the body does not come from a file */
+    char *head_room;       /* == segments[0].data when RESPONSE_HEAD_MAX writable bytes
+                              precede it (static/file_cache.h), else NULL */
     bool close_connection; /* the response says Connection: close */
     const char *reason;    /* why it was refused, for the access log; NULL if served */
     char *owned_memory;    /* heap memory the segments point into (listings), or NULL */

@@ -27,6 +27,7 @@
 #include "process/connection.h"
 #include "process/log.h"
 #include "process/prefault.h"
+#include "static/file_cache.h"
 #include "static/response.h"
 #include "static/static_files.h"
 
@@ -65,9 +66,12 @@ int child_start_prepare(const struct child_plan *new_plan, char *error, size_t e
     connection_configure(&connection);
     populate = plan.prefault != PREFAULT_OFF;
     prefault_note_image();
-    struct prefault_range hot[2];
-    for (size_t i = 0, count = connection_hot_memory(hot, sizeof hot / sizeof hot[0]); i < count;
-         i++)
+    struct prefault_range hot[3];
+    size_t count = connection_hot_memory(hot, 2);
+    /* A small file's head and body: sent from the cache's memory. */
+    file_cache_hot_span(&hot[count].start, &hot[count].length);
+    count++;
+    for (size_t i = 0; i < count; i++)
         if (prefault_note_writable(hot[i].start, hot[i].length) != 0) {
             snprintf(error, error_size, "too many spans to prefault"); /* WRITE_RANGES_MAX */
             return -1;

@@ -59,8 +59,10 @@ bool connection_set_logging(bool access_log)
 
 /* Ordered so that what every request writes comes first and together (the
  * bookkeeping, the parsed request, the plan, the start of the input); the
- * small-file buffer starts on a page of its own. connection_hot_memory() hands
- * that span and the buffer's first page to the prefault (prefault.h). */
+ * send buffer starts on a page of its own. connection_hot_memory() hands that
+ * span to the prefault (prefault.h); a small file's head and body are sent
+ * from the file cache's memory (static/file_cache.h), which has its own span,
+ * so the send buffer (errors, listings) is not among the hot pages. */
 struct connection { // NOLINT(clang-analyzer-optin.performance.Padding): the order is the hot span
     const struct connection_context *context;
     size_t filled;
@@ -82,22 +84,18 @@ static struct connection state __attribute__((aligned(4096)));
 
 /* A typical request head (a browser's, with cookies, is 0.5-2 KiB). */
 #define INPUT_HOT_BYTES 2048u
-/* One page: a typical small file, read here before it is sent. */
-#define SMALL_BODY_HOT_BYTES 4096u
-
-/* What the comment on state promises: the hot span is 4 pages, the buffer's is 1. */
+/* What the comment on state promises: the hot span is 4 pages. */
 _Static_assert(offsetof(struct connection, input) + INPUT_HOT_BYTES <= (size_t)4 * 4096u,
                "hot span over 4 pages");
 _Static_assert(offsetof(struct connection, out) % 4096u == 0, "send buffer not page-aligned");
 
 size_t connection_hot_memory(struct prefault_range *ranges, size_t capacity)
 {
-    if (capacity < 2)
+    if (capacity < 1)
         return 0;
     ranges[0] =
         (struct prefault_range){&state, offsetof(struct connection, input) + INPUT_HOT_BYTES};
-    ranges[1] = (struct prefault_range){state.out.bytes, SMALL_BODY_HOT_BYTES};
-    return 2;
+    return 1;
 }
 
 static void set_phase(enum child_phase phase)

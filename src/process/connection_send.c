@@ -1,7 +1,8 @@
 /* connection_send.c: a response plan onto the socket (include/process/connection_send.h).
  *
  * One loop sends every kind of segment: memory through sendto(2), file ranges
- * through sendfile(2); each call blocks at most SO_SNDTIMEO (the send window),
+ * through sendfile(2); a head and a cached body go out together from the
+ * cache's own memory; each call blocks at most SO_SNDTIMEO (the send window),
  * and between calls the rate rule decides whether to go on.
  * Must not: use sendmsg, or poll: the socket's own timeout is the wait. */
 #include "process/connection_send.h"
@@ -69,7 +70,7 @@ static int send_all(struct send_state *send, const char *data, int file_fd, uint
 
 /* The head, and a body small enough to follow it in the same call, copied into
  * buffer; returns the bytes ready, or 0 when the body cannot come along. */
-static size_t gather(struct send_buffer *buffer, struct response_plan *plan)
+static size_t gather_copy(struct send_buffer *buffer, struct response_plan *plan)
 {
     size_t head = plan->head.length;
     memcpy(buffer->bytes, plan->head.data, head);
@@ -87,14 +88,33 @@ static size_t gather(struct send_buffer *buffer, struct response_plan *plan)
     return got == (ssize_t)only->length ? head + (size_t)got : 0; /* short: sendfile reports it */
 }
 
+/* The head and a small body made contiguous: the head written into the room
+ * before a cached body (static/file_cache.h: no copy of the body), else both
+ * copied into buffer. Returns where they start; *ready is their length, 0 when
+ * the body cannot come along. */
+static const char *gather(struct send_buffer *buffer, struct response_plan *plan, size_t *ready)
+{
+    size_t head = plan->head.length;
+    if (plan->head_room && plan->segment_count == 1 && plan->segments[0].data == plan->head_room &&
+        head <= RESPONSE_HEAD_MAX) {
+        char *start = plan->head_room - head;
+        memcpy(start, plan->head.data, head);
+        *ready = head + (size_t)plan->segments[0].length;
+        return start;
+    }
+    *ready = gather_copy(buffer, plan);
+    return buffer->bytes;
+}
+
 int send_plan(int fd, const struct send_settings *settings, struct send_buffer *buffer,
               struct response_plan *plan, bool more_follows, uint64_t *body_sent)
 {
     struct send_state send = {.fd = fd, .settings = settings, .window_start_ns = monotonic_ns()};
     int result = 0;
-    size_t gathered = gather(buffer, plan);
+    size_t gathered = 0;
+    const char *ready = gather(buffer, plan, &gathered);
     if (gathered > 0) {
-        result = send_all(&send, buffer->bytes, -1, 0, gathered, more_follows);
+        result = send_all(&send, ready, -1, 0, gathered, more_follows);
     } else {
         result = send_all(&send, plan->head.data, -1, 0, plan->head.length, true);
         for (size_t i = 0; i < plan->segment_count && result == 0; i++) {

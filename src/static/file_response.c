@@ -68,6 +68,20 @@ static bool head_only(const struct file_context *file)
     return file->request->method == HTTP_METHOD_HEAD;
 }
 
+/* length bytes of the representation from offset: from memory when it is
+ * cached, else from the file, which the plan then keeps open. */
+static struct body_segment body_part(struct file_context *file, uint64_t offset, uint64_t length)
+{
+    struct representation *chosen = file->representation;
+    if (chosen->body)
+        return (struct body_segment){SEGMENT_MEMORY, chosen->body + offset, 0, length};
+    if (chosen->fd >= 0) {
+        file->plan->file_fd = chosen->fd;
+        chosen->fd = -1;
+    }
+    return (struct body_segment){SEGMENT_FILE, NULL, offset, length};
+}
+
 static void plan_not_modified(struct file_context *file)
 {
     release_file(file);
@@ -92,10 +106,10 @@ static void plan_whole(struct file_context *file)
         release_file(file);
         return;
     }
-    plan->file_fd = file->representation->fd;
-    file->representation->fd = -1;
-    plan->segments[0] = (struct body_segment){SEGMENT_FILE, NULL, 0, file->size};
+    plan->segments[0] = body_part(file, 0, file->size);
     plan->segment_count = 1;
+    if (file->representation->body)
+        plan->head_room = file->representation->body;
     plan->body_length = file->size;
 }
 
@@ -126,9 +140,7 @@ static void plan_single_range(struct file_context *file, const struct byte_range
     response_add(&plan->head, "Accept-Ranges", "bytes");
     add_validators(file);
     response_end(&plan->head);
-    plan->file_fd = file->representation->fd;
-    file->representation->fd = -1;
-    plan->segments[0] = (struct body_segment){SEGMENT_FILE, NULL, range->first, length};
+    plan->segments[0] = body_part(file, range->first, length);
     plan->segment_count = 1;
     plan->body_length = length;
 }
@@ -193,15 +205,12 @@ static void plan_multipart(struct file_context *file, const struct byte_range *r
         total += length;
         plan->segments[2 * i] = (struct body_segment){SEGMENT_MEMORY, text + offsets[i], 0,
                                                       offsets[i + 1] - offsets[i]};
-        plan->segments[2 * i + 1] =
-            (struct body_segment){SEGMENT_FILE, NULL, ranges[i].first, length};
+        plan->segments[2 * i + 1] = body_part(file, ranges[i].first, length);
     }
     plan->segments[2 * count] = (struct body_segment){SEGMENT_MEMORY, text + offsets[count], 0,
                                                       text_length - offsets[count]};
     plan->segment_count = 2 * count + 1;
     plan->body_length = total;
-    plan->file_fd = file->representation->fd;
-    file->representation->fd = -1;
     snprintf(content_type, sizeof content_type, "multipart/byteranges; boundary=%s", boundary);
     plan->status = 206;
     response_begin(&plan->head, 206);

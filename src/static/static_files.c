@@ -26,6 +26,7 @@
 
 #include "static/autoindex.h"
 #include "static/error_response.h"
+#include "static/file_cache.h"
 #include "http/field_list.h"
 #include "static/file_response.h"
 #include "static/mime.h"
@@ -42,6 +43,9 @@ void static_files_configure(const struct static_settings *new_settings)
 {
     settings = *new_settings;
     error_response_configure(settings.error_pages, settings.symlinks);
+    /* Written here, before any fork, so the entry's page is mapped in every
+     * connection process: one that never caches reads it without a fault. */
+    file_cache_clear();
 }
 
 void response_plan_release(struct response_plan *plan)
@@ -61,6 +65,7 @@ void response_plan_reset(struct response_plan *plan)
     plan->segment_count = 0;
     plan->body_length = 0;
     plan->file_fd = -1;
+    plan->head_room = NULL;
     plan->close_connection = false;
     plan->reason = NULL;
     plan->owned_memory = NULL;
@@ -169,9 +174,38 @@ static int open_sibling(const char *relative, const char *suffix, struct stat *s
     return fd;
 }
 
-/* Choose between the file and its .br/.gz siblings (RFC 9110 §12.5.3), then plan. */
+/* Whether this request may use or fill the file cache: a client that accepts
+ * no coding (negotiation would pick the identity file whatever siblings exist),
+ * and a method that reads. */
+static bool may_use_cache(const struct http_request *request)
+{
+    struct http_span values[HTTP_MAX_FIELDS];
+    size_t count = field_list_values(request, HTTP_FIELD_ACCEPT_ENCODING, values, HTTP_MAX_FIELDS);
+    return request->method != HTTP_METHOD_OPTIONS && !negotiation_may_encode(values, count);
+}
+
+/* The cached file for this path, unchanged on disk: planned without opening it. */
+static bool plan_from_cache(const struct http_request *request, struct response_plan *plan)
+{
+    struct file_cache_hit hit;
+    if (!file_cache_holds(plan->path, plan->path_length) || !may_use_cache(request) ||
+        !file_cache_lookup(plan->path, plan->path_length, &hit))
+        return false;
+    struct representation cached = {.fd = -1,
+                                    .status = hit.status,
+                                    .body = hit.body,
+                                    .coding = CODING_IDENTITY,
+                                    .content_type = hit.content_type};
+    file_response_plan(request, &cached, plan);
+    return true;
+}
+
+/* Choose between the file and its .br/.gz siblings (RFC 9110 §12.5.3), then
+ * plan; an identity GET of a small file on a connection that stays open is
+ * read into the cache (cacheable: it is the file the path names, or the first
+ * index). */
 static void plan_regular_file(const struct http_request *request, const char *relative, int fd,
-                              const struct stat *status, const char *name,
+                              const struct stat *status, const char *name, bool cacheable,
                               struct response_plan *plan)
 {
     struct representation chosen = {.fd = fd,
@@ -203,6 +237,17 @@ static void plan_regular_file(const struct http_request *request, const char *re
         close(br_fd);
     if (gzip_fd >= 0)
         close(gzip_fd);
+    /* Filled only where a next request may come: a closing connection's last
+     * answer goes out as before (pread into the send buffer), at no extra cost. */
+    if (cacheable && request->keep_alive && chosen.coding == CODING_IDENTITY &&
+        request->method == HTTP_METHOD_GET && may_use_cache(request)) {
+        chosen.body = file_cache_fill(plan->path, plan->path_length, relative, fd, status,
+                                      chosen.content_type);
+        if (chosen.body) {
+            close(fd);
+            chosen.fd = -1;
+        }
+    }
     file_response_plan(request, &chosen, plan);
 }
 
@@ -259,7 +304,7 @@ static void plan_directory(const struct http_request *request, const char *relat
         struct stat status;
         if (fstat(file_fd, &status) == 0 && S_ISREG(status.st_mode)) {
             close(directory_fd);
-            plan_regular_file(request, path, file_fd, &status, name, plan);
+            plan_regular_file(request, path, file_fd, &status, name, i == 0, plan);
             return;
         }
         close(file_fd);
@@ -302,6 +347,8 @@ static void plan_path(const struct http_request *request, struct response_plan *
         static_files_plan_refusal(403, "hidden-path", head_only, plan);
         return;
     }
+    if (plan_from_cache(request, plan))
+        return;
     /* path starts with '/': resolve the rest relative to "/", the root. */
     const char *relative = path_length > 1 ? path + 1 : ".";
     int fd = path_resolve_open(relative, false, settings.symlinks);
@@ -331,7 +378,7 @@ static void plan_path(const struct http_request *request, struct response_plan *
         static_files_plan_refusal(403, "not-a-file", head_only, plan);
         return;
     }
-    plan_regular_file(request, relative, fd, &status, path, plan);
+    plan_regular_file(request, relative, fd, &status, path, true, plan);
 }
 
 void static_files_plan(const struct http_request *request, struct response_plan *plan)

@@ -39,6 +39,7 @@ static const struct suite SUITES[] = {
     {"log_channel", test_log_channel},
     {"access_log_json", test_access_log_json},
     {"metrics", test_metrics},
+    {"file_cache", test_file_cache},
     /* What an administrator sets; the budget loads a MIME table, so after "mime". */
     {"site_headers", test_site_headers},
     {"site_error_pages", test_site_error_pages},

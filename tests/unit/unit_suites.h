@@ -33,6 +33,7 @@ void test_prefault(void);
 void test_seam_tables(void);
 void test_log_channel(void);
 void test_metrics(void);
+void test_file_cache(void);
 
 void test_site_headers(void);
 void test_site_error_pages(void);
