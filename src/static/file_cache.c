@@ -20,8 +20,8 @@
  * before the head room are never used (no page of them is touched). */
 #define BODY_PAGE_OFFSET 1024u
 struct cache_area {
-    char unused[BODY_PAGE_OFFSET];
-    char head_room[RESPONSE_HEAD_MAX];
+    char unused[BODY_PAGE_OFFSET];     // cppcheck-suppress unusedStructMember
+    char head_room[RESPONSE_HEAD_MAX]; /* written through body's pointer (connection_send.c) */
     char body[SMALL_FILE_MAX];
 };
 _Static_assert((offsetof(struct cache_area, body)) % 4096 == BODY_PAGE_OFFSET,
@@ -137,7 +137,7 @@ char *file_cache_fill(const char *path, size_t path_length, const char *relative
 
 void file_cache_hot_span(void **start, size_t *length)
 {
-    *start = area.body - BODY_PAGE_OFFSET;
+    *start = &area.head_room[sizeof area.head_room - BODY_PAGE_OFFSET];
     *length = 4096;
 }
 
