@@ -21,9 +21,10 @@ UNIT_TEST_SUITES := http_date client_table access_log proc_status config mime li
                     site_headers site_pages site_listing site_listen site_budget
 UNIT_TEST_SOURCES := tests/unit/unit_main.c $(patsubst %,tests/unit/test_%.c,$(UNIT_TEST_SUITES))
 # The modules under test, then what they link against (config: flag_table, limit_table, cidr,
-# http_parser, header_rules, error_pages; response: header_rules; listener: listener_address;
+# http_parser, header_rules, error_pages; response: header_rules; listener: listener_address,
+# unix_socket, trusted_directory (and posix_acl);
 # the site suites: the static-file modules, and privileges for --user UID:GID).
-UNIT_MODULES := http_date client_table keyed_hash pid_index crash_guard log_record log_intake peer_ring access_log access_log_json proc_status config flag_table limit_table mime listener response rate_limit cidr text_number posix_acl prefault http_parser listener_address header_rules error_pages metrics metrics_socket \
+UNIT_MODULES := http_date client_table keyed_hash pid_index crash_guard log_record log_intake peer_ring access_log access_log_json proc_status config flag_table limit_table mime listener response rate_limit cidr text_number posix_acl prefault http_parser listener_address header_rules error_pages metrics metrics_socket unix_socket trusted_directory \
                 redirect listing static_files error_response file_response byte_range conditional negotiation path_resolve autoindex field_list text_escape privileges file_cache
 UNIT_TEST_MODULES := $(foreach module,$(UNIT_MODULES),$(wildcard src/$(module).c src/*/$(module).c)) \
                      $(filter-out src/http/http_parser.c,$(PARSER_SRC))

@@ -19,7 +19,9 @@
  * socket is used.
  * Contract: listener_parse() checks the text without touching the network;
  * listener_open() binds and listens (non-blocking, close-on-exec) and records
- * the bound address for the "listening on" line.
+ * the bound address for the "listening on" line; a unix socket's file is made
+ * by unix_socket_bind() (include/process/unix_socket.h: a directory only root or
+ * the starting user may change, no chmod or chown by name after bind).
  * Must not: accept connections or read from a socket. */
 #ifndef PRONG_LISTENER_H
 #define PRONG_LISTENER_H

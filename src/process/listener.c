@@ -5,11 +5,11 @@
  * name both families at once, as two sockets (localhost:PORT: 127.0.0.1 and
  * [::1]; :PORT and PORT: 0.0.0.0 and [::]), each printed on its own line, and
  * a host without IPv6 refuses them rather than listening on half. A unix socket path
- * must be absolute; a stale socket file at that path is replaced, anything
- * else there is refused. Sockets systemd passes are checked to be listening
- * stream sockets before they are used. All sockets are non-blocking (the
- * supervisor accepts until EAGAIN) and close-on-exec.
- * Must not: accept, read or write on any socket. */
+ * must be absolute; its file is made by unix_socket_bind() (include/process/unix_socket.h:
+ * a directory only root or the starting user may change, a stale socket replaced and
+ * nothing else, mode and owner set without following a link). Sockets systemd passes are checked to
+ * be listening stream sockets before they are used. All sockets are non-blocking (the supervisor
+ * accepts until EAGAIN) and close-on-exec. Must not: accept, read or write on any socket. */
 #include "process/listener.h"
 
 #include <arpa/inet.h>
@@ -21,8 +21,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
+
+#include "process/unix_socket.h"
 
 #define LISTEN_BACKLOG 4096 /* the kernel caps it at net.core.somaxconn */
 _Static_assert(LISTENER_SOCKETS_MAX == 2 * CONFIG_MAX_LISTENERS, "two sockets per --listen");
@@ -293,26 +294,6 @@ int listener_parse_all(const char *text, struct listener *listeners, size_t capa
     return 2;
 }
 
-/* A stale socket file from an earlier run may be replaced; nothing else may. */
-static int clear_unix_path(const char *path, char *error, size_t error_size)
-{
-    struct stat status;
-    if (lstat(path, &status) != 0)
-        return errno == ENOENT
-                   ? 0
-                   : (snprintf(error, error_size, "unix:%s: %s", path, strerror(errno)), -1);
-    if (!S_ISSOCK(status.st_mode)) {
-        snprintf(error, error_size, "unix:%s exists and is not a socket", path);
-        return -1;
-    }
-    if (unlink(path) != 0) {
-        snprintf(error, error_size, "cannot replace the stale socket unix:%s: %s", path,
-                 strerror(errno));
-        return -1;
-    }
-    return 0;
-}
-
 static int record_bound_address(struct listener *listener, int fd, char *error, size_t error_size)
 {
     socklen_t length = sizeof listener->address;
@@ -328,16 +309,28 @@ static int record_bound_address(struct listener *listener, int fd, char *error, 
     return 0;
 }
 
+/* A TCP address, or a unix socket's file made safely (unix_socket.h): not yet listening. */
+static int bind_address(const struct listener *listener, int fd, const char *wanted, char *error,
+                        size_t error_size)
+{
+    if (listener->kind == LISTENER_UNIX) {
+        char label[LISTENER_NAME_MAX + 16];
+        snprintf(label, sizeof label, "--listen %s", wanted);
+        return unix_socket_bind(label, fd, listener, error, error_size);
+    }
+    if (bind(fd, (const struct sockaddr *)&listener->address, listener->address_length) != 0) {
+        snprintf(error, error_size, "cannot listen on %s: %s", wanted, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 static int open_bound(struct listener *listener, char *error, size_t error_size)
 {
     int family = listener->address.ss_family;
     int one = 1;
     char wanted[LISTENER_NAME_MAX];
     listener_format_address((const struct sockaddr *)&listener->address, wanted, sizeof wanted);
-    if (listener->kind == LISTENER_UNIX &&
-        clear_unix_path(((struct sockaddr_un *)&listener->address)->sun_path, error, error_size) !=
-            0)
-        return -1;
     int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         snprintf(error, error_size, "cannot create a socket for %s: %s", wanted, strerror(errno));
@@ -356,22 +349,15 @@ static int open_bound(struct listener *listener, char *error, size_t error_size)
         close(fd);
         return -1;
     }
-    if (bind(fd, (const struct sockaddr *)&listener->address, listener->address_length) != 0 ||
-        listen(fd, LISTEN_BACKLOG) != 0) {
-        snprintf(error, error_size, "cannot listen on %s: %s", wanted, strerror(errno));
+    if (bind_address(listener, fd, wanted, error, error_size) != 0) {
         close(fd);
         return -1;
     }
-    if (listener->kind == LISTENER_UNIX) {
-        const char *path = ((struct sockaddr_un *)&listener->address)->sun_path;
-        if (chmod(path, listener->mode) != 0 ||
-            ((listener->owner != (uid_t)-1 || listener->group != (gid_t)-1) &&
-             chown(path, listener->owner, listener->group) != 0)) {
-            snprintf(error, error_size, "cannot set the owner or mode of %s: %s", wanted,
-                     strerror(errno));
-            close(fd);
-            return -1;
-        }
+    /* listen(2) after the file's mode and owner are final: nobody connects before. */
+    if (listen(fd, LISTEN_BACKLOG) != 0) {
+        snprintf(error, error_size, "cannot listen on %s: %s", wanted, strerror(errno));
+        close(fd);
+        return -1;
     }
     if (record_bound_address(listener, fd, error, error_size) != 0) {
         close(fd);

@@ -16,13 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/xattr.h>
 #include <unistd.h>
 
-#include "jail/posix_acl.h"
+#include "process/trusted_directory.h"
 
 #define FILE_FLAGS (O_WRONLY | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
-#define ACL_VALUE_MAX 4096 /* a directory's access ACL: far more entries than any real one */
 
 static int fail(char *error, size_t error_size, const char *flag, const char *path, const char *why)
 {
@@ -48,25 +46,6 @@ static bool inside_root(const char *path, const char *root_path)
            (resolved[root_length] == '/' || resolved[root_length] == '\0' || root_length == 1);
 }
 
-/* Nobody but root and the log user may write the directory. */
-static const char *directory_problem(int directory_fd, const struct log_owner *owner)
-{
-    struct stat status;
-    if (fstat(directory_fd, &status) != 0)
-        return "cannot read its directory's owner";
-    if (status.st_uid != 0 && status.st_uid != owner->uid)
-        return "its directory belongs to another user (it must be root's or the log user's)";
-    if (status.st_mode & (S_IWGRP | S_IWOTH))
-        return "its directory is writable by its group or by others";
-    unsigned char acl[ACL_VALUE_MAX];
-    ssize_t length = fgetxattr(directory_fd, "system.posix_acl_access", acl, sizeof acl);
-    if (length < 0)
-        return errno == ENODATA || errno == ENOTSUP ? NULL : "cannot read its directory's ACL";
-    if (posix_acl_grants_write_to_others(acl, (size_t)length, owner->uid) != ACL_NO_WRITE)
-        return "its directory's ACL lets another user or group write it";
-    return NULL;
-}
-
 /* A file we may write: regular, one link, root's or the log user's. */
 static const char *file_problem(int fd, uid_t log_uid)
 {
@@ -82,8 +61,6 @@ static const char *file_problem(int fd, uid_t log_uid)
     return NULL;
 }
 
-/* Split path into its directory (opened) and its last name. */
-
 /* The group of a log file root creates: the directory's, where its set-group-ID
  * bit says new files take it (as /var/log/prong, group adm, for the readers the
  * administrator chose); else the log user's. */
@@ -94,24 +71,6 @@ static gid_t new_file_group(int directory_fd, gid_t log_gid)
         return (gid_t)-1; /* keep what the kernel gave it */
     return log_gid;
 }
-static int open_directory(const char *path, struct log_target *target)
-{
-    char directory[PATH_MAX];
-    snprintf(directory, sizeof directory, "%s", path);
-    char *slash = strrchr(directory, '/');
-    if (!slash || slash[1] == '\0' || strlen(slash + 1) > NAME_MAX) {
-        errno = EINVAL;
-        return -1;
-    }
-    snprintf(target->name, sizeof target->name, "%s", slash + 1);
-    if (slash == directory)
-        slash[1] = '\0';
-    else
-        *slash = '\0';
-    target->directory_fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    return target->directory_fd;
-}
-
 int log_files_open(const char *flag, const char *value, bool may_be_off, const char *root_path,
                    const struct log_owner *owner, struct log_target *target, char *error,
                    size_t error_size)
@@ -126,9 +85,10 @@ int log_files_open(const char *flag, const char *value, bool may_be_off, const c
         return fail(error, error_size, flag, value,
                     "a file prong writes inside the document root is refused");
     target->path = value;
-    if (open_directory(value, target) < 0)
+    target->directory_fd = trusted_directory_open(value, target->name, sizeof target->name);
+    if (target->directory_fd < 0)
         return fail(error, error_size, flag, value, strerror(errno));
-    const char *problem = directory_problem(target->directory_fd, owner);
+    const char *problem = trusted_directory_problem(target->directory_fd, owner->uid);
     if (problem)
         return fail(error, error_size, flag, value, problem);
     bool created = true;

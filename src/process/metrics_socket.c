@@ -4,10 +4,9 @@
  * the fair share at work) helps whoever plans an attack, and the answer is
  * unauthenticated. A unix socket's file mode decides who may scrape; a loopback
  * port is open to every local user (SECURITY.md, "Metrics").
- * Why the directory check: the socket is created by the starting user (root,
- * usually); in a directory another user may write, that user could replace the
- * path between the stale-socket check and the bind, or the fresh socket before
- * its owner is set, and have root change another file.
+ * A unix socket's file is made as --listen's are, by unix_socket_bind()
+ * (include/process/unix_socket.h: why the directory is judged first, and why
+ * nothing after bind goes by path).
  * Must not: follow a symbolic link, unlink anything but a socket, or accept. */
 #include "process/metrics_socket.h"
 
@@ -15,8 +14,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
+
+#include "process/unix_socket.h"
 
 #define METRICS_BACKLOG 16 /* scrapes come one at a time */
 
@@ -56,83 +56,6 @@ int metrics_socket_parse(const char *text, struct listener *listener, char *erro
     return 0;
 }
 
-/* ---------------------------------------------------------------- a unix socket */
-
-/* The directory holding path: owned by root or by us, writable by its owner only. */
-static int check_directory(const char *label, const char *path, char *error, size_t error_size)
-{
-    char directory[sizeof(struct sockaddr_un)];
-    const char *slash = strrchr(path, '/');
-    size_t length = slash && slash > path ? (size_t)(slash - path) : 1;
-    memcpy(directory, path, length);
-    directory[length] = '\0';
-    struct stat status;
-    if (lstat(directory, &status) != 0) {
-        snprintf(error, error_size, "%s: its directory %s: %s", label, directory, strerror(errno));
-        return -1;
-    }
-    if (!S_ISDIR(status.st_mode)) {
-        snprintf(error, error_size, "%s: %s is not a directory", label, directory);
-        return -1;
-    }
-    if ((status.st_uid != 0 && status.st_uid != geteuid()) ||
-        (status.st_mode & (S_IWGRP | S_IWOTH))) {
-        snprintf(error, error_size,
-                 "%s: its directory %s may be changed by another user (mode %04o, owner uid %ld); "
-                 "use a directory only root or the starting user may write",
-                 label, directory, (unsigned)(status.st_mode & 07777), (long)status.st_uid);
-        return -1;
-    }
-    return 0;
-}
-
-/* Only a stale socket from an earlier run is replaced. */
-static int clear_stale(const char *label, const char *path, char *error, size_t error_size)
-{
-    struct stat status;
-    if (lstat(path, &status) != 0) {
-        if (errno == ENOENT)
-            return 0;
-        snprintf(error, error_size, "%s: %s", label, strerror(errno));
-        return -1;
-    }
-    if (!S_ISSOCK(status.st_mode)) {
-        snprintf(error, error_size, "%s: %s exists and is not a socket", label, path);
-        return -1;
-    }
-    if (unlink(path) != 0) {
-        snprintf(error, error_size, "%s: cannot replace the stale socket: %s", label,
-                 strerror(errno));
-        return -1;
-    }
-    return 0;
-}
-
-static int bind_unix(const char *label, int fd, const struct listener *listener, char *error,
-                     size_t error_size)
-{
-    const char *path = ((const struct sockaddr_un *)&listener->address)->sun_path;
-    if (check_directory(label, path, error, error_size) != 0 ||
-        clear_stale(label, path, error, error_size) != 0)
-        return -1;
-    /* bind(2) creates the file with 0777 & ~umask: the mode is right from the start. */
-    mode_t previous = umask((mode_t)(~listener->mode & 0777));
-    int bound = bind(fd, (const struct sockaddr *)&listener->address, listener->address_length);
-    int bind_errno = errno;
-    umask(previous);
-    if (bound != 0) {
-        snprintf(error, error_size, "%s: cannot bind: %s", label, strerror(bind_errno));
-        return -1;
-    }
-    if ((listener->owner != (uid_t)-1 || listener->group != (gid_t)-1) &&
-        lchown(path, listener->owner, listener->group) != 0) {
-        snprintf(error, error_size, "%s: cannot set its owner: %s", label, strerror(errno));
-        unlink(path);
-        return -1;
-    }
-    return 0;
-}
-
 /* ---------------------------------------------------------------- opening */
 
 int metrics_socket_open(const char *text, struct listener *listener, char *error, size_t error_size)
@@ -149,7 +72,7 @@ int metrics_socket_open(const char *text, struct listener *listener, char *error
     }
     int result = 0;
     if (family == AF_UNIX) {
-        result = bind_unix(label, fd, listener, error, error_size);
+        result = unix_socket_bind(label, fd, listener, error, error_size);
     } else if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
                (family == AF_INET6 &&
                 setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) != 0) ||

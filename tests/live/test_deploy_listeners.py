@@ -5,7 +5,16 @@ only (IPV6_V6ONLY, as `ss` reports it; the IPv4 address at that port is not
 served by it); unix:/PATH with mode=, owner=, group= makes a socket file with
 exactly that mode and ownership, serves over it (client "local" in the log),
 keeps out a user the mode excludes, replaces a stale socket file, and refuses
-(exit 2) a regular file at that path; reuseport lets two instances share a
+(exit 2, one line naming --listen) a regular file at that path, leaving it as it
+was. The CVE-2016-1247 family (root binds, then sets mode and owner by name, and
+whoever may write the directory swaps the name for a link in between): a link
+at the socket path is refused and never followed (its target's mode, owner and
+bytes unchanged; the positive control: the same flags in a safe directory set
+the socket's mode and owner), and a directory anyone but root and the starting
+user may change (world-writable with and without the sticky bit, as /tmp;
+group-writable; another user's) is refused before anything is created in it
+(the positive control: the same flags in a 0755 root directory, or through a
+link to it, serve). reuseport lets two instances share a
 port and both serve, while a third without it fails with exit 2 "Address
 already in use"; malformed or misplaced options are exit-2 errors; --help
 and the man page state the grammar.
@@ -105,6 +114,16 @@ class ListenersTest(LiveTestCase):
         self.assertEqual((status.st_uid, status.st_gid), (0, 0))
         self.assertEqual(status_of(unix_get(path)), 200)
 
+    def refused(self, listen, reason):
+        """prong exits 2 with one line naming --listen and the reason; returns that line."""
+        result = run_to_exit([PRONG, "--root", self.root, "--listen", listen])
+        self.assertEqual(result.returncode, 2, result.stdout + result.stderr)
+        self.assertEqual(result.stderr.count("\n"), 1, result.stderr)
+        path = listen.split(",", 1)[0]
+        self.assertTrue(result.stderr.startswith(f"prong: --listen {path}: "), result.stderr)
+        self.assertRegex(result.stderr, reason)
+        return result.stderr
+
     def test_stale_socket_replaced_and_regular_file_refused(self):
         work = self.scratch()
         path = os.path.join(work, "stale.sock")
@@ -123,15 +142,92 @@ class ListenersTest(LiveTestCase):
         regular = os.path.join(work, "regular")
         with open(regular, "w") as f:
             f.write("keep me\n")
-        result = run_to_exit([PRONG, "--root", self.root, "--listen", f"unix:{regular}"])
-        self.assertEqual(result.returncode, 2, result.stderr)
-        self.assertIn(f"unix:{regular} exists and is not a socket", result.stderr)
+        os.chmod(regular, 0o640)
+        self.refused(f"unix:{regular},mode=0666", rf"{regular} exists and is not a socket\n$")
         self.assertEqual(open(regular).read(), "keep me\n", "the regular file was touched")
-        link = os.path.join(work, "link.sock")
-        os.symlink(regular, link)
-        result = run_to_exit([PRONG, "--root", self.root, "--listen", f"unix:{link}"])
-        self.assertEqual(result.returncode, 2, result.stderr)
-        self.assertTrue(os.path.islink(link))
+        self.assertEqual(stat.S_IMODE(os.lstat(regular).st_mode), 0o640, "the regular file's mode changed")
+
+    def test_link_at_the_socket_path_is_never_followed(self):
+        ensure_service_user()
+        service = pwd.getpwnam(SERVICE_USER)
+        group = grp.getgrgid(service.pw_gid).gr_name
+        flags = f",mode=0666,owner={SERVICE_USER},group={group}"
+        elsewhere = self.scratch()
+        target = os.path.join(elsewhere, "shadow")  # stands for /etc/shadow
+        with open(target, "w") as f:
+            f.write("root:secret\n")
+        os.chmod(target, 0o600)
+        before = os.lstat(target)
+        work = self.scratch()
+        link = os.path.join(work, "prong.sock")
+        os.symlink(target, link)
+        self.refused(f"unix:{link}{flags}", r"exists and is not a socket \(a symbolic link: not followed\)\n$")
+        self.assertTrue(os.path.islink(link), "the link was removed")
+        self.assertEqual(os.readlink(link), target)
+        after = os.lstat(target)
+        self.assertEqual((stat.S_IMODE(after.st_mode), after.st_uid, after.st_gid),
+                         (stat.S_IMODE(before.st_mode), before.st_uid, before.st_gid), "the link's target was changed")
+        self.assertEqual(open(target).read(), "root:secret\n")
+        # A link to a directory at the socket's own name: refused the same way.
+        os.unlink(link)
+        os.symlink(elsewhere, link)
+        self.refused(f"unix:{link}{flags}", r"exists and is not a socket")
+        self.assertEqual(sorted(os.listdir(elsewhere)), ["shadow"], "something was made through the link")
+        # The positive control: the same flags, a safe directory, no link: mode and owner are set.
+        os.unlink(link)
+        server = start(self, self.root, listen=(f"unix:{link}{flags}",))
+        status = os.lstat(link)
+        self.assertTrue(stat.S_ISSOCK(status.st_mode))
+        self.assertEqual((stat.S_IMODE(status.st_mode), status.st_uid, status.st_gid),
+                         (0o666, service.pw_uid, service.pw_gid))
+        self.assertEqual(status_of(unix_get(link)), 200)
+        self.assertEqual(server.stop(), 0)
+        after = os.lstat(target)
+        self.assertEqual((stat.S_IMODE(after.st_mode), after.st_uid), (0o600, before.st_uid))
+
+    def test_directory_others_may_change_is_refused(self):
+        ensure_service_user()
+        service = pwd.getpwnam(SERVICE_USER)
+        flags = f",mode=0600,owner={SERVICE_USER}"
+        cases = (
+            (0o777, 0, r"its directory is writable by its group or by others"),
+            (0o1777, 0, r"its directory is writable by its group or by others"),  # /tmp-style: refused too
+            (0o775, 0, r"its directory is writable by its group or by others"),
+            (0o755, 65534, r"its directory belongs to another user"),  # nobody's
+        )
+        for mode, owner, reason in cases:
+            with self.subTest(mode=oct(mode), owner=owner):
+                work = self.scratch()
+                os.chown(work, owner, 0)
+                os.chmod(work, mode)
+                path = os.path.join(work, "prong.sock")
+                line = self.refused(f"unix:{path}{flags}", reason)
+                self.assertIn("use a directory only root or the starting user may write", line)
+                self.assertEqual(os.listdir(work), [], "something was created in the refused directory")
+        # A stale socket in such a directory is not unlinked either.
+        work = self.scratch()
+        os.chmod(work, 0o1777)
+        path = os.path.join(work, "stale.sock")
+        stale = socket.socket(socket.AF_UNIX)
+        stale.bind(path)
+        stale.close()
+        os.chown(path, 65534, 65534)  # a replacement would be root's
+        self.refused(f"unix:{path}", r"writable by its group or by others")
+        status = os.lstat(path)
+        self.assertTrue(stat.S_ISSOCK(status.st_mode))
+        self.assertEqual(status.st_uid, 65534, "the refused directory's stale socket was replaced")
+        # The positive control: the same flags in a 0755 root directory, and through a
+        # link to it (as /var/run -> /run), serve with that mode and owner.
+        safe = self.scratch()
+        linked = os.path.join(self.scratch(), "run")
+        os.symlink(safe, linked)
+        for directory in (safe, linked):
+            with self.subTest(directory=directory):
+                path = os.path.join(directory, "ok.sock")
+                server = start(self, self.root, listen=(f"unix:{path}{flags}",))
+                status = os.lstat(os.path.join(safe, "ok.sock"))
+                self.assertEqual((stat.S_IMODE(status.st_mode), status.st_uid), (0o600, service.pw_uid))
+                self.assertEqual(server.stop(), 0)
 
     def test_reuseport_instances_share_a_port(self):
         port = free_port()

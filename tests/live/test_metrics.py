@@ -309,7 +309,7 @@ class MetricsTest(LiveTestCase):
             ("127.0.0.1:9100,proxy", r"expected unix:/PATH"),
             ("127.0.0.1:99999", r"the port must be a number"),
             ("unix:relative.sock", r"absolute path"),
-            (f"unix:{writable}/m.sock", r"may be changed by another user"),
+            (f"unix:{writable}/m.sock", r"writable by its group or by others"),
             (f"unix:{self.directory}/missing/m.sock", r"No such file or directory"),
         ]
         for text, reason in cases:
