@@ -21,7 +21,8 @@ UNIT_MODULES := http_date client_table keyed_hash pid_index crash_guard log_reco
 UNIT_TEST_MODULES := $(foreach module,$(UNIT_MODULES),$(wildcard src/$(module).c src/*/$(module).c))
 # Bound at load, as the server is (-z now): the prefault suite reads which pages
 # a child has written, and lazy binding would write the GOT in the middle of it.
-UNIT_TEST_LDFLAGS := -Wl,-z,now
+# Linked with the server's src/child_writes.ld, whose one page the suite checks.
+UNIT_TEST_LDFLAGS := -Wl,-z,now $(CHILD_WRITES_LDFLAGS)
 UNIT_TEST_SCRATCH = $(UNIT_TEST_DIR)/scratch
 UNIT_TEST_ARGS = $(UNIT_TEST_SCRATCH)
 UNIT_TEST_BEFORE = @rm -rf $(UNIT_TEST_SCRATCH) && mkdir -p $(UNIT_TEST_SCRATCH)

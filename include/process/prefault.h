@@ -30,7 +30,10 @@ struct prefault_range {
 };
 
 /* A static that every connection process writes (a cache, its log role): the
- * linker keeps them together, and the prefault populates their pages in one call. */
+ * linker keeps them together, on a page of their own (src/child_writes.ld), and
+ * the prefault populates it in one call. Each connection process copies the
+ * pages it writes: their total stays under a page, one copy per connection
+ * (test_prefault.c checks the span). */
 #define PREFAULT_CHILD_WRITES __attribute__((section("prong_child_writes")))
 
 /* Code a new connection process runs before its pages are populated (from
