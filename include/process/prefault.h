@@ -36,6 +36,12 @@ struct prefault_range {
  * (test_prefault.c checks the span). */
 #define PREFAULT_CHILD_WRITES __attribute__((section("prong_child_writes")))
 
+/* A connection process's own large state (one per program): placed right after
+ * the PREFAULT_CHILD_WRITES statics (src/child_writes.ld), so its first bytes
+ * share their page instead of starting a page of their own. Not part of their
+ * span: the prefault populates only what prefault_note_writable() says of it. */
+#define PREFAULT_CHILD_STATE __attribute__((section("prong_child_state")))
+
 /* Code a new connection process runs before its pages are populated (from
  * fork's return to the madvise calls): kept together in one section, which GNU
  * ld's default script places among the .text.hot sections, so it faults in as
