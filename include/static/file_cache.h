@@ -1,4 +1,5 @@
-/* file_cache.h: the last small file a connection served, kept in memory and revalidated per request.
+/* file_cache.h: the last small file a connection served, kept in memory and revalidated per
+ * request.
  *
  * A kept-alive client that asks for the same small file again (a poller, a
  * benchmark, a page reloaded) would cost openat2, fstat, pread and close each
@@ -65,7 +66,7 @@ bool file_cache_lookup(const char *path, size_t path_length, struct file_cache_h
  * cached body, or NULL (fd is then untouched at offset 0 and still the
  * caller's to use). Either way the caller still owns fd. */
 char *file_cache_fill(const char *path, size_t path_length, const char *relative, int fd,
-                            const struct stat *status, const char *content_type);
+                      const struct stat *status, const char *content_type);
 
 /* The page a small file's head and body share, for the prefault (process/prefault.h). */
 void file_cache_hot_span(void **start, size_t *length);

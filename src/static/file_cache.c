@@ -21,6 +21,7 @@
  * before the head room are never used (no page of them is touched). */
 #define BODY_PAGE_OFFSET 1024u
 struct cache_area {
+    // cppcheck-suppress unusedStructMember ; only places head_room and body (never touched)
     char unused[BODY_PAGE_OFFSET];
     char head_room[RESPONSE_HEAD_MAX];
     char body[SMALL_FILE_MAX];
@@ -102,7 +103,7 @@ static int64_t realtime_ns(void)
 }
 
 char *file_cache_fill(const char *path, size_t path_length, const char *relative, int fd,
-                            const struct stat *status, const char *content_type)
+                      const struct stat *status, const char *content_type)
 {
     size_t relative_length = strlen(relative);
     if (path_length >= sizeof entry.path || relative_length >= sizeof entry.relative ||
@@ -125,7 +126,8 @@ char *file_cache_fill(const char *path, size_t path_length, const char *relative
 
 void file_cache_hot_span(void **start, size_t *length)
 {
-    *start = area.body - BODY_PAGE_OFFSET;
+    /* The page the body starts: its first BODY_PAGE_OFFSET bytes are head room. */
+    *start = area.head_room + (RESPONSE_HEAD_MAX - BODY_PAGE_OFFSET);
     *length = 4096;
 }
 

@@ -37,8 +37,8 @@ static void check_one_field_changes(void)
     now.st_atim.tv_sec += 5; /* reading the file is no change */
     CHECK(file_cache_same_file(&before, &now), "atime alone is no change");
     struct stat changed[8];
-    const char *what[8] = {"device", "inode", "mode", "size", "mtime s", "mtime ns", "ctime s",
-                           "ctime ns"};
+    const char *what[8] = {"device",  "inode",    "mode",    "size",
+                           "mtime s", "mtime ns", "ctime s", "ctime ns"};
     for (size_t i = 0; i < 8; i++)
         changed[i] = a_file();
     changed[0].st_dev++;
@@ -50,7 +50,8 @@ static void check_one_field_changes(void)
     changed[6].st_ctim.tv_sec--;
     changed[7].st_ctim.tv_nsec--;
     for (size_t i = 0; i < 8; i++)
-        CHECK(!file_cache_same_file(&before, &changed[i]), "a changed %s is a changed file", what[i]);
+        CHECK(!file_cache_same_file(&before, &changed[i]), "a changed %s is a changed file",
+              what[i]);
 }
 
 static long long nanoseconds(struct timespec t)
