@@ -30,7 +30,8 @@ UNIT_TEST_MODULES := $(foreach module,$(UNIT_MODULES),$(wildcard src/$(module).c
                      $(filter-out src/http/http_parser.c,$(PARSER_SRC))
 # Bound at load, as the server is (-z now): the prefault suite reads which pages
 # a child has written, and lazy binding would write the GOT in the middle of it.
-UNIT_TEST_LDFLAGS := -Wl,-z,now -lcap-ng
+# Linked with the server's src/child_writes.ld, whose one page the suite checks.
+UNIT_TEST_LDFLAGS := -Wl,-z,now -lcap-ng $(CHILD_WRITES_LDFLAGS)
 UNIT_TEST_SCRATCH = $(UNIT_TEST_DIR)/scratch
 UNIT_TEST_ARGS = $(UNIT_TEST_SCRATCH)
 UNIT_TEST_BEFORE = @rm -rf $(UNIT_TEST_SCRATCH) && mkdir -p $(UNIT_TEST_SCRATCH)

@@ -30,8 +30,17 @@ struct prefault_range {
 };
 
 /* A static that every connection process writes (a cache, its log role): the
- * linker keeps them together, and the prefault populates their pages in one call. */
+ * linker keeps them together, on a page of their own (src/child_writes.ld), and
+ * the prefault populates it in one call. Each connection process copies the
+ * pages it writes: their total stays under a page, one copy per connection
+ * (test_prefault.c checks the span). */
 #define PREFAULT_CHILD_WRITES __attribute__((section("prong_child_writes")))
+
+/* A connection process's own large state (one per program): placed right after
+ * the PREFAULT_CHILD_WRITES statics (src/child_writes.ld), so its first bytes
+ * share their page instead of starting a page of their own. Not part of their
+ * span: the prefault populates only what prefault_note_writable() says of it. */
+#define PREFAULT_CHILD_STATE __attribute__((section("prong_child_state")))
 
 /* Code a new connection process runs before its pages are populated (from
  * fork's return to the madvise calls): kept together in one section, which GNU

@@ -3,7 +3,9 @@
  * Contract: one page per possible child in one shared anonymous mapping, made
  * by the supervisor before any fork and marked MADV_DONTFORK, so no child
  * inherits it; scoreboard_lend() lets exactly one fork inherit one slot's page
- * and scoreboard_reclaim() marks it DONTFORK again right after. A connection
+ * (mapped a second time at a fixed window among the image's pages, the address
+ * that child uses) and scoreboard_reclaim() marks it DONTFORK again right
+ * after. A connection
  * process therefore maps only its own slot (phase, since when, requests, bytes,
  * dropped log messages), which it writes with plain atomic stores: it can
  * neither read nor forge another's, at no cost to it. The supervisor reads slots to choose
@@ -45,13 +47,15 @@ struct scoreboard {
     unsigned char *base; /* slot_count pages, one mapping */
     size_t slot_count;
     size_t page;
+    unsigned char *window; /* where a lent slot is mapped; NULL: lent in place */
 };
 
 int scoreboard_create(struct scoreboard *scoreboard, size_t slot_count);
 struct scoreboard_slot *scoreboard_slot(const struct scoreboard *scoreboard, size_t index);
 
-/* Around one fork: the slot is inherited by that child only. 0 or -1. */
-int scoreboard_lend(const struct scoreboard *scoreboard, size_t index);
+/* Around one fork: the slot is inherited by that child only. lend: the
+ * slot's address in that child, or NULL; reclaim: 0 or -1. */
+struct scoreboard_slot *scoreboard_lend(const struct scoreboard *scoreboard, size_t index);
 int scoreboard_reclaim(const struct scoreboard *scoreboard, size_t index);
 
 /* A child's own update of its phase (also stamps the time). */

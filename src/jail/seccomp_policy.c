@@ -37,6 +37,7 @@ enum policy_rule_kind {
     RULE_pdeathsig,
     RULE_enosys,
     RULE_page_advice,
+    RULE_alias_shared,
 };
 
 struct policy_rule {
@@ -128,6 +129,9 @@ static int add_rule(scmp_filter_ctx context, const struct policy_rule *rule)
                                 SCMP_A2(SCMP_CMP_EQ, MADV_POPULATE_READ)) |
                seccomp_rule_add(context, SCMP_ACT_ALLOW, number, 1,
                                 SCMP_A2(SCMP_CMP_EQ, MADV_POPULATE_WRITE));
+    case RULE_alias_shared:
+        return seccomp_rule_add(context, SCMP_ACT_ALLOW, number, 2, SCMP_A1(SCMP_CMP_EQ, 0),
+                                SCMP_A3(SCMP_CMP_EQ, MREMAP_MAYMOVE | MREMAP_FIXED));
     }
     return -EINVAL;
 }

@@ -58,11 +58,11 @@ bool connection_set_logging(bool access_log)
 }
 
 /* Ordered so that what every request writes comes first and together (the
- * bookkeeping, the parsed request, the plan, the start of the input); the
- * send buffer starts on a page of its own. connection_hot_memory() hands that
- * span to the prefault (prefault.h); a small file's head and body are sent
- * from the file cache's memory (static/file_cache.h), which has its own span,
- * so the send buffer (errors, listings) is not among the hot pages. */
+ * bookkeeping, the parsed request, the plan, the start of the input).
+ * connection_hot_memory() hands that span to the prefault (prefault.h); a
+ * small file's head and body are sent from the file cache's memory
+ * (static/file_cache.h), which has its own span, so the send buffer (errors,
+ * listings, a closing connection's file) is not among the hot pages. */
 struct connection { // NOLINT(clang-analyzer-optin.performance.Padding): the order is the hot span
     const struct connection_context *context;
     size_t filled;
@@ -74,20 +74,26 @@ struct connection { // NOLINT(clang-analyzer-optin.performance.Padding): the ord
     struct response_plan plan;
     uint64_t receive_timeout_ns; /* SO_RCVTIMEO as set on the socket; 0: none */
     char input[INPUT_CAPACITY];
-    _Alignas(4096) struct send_buffer out;
 };
 
-/* One per process: this process serves one connection. Page-aligned, so the
- * span the prefault populates is a fixed number of whole pages (4), not one
- * more or less depending on where the linker put it. */
-static struct connection state __attribute__((aligned(4096)));
+/* One per process: this process serves one connection. Right after the
+ * statics every connection process writes, on their page (PREFAULT_CHILD_STATE,
+ * src/child_writes.ld): the hot span (13.4 KiB, then the head) and those
+ * statics (under 1 KiB) take 4 pages for a head of up to ~1.6 KiB, where a
+ * page of their own and a page-aligned state took 5. */
+static PREFAULT_CHILD_STATE struct connection state;
 
-/* A typical request head (a browser's, with cookies, is 0.5-2 KiB). */
-#define INPUT_HOT_BYTES 2048u
-/* What the comment on state promises: the hot span is 4 pages. */
+/* Page-aligned, so a head and a small body copied here touch one page. */
+static struct send_buffer out __attribute__((aligned(4096)));
+
+/* A typical request head (a browser's, with cookies, is 0.5-2 KiB). 1.5 KiB,
+ * so that after the statics before the state (under 1 KiB) the span ends in its
+ * 4th page, which the prefault populates whole (to ~1.8 KiB of head): 2 KiB
+ * would populate a 5th page that most connections never write. */
+#define INPUT_HOT_BYTES 1536u
+/* The hot span: 4 pages of its own. */
 _Static_assert(offsetof(struct connection, input) + INPUT_HOT_BYTES <= (size_t)4 * 4096u,
                "hot span over 4 pages");
-_Static_assert(offsetof(struct connection, out) % 4096u == 0, "send buffer not page-aligned");
 
 size_t connection_hot_memory(struct prefault_range *ranges, size_t capacity)
 {
@@ -228,8 +234,7 @@ static void refuse(int status, const char *reason)
     bool head_only = state.request.request_line.data && state.request.method == HTTP_METHOD_HEAD;
     static_files_plan_error(status, reason, head_only, &state.plan);
     uint64_t body_bytes = 0;
-    send_plan(state.context->client_fd, &settings.send, &state.out, &state.plan, false,
-              &body_bytes);
+    send_plan(state.context->client_fd, &settings.send, &out, &state.plan, false, &body_bytes);
     atomic_fetch_add_explicit(&state.context->slot->bytes_sent, body_bytes, memory_order_relaxed);
     log_request(status, body_bytes, reason, false);
     state.answered_any = true;
@@ -330,8 +335,8 @@ void connection_serve(const struct connection_context *context)
         else if (state.request.version_minor == 0)
             response_set_connection(&state.plan.head, "keep-alive");
         uint64_t body_bytes = 0;
-        bool sent_ok = send_plan(context->client_fd, &settings.send, &state.out, &state.plan,
-                                 pipelined, &body_bytes) == 0;
+        bool sent_ok = send_plan(context->client_fd, &settings.send, &out, &state.plan, pipelined,
+                                 &body_bytes) == 0;
         if (!sent_ok || last)
             set_phase(
                 PHASE_CLOSING); /* before the log line: the client may already be reconnecting */

@@ -15,9 +15,13 @@
 
 #include "process/prefault.h"
 
+/* Written by every connection process (its role, its channel, its drops): kept
+ * on the one page of such statics, not on a page of glibc's data that it
+ * would otherwise copy (a child rewriting channel_fd with the supervisor's
+ * value cost a page of its own). */
 static PREFAULT_CHILD_WRITES const char *current_role = "monitor"; /* each process sets its own */
-static int channel_fd = -1;
-static uint64_t dropped_messages;
+static PREFAULT_CHILD_WRITES int channel_fd = -1;
+static PREFAULT_CHILD_WRITES uint64_t dropped_messages;
 
 void log_set_role(const char *role)
 {

@@ -108,21 +108,23 @@ PREFAULT_CHILD_START_CODE void spawn(const struct pending_connection *connection
     for (size_t i = 0; i < sizeof slot->responses / sizeof slot->responses[0]; i++)
         atomic_store(&slot->responses[i], 0);
     scoreboard_set_phase(slot, PHASE_STARTING);
+    /* Only this fork inherits this slot (scoreboard.h), at the address lend
+     * gives; the parent forgets the child's canary at once, so no later child
+     * can find it in our memory. */
+    struct scoreboard_slot *lent = scoreboard_lend(&self->scoreboard, index);
+    if (!lent) {
+        give_back(index, connection);
+        return;
+    }
     struct child_start start = {
         .client_fd = connection->fd,
         .peer = connection->peer,
         .accepted_ns = connection->accepted_ns,
-        .slot = slot,
+        .slot = lent,
         .canary = next_canary(),
         .trusted_proxy = connection->trusted_proxy,
         .tcp = connection->tcp,
     };
-    /* Only this fork inherits this slot (scoreboard.h); the parent forgets the
-     * child's canary at once, so no later child can find it in our memory. */
-    if (scoreboard_lend(&self->scoreboard, index) != 0) {
-        give_back(index, connection);
-        return;
-    }
     void (*start_child)(const struct child_start *) = self->settings.start_child;
     int pidfd = -1;
     pid_t pid = fork_with_pidfd(&pidfd);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "fixed_limits.h"
+#include "process/prefault.h"
 #include "static/response.h"
 
 /* The body follows RESPONSE_HEAD_MAX bytes of head room and starts
@@ -29,9 +30,12 @@ _Static_assert((offsetof(struct cache_area, body)) % 4096 == BODY_PAGE_OFFSET,
 
 static struct cache_area area __attribute__((aligned(4096)));
 
-static bool entry_valid;
+/* What the connection process writes besides the body: on the one page of
+ * statics every connection process writes (process/prefault.h), not on a bss
+ * page of its own that each connection would copy (4 KiB each). */
+static PREFAULT_CHILD_WRITES bool entry_valid;
 
-static struct {
+static PREFAULT_CHILD_WRITES struct {
     char path[FILE_CACHE_PATH_MAX];
     size_t path_length;
     char relative[FILE_CACHE_PATH_MAX + 64];

@@ -174,14 +174,56 @@ static int open_sibling(const char *relative, const char *suffix, struct stat *s
     return fd;
 }
 
+/* Stack depth is memory: every page of stack a connection process reaches is
+ * one it copies (4 KiB each, for as long as it lives). So the 1.6 KiB arrays of
+ * list values live in small functions that are not inlined and return before
+ * the plan goes deeper, and none is made for a field the request lacks. */
+
+/* Whether some set of siblings could be chosen over the identity file
+ * (negotiation_may_encode); no Accept-Encoding field means identity. */
+__attribute__((noinline)) static bool client_may_encode(const struct http_request *request)
+{
+    if (!http_request_field(request, HTTP_FIELD_ACCEPT_ENCODING))
+        return false;
+    struct http_span values[HTTP_MAX_FIELDS];
+    size_t count = field_list_values(request, HTTP_FIELD_ACCEPT_ENCODING, values, HTTP_MAX_FIELDS);
+    return negotiation_may_encode(values, count);
+}
+
 /* Whether this request may use or fill the file cache: a client that accepts
  * no coding (negotiation would pick the identity file whatever siblings exist),
  * and a method that reads. */
 static bool may_use_cache(const struct http_request *request)
 {
+    return request->method != HTTP_METHOD_OPTIONS && !client_may_encode(request);
+}
+
+/* For a client that may accept a coding (client_may_encode): the coding
+ * chosen->fd (the file itself) is sent in. A sibling's descriptor and stat
+ * replace it when one wins (the file's is then closed). */
+__attribute__((noinline)) static void choose_coding(const struct http_request *request,
+                                                    const char *relative,
+                                                    struct representation *chosen)
+{
     struct http_span values[HTTP_MAX_FIELDS];
     size_t count = field_list_values(request, HTTP_FIELD_ACCEPT_ENCODING, values, HTTP_MAX_FIELDS);
-    return request->method != HTTP_METHOD_OPTIONS && !negotiation_may_encode(values, count);
+    struct stat br_status, gzip_status;
+    int br_fd = open_sibling(relative, ".br", &br_status);
+    int gzip_fd = open_sibling(relative, ".gz", &gzip_status);
+    chosen->coding = negotiation_choose_coding(values, count, br_fd >= 0, gzip_fd >= 0);
+    if (chosen->coding != CODING_IDENTITY) {
+        close(chosen->fd);
+        chosen->fd = chosen->coding == CODING_BR ? br_fd : gzip_fd;
+        chosen->status = chosen->coding == CODING_BR ? br_status : gzip_status;
+        if (chosen->coding == CODING_BR)
+            br_fd = -1;
+        else
+            gzip_fd = -1;
+    }
+    if (br_fd >= 0)
+        close(br_fd);
+    if (gzip_fd >= 0)
+        close(gzip_fd);
 }
 
 /* The cached file for this path, unchanged on disk: planned without opening it. */
@@ -212,31 +254,11 @@ static void plan_regular_file(const struct http_request *request, const char *re
                                     .status = *status,
                                     .coding = CODING_IDENTITY,
                                     .content_type = mime_type_for(name, strlen(name))};
-    struct http_span values[HTTP_MAX_FIELDS];
-    size_t count = field_list_values(request, HTTP_FIELD_ACCEPT_ENCODING, values, HTTP_MAX_FIELDS);
-    /* Look for siblings only where one could be chosen: a client that accepts
-     * no coding (wrk, curl, most tools) gets the file without two lookups. The
-     * response says Vary either way (file_response.c). */
-    struct stat br_status, gzip_status;
-    int br_fd = -1, gzip_fd = -1;
-    if (negotiation_may_encode(values, count)) {
-        br_fd = open_sibling(relative, ".br", &br_status);
-        gzip_fd = open_sibling(relative, ".gz", &gzip_status);
-    }
-    chosen.coding = negotiation_choose_coding(values, count, br_fd >= 0, gzip_fd >= 0);
-    if (chosen.coding != CODING_IDENTITY) {
-        close(fd);
-        chosen.fd = chosen.coding == CODING_BR ? br_fd : gzip_fd;
-        chosen.status = chosen.coding == CODING_BR ? br_status : gzip_status;
-        if (chosen.coding == CODING_BR)
-            br_fd = -1;
-        else
-            gzip_fd = -1;
-    }
-    if (br_fd >= 0)
-        close(br_fd);
-    if (gzip_fd >= 0)
-        close(gzip_fd);
+    /* Siblings are looked for only where one could be chosen: a client that
+     * accepts no coding (wrk, curl, most tools) gets the file without two
+     * lookups. The response says Vary either way (file_response.c). */
+    if (client_may_encode(request))
+        choose_coding(request, relative, &chosen);
     /* Filled only where a next request may come: a closing connection's last
      * answer goes out as before (pread into the send buffer), at no extra cost. */
     if (cacheable && request->keep_alive && chosen.coding == CODING_IDENTITY &&

@@ -12,7 +12,8 @@
  * shared with the parent, so a prefault that did nothing fails. The ranges
  * expected are found independently of prefault.c: dl_iterate_phdr(3) for the
  * image and the vDSO, the linker's __start_/__stop_ symbols for the section.
- * Then the table of noted spans must refuse a span once full. On a kernel
+ * The section must lie on one page that it starts (src/child_writes.ld, linked
+ * here as in the server). Then the table of noted spans must refuse a span once full. On a kernel
  * without MADV_POPULATE_* (before 5.14) it checks the documented fallback
  * instead: -1 with EINVAL, and nothing else changed.
  *
@@ -213,6 +214,20 @@ static void check_populated_in_child(void)
                "after: the range passed in is the child's own");
 }
 
+/* src/child_writes.ld: the marked statics start a page and end on it, so a
+ * connection process copies one page for all of them. */
+static void check_one_page(void)
+{
+    uintptr_t page = (uintptr_t)getpagesize();
+    uintptr_t start = (uintptr_t)__start_prong_child_writes,
+              end = (uintptr_t)__stop_prong_child_writes;
+    CHECK(start % page == 0, "the PREFAULT_CHILD_WRITES section starts a page (at %#lx)",
+          (unsigned long)start);
+    CHECK(end > start && end - start <= page,
+          "the PREFAULT_CHILD_WRITES section fits that page (%lu bytes)",
+          (unsigned long)(end - start));
+}
+
 static void check_table_limit(void)
 {
     static _Alignas(4096) char spare[4096];
@@ -232,5 +247,6 @@ static void check_table_limit(void)
 void test_prefault(void)
 {
     check_populated_in_child();
+    check_one_page();
     check_table_limit();
 }
