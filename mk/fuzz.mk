@@ -62,7 +62,7 @@ FUZZ_PROXY_DICT := $(FUZZ_DIR)/proxy.dict
 FUZZ_LOG_SECONDS ?= 60
 FUZZ_LOG_SEEDS := fuzz/log-seeds
 FUZZ_LOG_SOURCES := fuzz/fuzz_log_record.c src/process/log_record.c src/process/log_intake.c \
-                    src/process/peer_ring.c src/process/access_log.c src/process/access_log_json.c src/process/listener.c src/process/listener_address.c \
+                    src/process/peer_ring.c src/process/access_log.c src/process/access_log_json.c src/process/listener_address.c \
                     src/http/http_date.c src/http/text_number.c
 FUZZ_LOG_INPUTS := $(FUZZ_LOG_SOURCES) $(HEADERS) mk/fuzz.mk
 FUZZ_LOG_AFL_BIN := $(FUZZ_DIR)/fuzz_log_afl
