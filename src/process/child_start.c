@@ -32,7 +32,10 @@
 #include "static/static_files.h"
 
 #define EXIT_CHILD_SETUP 70 /* a connection process could not complete its jail */
-#define PROBE_ROUNDS 6      /* probe processes, alternately with and without the prefault */
+/* Probe processes, alternately with and without the prefault. Nine of each:
+ * with three, one start in several picked the costlier way on a machine where
+ * the two differ by 15% (docs/performance.md); eighteen cost a few ms once. */
+#define PROBE_ROUNDS 18
 #define PROBE_REQUEST "GET / HTTP/1.1\r\nHost: prefault-probe\r\nConnection: close\r\n\r\n"
 
 static struct child_plan plan;
@@ -233,10 +236,17 @@ static long probe_once(bool with_prefault)
     return cpu_us;
 }
 
-static long median_of_three(const long values[3])
+/* The median of PROBE_ROUNDS / 2 values (sorted in place: they are not used again). */
+static long median_of_probes(long values[PROBE_ROUNDS / 2])
 {
-    long a = values[0], b = values[1], c = values[2];
-    return a > b ? (b > c ? b : (a > c ? c : a)) : (a > c ? a : (b > c ? c : b));
+    size_t count = PROBE_ROUNDS / 2;
+    for (size_t i = 1; i < count; i++)
+        for (size_t j = i; j > 0 && values[j - 1] > values[j]; j--) {
+            long swap = values[j];
+            values[j] = values[j - 1];
+            values[j - 1] = swap;
+        }
+    return values[count / 2];
 }
 
 void child_start_calibrate(void)
@@ -258,9 +268,9 @@ void child_start_calibrate(void)
         (round % 2 == 0 ? with : without)[round / 2] = cpu;
     }
     connection_set_logging(access_log);
-    long populated = median_of_three(with), faulted = median_of_three(without);
+    long populated = median_of_probes(with), faulted = median_of_probes(without);
     populate = populated < faulted;
     log_error("prefault: a connection process used %ld us of CPU with its pages populated, %ld us "
-              "faulting them in (median of 3 probes each): populating %s (--prefault auto)",
-              populated, faulted, populate ? "on" : "off");
+              "faulting them in (median of %d probes each): populating %s (--prefault auto)",
+              populated, faulted, PROBE_ROUNDS / 2, populate ? "on" : "off");
 }
