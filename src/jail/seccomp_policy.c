@@ -130,7 +130,12 @@ static int add_rule(scmp_filter_ctx context, const struct policy_rule *rule)
                seccomp_rule_add(context, SCMP_ACT_ALLOW, number, 1,
                                 SCMP_A2(SCMP_CMP_EQ, MADV_POPULATE_WRITE));
     case RULE_alias_shared:
-        return seccomp_rule_add(context, SCMP_ACT_ALLOW, number, 2, SCMP_A1(SCMP_CMP_EQ, 0),
+        /* new_size too: an alias of old_size 0 maps the shared object from the
+         * source page on, new_size bytes of it, so a larger one would reach the
+         * slots after the child's own (the whole table from slot 0). One page,
+         * the window's size (scoreboard.c), is the child's own slot alone. */
+        return seccomp_rule_add(context, SCMP_ACT_ALLOW, number, 3, SCMP_A1(SCMP_CMP_EQ, 0),
+                                SCMP_A2(SCMP_CMP_EQ, 4096),
                                 SCMP_A3(SCMP_CMP_EQ, MREMAP_MAYMOVE | MREMAP_FIXED));
     }
     return -EINVAL;

@@ -144,6 +144,29 @@ static uint64_t read_canary(void)
     return value;
 }
 
+/* The lent scoreboard slot's window is the one shared page among the image's
+ * pages: the only one there an alias (mremap, old_size 0) can be made of.
+ * Alias it pages long at a scratch mapping: one page is the process's own
+ * slot (allowed); two would reach the next child's slot (seccomp refuses). */
+static long alias_slot_window(unsigned long pages)
+{
+    extern char __data_start, _end;
+    uintptr_t page = 4096, end = ((uintptr_t)&_end + page - 1) & ~(page - 1);
+    void *scratch =
+        mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (scratch == MAP_FAILED)
+        return -1;
+    for (uintptr_t p = (uintptr_t)&__data_start & ~(page - 1); p < end; p += page)
+        if (syscall(SYS_mremap, p, 0UL, page, (unsigned long)(MREMAP_MAYMOVE | MREMAP_FIXED),
+                    scratch) >= 0)
+            return syscall(SYS_mremap, p, 0UL, pages * page,
+                           (unsigned long)(MREMAP_MAYMOVE | MREMAP_FIXED), scratch) < 0
+                       ? -1
+                       : 0;
+    errno = ENOENT;
+    return -1;
+}
+
 /* One action; returns the system call's result (errno set when negative). */
 static long attempt(const struct parameters *parameters, int client_fd)
 {
@@ -273,6 +296,10 @@ static long attempt(const struct parameters *parameters, int client_fd)
         static char page[8192] __attribute__((aligned(4096)));
         return syscall(SYS_mprotect, page, 4096L, PROT_READ | PROT_EXEC);
     }
+    if (strcmp(action, "mremap-alias-own") == 0)
+        return alias_slot_window(1);
+    if (strcmp(action, "mremap-alias-next") == 0)
+        return alias_slot_window(2);
     if (strcmp(action, "ioctl-tiocsti") == 0) {
         char byte = 'x';
         return syscall(SYS_ioctl, 0, TIOCSTI, &byte);
