@@ -21,8 +21,9 @@
  *     digits or null, "}" then the only '\n' last; a child's names its own client.
  * Each input is copied to the end of a heap buffer of exactly its size, so ASan
  * reports any read at or past its end.
- * Builds as fuzz/fuzz_proxy.c does (libFuzzer target, AFL++ persistent main).
- * Seeds: fuzz/log-seeds/. Targets: make fuzz-log, and fuzz-smoke (mk/fuzz.mk).
+ * Builds as fuzz/fuzz_proxy.c does (libFuzzer target; AFL++'s persistent
+ * main from afl_persistent_main.h). Seeds: fuzz/log-seeds/. Targets: make
+ * fuzz-log, and fuzz-smoke (mk/fuzz.mk).
  * What it must not do: keep state between inputs that changes an answer (the
  * quotas are set far above what one input can use), print unless a property
  * is broken, or relax a check to make a finding go away. */
@@ -253,24 +254,4 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     return 0;
 }
 
-/* AFL++ persistent mode, as in fuzz/fuzz_proxy.c. */
-#if defined(__AFL_FUZZ_TESTCASE_LEN) && !defined(FUZZ_NO_MAIN)
-#include <unistd.h> /* read(), used by __AFL_FUZZ_TESTCASE_LEN outside afl-fuzz */
-
-__AFL_FUZZ_INIT();
-
-#pragma clang diagnostic push
-#pragma clang diagnostic ignored "-Wconversion"
-#pragma clang diagnostic ignored "-Wsign-conversion"
-int main(void)
-{
-    __AFL_INIT();
-    const unsigned char *testcase = __AFL_FUZZ_TESTCASE_BUF;
-    while (__AFL_LOOP(100000)) {
-        size_t length = (size_t)__AFL_FUZZ_TESTCASE_LEN;
-        LLVMFuzzerTestOneInput(testcase, length);
-    }
-    return 0;
-}
-#pragma clang diagnostic pop
-#endif
+#include "afl_persistent_main.h" /* AFL++ persistent mode; nothing under libFuzzer */

@@ -222,27 +222,4 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     return 0;
 }
 
-/* AFL++ persistent mode: afl-clang-fast defines __AFL_FUZZ_TESTCASE_LEN; the
- * test case arrives in shared memory, and the process runs many inputs between
- * forks. FUZZ_NO_MAIN leaves main() to a driver (libFuzzer, libAFLDriver). */
-#if defined(__AFL_FUZZ_TESTCASE_LEN) && !defined(FUZZ_NO_MAIN)
-#include <unistd.h> /* read(), used by __AFL_FUZZ_TESTCASE_LEN outside afl-fuzz */
-
-__AFL_FUZZ_INIT();
-
-/* AFL++'s macros mix int and unsigned; the warnings are about its code, not ours. */
-#pragma clang diagnostic push
-#pragma clang diagnostic ignored "-Wconversion"
-#pragma clang diagnostic ignored "-Wsign-conversion"
-int main(void)
-{
-    __AFL_INIT();
-    const unsigned char *testcase = __AFL_FUZZ_TESTCASE_BUF;
-    while (__AFL_LOOP(100000)) {
-        size_t length = (size_t)__AFL_FUZZ_TESTCASE_LEN;
-        LLVMFuzzerTestOneInput(testcase, length);
-    }
-    return 0;
-}
-#pragma clang diagnostic pop
-#endif
+#include "afl_persistent_main.h" /* AFL++ persistent mode; nothing under libFuzzer */

@@ -36,7 +36,7 @@ FUZZ_REPLAY ?= $(FUZZ_SEEDS) $(wildcard $(FUZZ_REGRESSIONS))
 
 FUZZ_SANITIZERS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS := $(CFLAGS_BASE) -O2 -g
-FUZZ_INPUTS := fuzz/fuzz_parser.c $(PARSER_SRC) include/http/http_parser.h src/http/http_parser_rules.h mk/fuzz.mk
+FUZZ_INPUTS := fuzz/fuzz_parser.c fuzz/afl_persistent_main.h $(PARSER_SRC) include/http/http_parser.h src/http/http_parser_rules.h mk/fuzz.mk
 
 FUZZ_AFL_BIN := $(FUZZ_DIR)/fuzz_parser_afl
 FUZZ_AFL_CMPLOG_BIN := $(FUZZ_DIR)/fuzz_parser_afl_cmplog
@@ -50,7 +50,7 @@ FUZZ_LIBFUZZER_BIN := $(FUZZ_DIR)/fuzz_parser_libfuzzer
 # saved input with: $(FUZZ_DIR)/fuzz_proxy_afl < FILE (it prints the invariant).
 FUZZ_PROXY_SECONDS ?= 60
 FUZZ_PROXY_SEEDS := fuzz/proxy-seeds
-FUZZ_PROXY_INPUTS := fuzz/fuzz_proxy.c src/http/proxy_protocol.c include/http/proxy_protocol.h mk/fuzz.mk
+FUZZ_PROXY_INPUTS := fuzz/fuzz_proxy.c fuzz/afl_persistent_main.h src/http/proxy_protocol.c include/http/proxy_protocol.h mk/fuzz.mk
 FUZZ_PROXY_AFL_BIN := $(FUZZ_DIR)/fuzz_proxy_afl
 FUZZ_PROXY_AFL_CMPLOG_BIN := $(FUZZ_DIR)/fuzz_proxy_afl_cmplog
 FUZZ_PROXY_DICT := $(FUZZ_DIR)/proxy.dict
@@ -64,7 +64,7 @@ FUZZ_LOG_SEEDS := fuzz/log-seeds
 FUZZ_LOG_SOURCES := fuzz/fuzz_log_record.c src/process/log_record.c src/process/log_intake.c \
                     src/process/peer_ring.c src/process/access_log.c src/process/access_log_json.c src/process/listener_address.c \
                     src/http/http_date.c src/http/text_number.c
-FUZZ_LOG_INPUTS := $(FUZZ_LOG_SOURCES) $(HEADERS) mk/fuzz.mk
+FUZZ_LOG_INPUTS := $(FUZZ_LOG_SOURCES) fuzz/afl_persistent_main.h $(HEADERS) mk/fuzz.mk
 FUZZ_LOG_AFL_BIN := $(FUZZ_DIR)/fuzz_log_afl
 FUZZ_LOG_AFL_CMPLOG_BIN := $(FUZZ_DIR)/fuzz_log_afl_cmplog
 FUZZ_LOG_DICT := $(FUZZ_DIR)/log.dict
